@@ -1,0 +1,145 @@
+"""The command line: ``newsbite build | serve | new``. The only place that prints or exits."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__, disk
+from .build import BuildOptions, BuildResult, full_build
+from .config import load_config
+from .content import scaffold_article
+from .diagnostics import BuildError, UsageError
+from .slugs import make_slug
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="newsbite", description="Build news briefing sites from Markdown.")
+    parser.add_argument("--version", action="version", version=f"newsbite {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print stage timings and details")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site into the output folder")
+    _site_options(build)
+    build.add_argument("--output", type=Path, help="output folder (default: public/ in the site folder)")
+    build.add_argument("--base-url", help="override site.yaml's base_url, e.g. https://example.org/briefings/")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--force", action="store_true", help="allow a non-empty output folder newsbite did not create")
+    build.add_argument("--jobs", type=_positive_int, default=None, help="parallel workers (default: number of cores)")
+
+    serve = commands.add_parser("serve", help="build, serve and rebuild on change with live reload")
+    _site_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    serve.add_argument("--open", action="store_true", help="open the site in a browser")
+
+    new = commands.add_parser("new", help="start a new article in content/<year>/")
+    new.add_argument("title", help="the headline")
+    new.add_argument("--topics", default="", help='comma-separated topics, e.g. "Vladimir Putin, Kazakhstan"')
+    new.add_argument("--site", type=Path, default=Path("."), help="site folder (default: current folder)")
+    return parser
+
+
+def _site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", type=Path, default=Path("."), help="site folder (default: current folder)")
+    parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    parser.add_argument("--future", action="store_true", help="include articles dated in the future")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = make_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        if args.command == "build":
+            return run_build(args)
+        if args.command == "serve":
+            from .serve import run_server
+
+            return run_server(args)
+        return run_new(args)
+    except UsageError as exc:
+        print(f"newsbite: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BuildError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        print(f"Build failed: {_count(len(exc.diagnostics), 'problem')}; the previous output was left as it was.",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Build once and print the summary."""
+    if not args.site.is_dir():
+        raise UsageError(f"site folder {args.site} does not exist")
+    options = BuildOptions(
+        site_dir=args.site, output_dir=args.output, base_url=args.base_url,
+        drafts=args.drafts, future=args.future, strict=args.strict, force=args.force,
+    )
+    result = full_build(options)
+    print_summary(result)
+    return EXIT_OK
+
+
+def print_summary(result: BuildResult) -> None:
+    """Print warnings, held-back articles and the one-line summary."""
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    for held in result.held_back:
+        print(f"held back: {held.path}: {held.reason}")
+    print(
+        f"Built {_count(result.pages, 'page')} ({_count(result.articles, 'article')}, "
+        f"{_count(result.topics, 'topic')}) in {result.seconds:.2f} s into {result.output_dir}: "
+        f"{result.written} written, {result.removed} removed."
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """Write content/<year>/<slug>.md with filled-in front matter; never overwrite."""
+    site_dir: Path = args.site
+    config_file = site_dir / "site.yaml"
+    text = disk.read_text(config_file) if config_file.is_file() else ""
+    config, _ = load_config(text, "site.yaml")
+    slug = make_slug(args.title)
+    if not slug:
+        raise UsageError("the headline has no letters or digits to make a file name from")
+    now = dt.datetime.now(config.tz).replace(microsecond=0)
+    topics = [t.strip() for t in args.topics.split(",") if t.strip()]
+    path = site_dir / "content" / f"{now.year}" / f"{slug}.md"
+    try:
+        disk.write_new_file(path, scaffold_article(args.title, topics, now))
+    except FileExistsError:
+        raise UsageError(f"{path} already exists; not overwriting it") from None
+    print(f"Created {path}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

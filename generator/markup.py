@@ -1,0 +1,115 @@
+"""Markdown to HTML with markdown-it-py: news typography, tables, footnotes, heading anchors."""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from dataclasses import dataclass
+from typing import Callable, Sequence
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .slugs import make_slug
+
+# Maps a path relative to the site folder (e.g. "content/2022/map.svg") to its URL, or None.
+LinkResolver = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBody:
+    """An article body as HTML, plus its first paragraph as plain text (for summaries)."""
+
+    html: str
+    first_paragraph: str
+
+
+@functools.cache
+def markdown_parser(escape_html: bool) -> MarkdownIt:
+    """Return the shared parser: CommonMark plus typographer, tables, strikethrough, footnotes, anchors."""
+    md = MarkdownIt("commonmark", {"typographer": True, "html": not escape_html})
+    md.enable(["replacements", "smartquotes", "table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.core.ruler.push("demote_h1", _demote_h1)
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=lambda s: make_slug(s) or "section")
+    return md
+
+
+def render_body(source_path: str, body: str, escape_html: bool, resolve: LinkResolver) -> RenderedBody:
+    """Return the body of the article at ``source_path`` rendered to HTML, its relative links resolved."""
+    md = markdown_parser(escape_html)
+    env: dict[str, object] = {}
+    tokens = md.parse(body, env)
+    _resolve_links(tokens, posixpath.dirname(source_path), resolve)
+    return RenderedBody(md.renderer.render(tokens, md.options, env), _first_paragraph(tokens))
+
+
+def _demote_h1(state: StateCore) -> None:
+    # The headline is the page's one <h1> (SPEC section 1), so a '# Heading' in a body becomes <h2>.
+    for token in state.tokens:
+        if token.tag == "h1" and token.type in ("heading_open", "heading_close"):
+            token.tag = "h2"
+
+
+def _resolve_links(tokens: Sequence[Token], base_dir: str, resolve: LinkResolver) -> None:
+    """Point relative links and images at the output URL of the file they name."""
+    for token in tokens:
+        for child in token.children or ():
+            attr = "src" if child.type == "image" else "href" if child.type == "link_open" else None
+            if attr is None:
+                continue
+            value = child.attrGet(attr)
+            if isinstance(value, str):
+                resolved = resolve_reference(value, base_dir, resolve)
+                if resolved is not None:
+                    child.attrSet(attr, resolved)
+
+
+def resolve_reference(url: str, base_dir: str, resolve: LinkResolver) -> str | None:
+    """Return the output URL for a relative reference to a site file, or None to leave it as written."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+        return None
+    target = posixpath.normpath(posixpath.join(base_dir, unquote(parts.path)))
+    resolved = resolve(target)
+    if resolved is None:
+        return None
+    return resolved + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def _first_paragraph(tokens: Sequence[Token]) -> str:
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and token.level == 0:
+            inline = tokens[index + 1]
+            text = "".join(_plain_text(child) for child in inline.children or ())
+            return " ".join(text.split())
+    return ""
+
+
+def _plain_text(token: Token) -> str:
+    if token.type in ("text", "code_inline"):
+        return token.content
+    if token.type in ("softbreak", "hardbreak"):
+        return " "
+    return ""
+
+
+@functools.cache
+def _typographer() -> MarkdownIt:
+    # The "zero" preset parses no Markdown syntax, so every character stays text; only the
+    # typographer's replacements and smart quotes apply.
+    return MarkdownIt("zero", {"typographer": True}).enable(["replacements", "smartquotes"])
+
+
+@functools.lru_cache(maxsize=65536)
+def smarten(text: str) -> str:
+    """Return plain text with news typography: curly quotes, dashes and ellipses."""
+    tokens = _typographer().parseInline(text)
+    children = tokens[0].children if tokens else None
+    if not children:
+        return text
+    return "".join("\n" if t.type == "softbreak" else t.content for t in children)

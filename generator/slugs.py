@@ -1,0 +1,39 @@
+"""Readable ASCII slugs for file names, explicit slugs and topic names (SPEC sections 5 and 8)."""
+
+from __future__ import annotations
+
+from slugify import slugify
+
+# Apostrophes join a word rather than split it: "Côte d'Ivoire" -> "cote-divoire".
+_REPLACEMENTS = [["'", ""], ["\u2019", ""], ["\u02bc", ""], ["&", " and "]]
+
+
+def make_slug(text: str) -> str:
+    """Return ``text`` folded to lowercase ASCII words joined by hyphens ('' if nothing is left)."""
+    return slugify(text, replacements=_REPLACEMENTS, max_length=120, word_boundary=True)
+
+
+def unsafe_slug_reason(slug: str) -> str | None:
+    """Return why an author-given slug is refused, or None when it is acceptable."""
+    if "/" in slug or "\\" in slug:
+        return "slug must not contain '/' or '\\'"
+    if ".." in slug:
+        return "slug must not contain '..'"
+    if not make_slug(slug):
+        return "slug has no letters or digits"
+    return None
+
+
+def unique_slugs(names: list[str], fallback: str) -> dict[str, str]:
+    """Map each name (in priority order) to a distinct slug: ``x``, ``x-2``, ``x-3`` ..."""
+    taken: set[str] = set()
+    result: dict[str, str] = {}
+    for name in names:
+        base = make_slug(name) or fallback
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        result[name] = slug
+    return result

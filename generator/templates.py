@@ -1,0 +1,89 @@
+"""Jinja2 templates: the environment, page rendering, and template errors as diagnostics."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .config import SiteConfig
+from .diagnostics import BuildError, Diagnostic, error
+from .model import PageSpec, site_path
+
+DEFAULT_LAYOUTS = Path(__file__).parent / "layouts"
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A rendered file: its path relative to the output folder and its bytes."""
+
+    path: str
+    data: bytes
+    source: str
+
+
+def layout_dirs(site_dir: Path) -> list[Path]:
+    """Return the template folders in lookup order: the site's own layouts first, then the defaults."""
+    own = site_dir / "layouts"
+    return [own, DEFAULT_LAYOUTS] if own.is_dir() else [DEFAULT_LAYOUTS]
+
+
+def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
+    """Return the Jinja2 environment: autoescaping for HTML and XML, strict about undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in layout_dirs(site_dir)]),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["site"] = config
+    env.globals["asset_url"] = lambda path: site_path(config, str(path))
+    env.filters["json_script"] = json_for_script
+    return env
+
+
+def json_for_script(value: Any) -> Markup:
+    """Return JSON that is safe inside <script>: no '<', '>' or '&' can end or alter the element."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+def render_page(env: jinja2.Environment, spec: PageSpec, site_dir: Path) -> Output:
+    """Return the rendered page; raise BuildError naming the template file and line on failure."""
+    try:
+        html = env.get_template(spec.template).render(spec.context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildError([error(_display(exc.filename, site_dir), exc.lineno or 1, f"template error: {exc.message}")]) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise BuildError([error(spec.source, 1, f"template '{exc.name}' not found in layouts/")]) from exc
+    except Exception as exc:  # any runtime error inside a template: report where it happened
+        raise BuildError([_runtime_error(exc, site_dir, spec)]) from exc
+    return Output(spec.output, html.encode("utf-8"), spec.source)
+
+
+def _runtime_error(exc: Exception, site_dir: Path, spec: PageSpec) -> Diagnostic:
+    frames = [f for f in traceback.extract_tb(sys.exc_info()[2]) if f.filename.endswith((".html", ".xml", ".htm"))]
+    message = f"template error while rendering {spec.output}: {exc}"
+    if frames:
+        return error(_display(frames[-1].filename, site_dir), frames[-1].lineno or 1, message)
+    return error(spec.source, 1, message)
+
+
+def _display(filename: str | None, site_dir: Path) -> str:
+    if not filename:
+        return "layouts"
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(site_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)
