@@ -132,9 +132,14 @@ class _Checker:
         self.fail(key, f"'{key}' must be a text value")
         return None
 
-    check_title = lambda self, v: self._text("title", v)  # noqa: E731
-    check_description = lambda self, v: "" if v is None else self._text("description", v)  # noqa: E731
-    check_language = lambda self, v: self._text("language", v)  # noqa: E731
+    def check_title(self, value: Any) -> str | None:
+        return self._text("title", value)
+
+    def check_description(self, value: Any) -> str | None:
+        return "" if value is None else self._text("description", value)
+
+    def check_language(self, value: Any) -> str | None:
+        return self._text("language", value)
 
     def check_base_url(self, value: Any) -> str | None:
         text = self._text("base_url", value)
@@ -165,8 +170,11 @@ class _Checker:
             return None
         return value
 
-    check_per_page = lambda self, v: self._positive_int("per_page", v)  # noqa: E731
-    check_feed_size = lambda self, v: self._positive_int("feed_size", v)  # noqa: E731
+    def check_per_page(self, value: Any) -> int | None:
+        return self._positive_int("per_page", value)
+
+    def check_feed_size(self, value: Any) -> int | None:
+        return self._positive_int("feed_size", value)
 
     def check_escape_html(self, value: Any) -> bool | None:
         if not isinstance(value, bool):
