@@ -97,6 +97,10 @@ def check_output_dir(site_dir: Path, out_dir: Path, force: bool) -> None:
     out = out_dir.resolve()
     if out == site or site.is_relative_to(out):
         raise UsageError(f"refusing to build into {out_dir}: it holds the site itself")
+    for sources in ("content", "layouts"):
+        if out.is_relative_to(site / sources):
+            # The next build would read its own output back in as content or templates.
+            raise UsageError(f"refusing to build into {out_dir}: it is inside the site's {sources}/ folder")
     if out.exists() and not out.is_dir():
         raise UsageError(f"refusing to build into {out_dir}: it is a file, not a folder")
     if not out.exists():
