@@ -180,7 +180,10 @@ class _FrontMatter:
             return None, False
         if isinstance(value, str):
             try:
-                value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+                # A quoted '2022-01-09' is still a date-only value (SPEC section 8), not midnight-as-a-time.
+                stripped = value.strip()
+                value = (dt.date.fromisoformat(stripped) if len(stripped) == 10
+                         else dt.datetime.fromisoformat(stripped.replace("Z", "+00:00")))
             except ValueError:
                 self.fail(key, f"'{key}' is not a date: '{value}' (use 2022-01-09 or 2022-01-09T18:30:00+11:00)")
                 return None, False
