@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 from .config import SiteConfig
 from .content import Article
 from .diagnostics import Diagnostic, error, warning
@@ -350,7 +352,7 @@ def _article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str, related
         title=_title(entry.title, config.title),
         description=cut_description(entry.summary),
     )
-    context = {"page": page, "nav": nav, "article": entry, "body": body, "related": related}
+    context = {"page": page, "nav": nav, "article": entry, "body": Markup(body), "related": related}
     return PageSpec(entry.output, "article.html", context, entry.path)
 
 
