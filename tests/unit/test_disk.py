@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generator import disk
+from generator.diagnostics import BuildError, UsageError
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Return every file below ``root`` with its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def make_files(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+
+
+def test_scan_site_sorts_and_skips_hidden_and_editor_files(tmp_path: Path) -> None:
+    make_files(tmp_path, {
+        "site.yaml": "title: T\n",
+        "content/b.md": "b", "content/a/a.md": "a", "content/a/pic.jpg": "jpg", "content/x.markdown": "x",
+        "content/.hidden.md": "h", "content/.git/config": "g", "content/a.md~": "~", "content/.a.md.swp": "s",
+        "content/#a.md#": "#", "layouts/static/css/site.css": "css",
+    })
+    sources = disk.scan_site(tmp_path, [tmp_path / "layouts" / "static"])
+    assert sources.config_text == "title: T\n"
+    assert [p for p, _ in sources.markdown] == ["content/a/a.md", "content/b.md", "content/x.markdown"]
+    assert sources.assets == ("content/a/pic.jpg",)
+    assert [rel for rel, _ in sources.static] == ["css/site.css"]
+
+
+def test_scan_site_later_static_folders_win(tmp_path: Path) -> None:
+    make_files(tmp_path, {"low/css/a.css": "low", "low/only.txt": "x", "high/css/a.css": "high"})
+    sources = disk.scan_site(tmp_path, [tmp_path / "low", tmp_path / "high"])
+    assert dict(sources.static) == {"css/a.css": tmp_path / "high/css/a.css", "only.txt": tmp_path / "low/only.txt"}
+
+
+def test_scan_site_reports_invalid_utf8_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content/bad.md").write_bytes(b"---\ntitle: ok\n\xff\xfe\n")
+    sources = disk.scan_site(tmp_path, [])
+    assert [str(p) for p in sources.problems] == ["content/bad.md:3: file is not valid UTF-8 text"]
+
+
+def test_scan_site_normalises_crlf(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content/a.md").write_bytes(b"---\r\ntitle: T\r\n---\r\nBody\r\n")
+    assert disk.scan_site(tmp_path, []).markdown == (("content/a.md", "---\ntitle: T\n---\nBody\n"),)
+
+
+@pytest.mark.parametrize(
+    ("out", "prepare", "message"),
+    [
+        (".", None, "it holds the site itself"),
+        ("..", None, "it holds the site itself"),
+        ("content/out", None, "inside the site's content/ folder"),
+        ("layouts/out", None, "inside the site's layouts/ folder"),
+        ("../other", {"../other/content/a.md": "x"}, "it holds content"),
+        ("../other", {"../other/layouts/base.html": "x"}, "it holds layouts"),
+        ("../other", {"../other/notes.txt": "mine"}, "is not empty and was not made by newsbite"),
+        ("../file", {"../file": "a file"}, "it is a file"),
+    ],
+)
+def test_check_output_dir_refuses_dangerous_folders(tmp_path: Path, out: str, prepare: dict[str, str] | None, message: str) -> None:
+    site = tmp_path / "site"
+    make_files(site, {"site.yaml": "title: T\n", "content/a.md": "x", "layouts/x.html": "x"})
+    if prepare:
+        make_files(site, prepare)
+    with pytest.raises(UsageError, match=message):
+        disk.check_output_dir(site, site / out, force=False)
+
+
+def test_check_output_dir_force_allows_only_a_foreign_folder(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_files(site, {"site.yaml": "title: T\n"})
+    make_files(tmp_path, {"foreign/notes.txt": "mine", "sources/content/a.md": "x"})
+    disk.check_output_dir(site, tmp_path / "foreign", force=True)
+    with pytest.raises(UsageError):
+        disk.check_output_dir(site, tmp_path / "sources", force=True)
+    with pytest.raises(UsageError):
+        disk.check_output_dir(site, site, force=True)
+
+
+def test_check_output_dir_accepts_new_empty_and_own_folders(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_files(site, {"site.yaml": "title: T\n"})
+    (tmp_path / "empty").mkdir()
+    make_files(tmp_path, {f"own/{disk.MANIFEST}": "[]", "own/index.html": "x"})
+    for out in (site / "public", tmp_path / "empty", tmp_path / "own", tmp_path / "not" / "yet"):
+        disk.check_output_dir(site, out, force=False)
+
+
+def test_write_site_writes_prunes_its_own_files_and_keeps_others(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    src = tmp_path / "pic.jpg"
+    src.write_bytes(b"\x89PNG\x00binary")
+    report = disk.write_site(out, {"index.html": b"home", "2022/01/a/index.html": b"a"}, {"2022/pic.jpg": src})
+    assert sorted(report.written) == ["2022/01/a/index.html", "2022/pic.jpg", "index.html"]
+    assert (out / "2022/pic.jpg").read_bytes() == src.read_bytes()
+    make_files(out, {".git/HEAD": "ref", "CNAME": "news.example", "_redirects": "/a /b"})
+
+    report = disk.write_site(out, {"index.html": b"home"}, {"2022/pic.jpg": src})
+    assert report.written == [] and report.unchanged == 2 and report.removed == ["2022/01/a/index.html"]
+    assert not (out / "2022/01").exists()  # emptied folders go too
+    assert tree(out) == {
+        ".git/HEAD": b"ref", "CNAME": b"news.example", "_redirects": b"/a /b", "2022/pic.jpg": src.read_bytes(),
+        "index.html": b"home", disk.MANIFEST: (out / disk.MANIFEST).read_bytes(),
+    }
+    assert json.loads((out / disk.MANIFEST).read_text()) == ["2022/pic.jpg", "index.html"]
+
+
+def test_write_site_leaves_no_temporary_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".newsbite-tmp-99-index.html").write_text("half")  # left by a killed build
+    disk.write_site(out, {"index.html": b"x", "a/b.html": b"y"}, {})
+    assert sorted(tree(out)) == [disk.MANIFEST, "a/b.html", "index.html"]
+
+
+def test_write_site_only_rewrites_changed_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    disk.write_site(out, {"a.html": b"same", "b.html": b"old"}, {})
+    before = (out / "a.html").stat().st_ino
+    report = disk.write_site(out, {"a.html": b"same", "b.html": b"new"}, {})
+    assert report.written == ["b.html"] and report.unchanged == 1
+    assert (out / "a.html").stat().st_ino == before
+
+
+@pytest.mark.parametrize("rel", ["../escape.html", "a/../../escape.html", "/etc/escape.html"])
+def test_write_site_refuses_paths_outside_the_output(tmp_path: Path, rel: str) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(BuildError, match="outside the output folder"):
+        disk.write_site(out, {rel: b"x"}, {})
+    assert not (tmp_path / "escape.html").exists()
+
+
+def test_write_site_does_not_write_through_a_symlink_out_of_the_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out.mkdir()
+    (out / "topics").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(BuildError):
+        disk.write_site(out, {"topics/index.html": b"x"}, {})
+    assert list(outside.iterdir()) == []
+
+
+def test_a_tampered_manifest_cannot_delete_outside_the_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    make_files(out, {disk.MANIFEST: json.dumps(["../victim.txt"])})
+    with pytest.raises(BuildError):
+        disk.write_site(out, {"index.html": b"x"}, {})
+    assert victim.read_text() == "keep"
+
+
+def test_write_new_file_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "content/2022/a.md"
+    disk.write_new_file(path, "first")
+    with pytest.raises(FileExistsError):
+        disk.write_new_file(path, "second")
+    assert path.read_text() == "first"
