@@ -32,6 +32,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--force", action="store_true", help="allow a non-empty output folder newsbite did not create")
     build.add_argument("--jobs", type=_positive_int, default=None, help="parallel workers (default: number of cores)")
+    build.add_argument("--no-search", dest="search", action="store_false", help="skip the Pagefind search index")
 
     serve = commands.add_parser("serve", help="build, serve and rebuild on change with live reload")
     _site_options(serve)
@@ -97,7 +98,7 @@ def run_build(args: argparse.Namespace) -> int:
         raise UsageError(f"site folder {args.site} does not exist")
     options = BuildOptions(
         site_dir=args.site, output_dir=args.output, base_url=args.base_url,
-        drafts=args.drafts, future=args.future, strict=args.strict, force=args.force,
+        drafts=args.drafts, future=args.future, strict=args.strict, force=args.force, search=args.search,
     )
     result = full_build(options)
     print_summary(result)

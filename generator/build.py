@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import disk
@@ -14,6 +14,7 @@ from .content import Article, parse_article
 from .diagnostics import BuildError, Diagnostic, Report, error
 from .markup import RenderedBody, render_body
 from .model import HeldBack, Site, article_paths, build_site, select_articles, site_path
+from .syndication import syndication_pages
 from .templates import DEFAULT_LAYOUTS, Output, layout_dirs, make_environment, render_page
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ class BuildOptions:
     strict: bool = False
     force: bool = False
     now: dt.datetime | None = None
+    # Run Pagefind over the output (newsbite build --no-search turns it off).
+    search: bool = True
 
 
 @dataclass(slots=True)
@@ -77,9 +80,11 @@ def full_build(options: BuildOptions) -> BuildResult:
     bodies = _render_bodies(config, published, paths, set(sources.assets))
     timings["markdown"] = time.perf_counter() - mark
 
-    site, problems = build_site(config, published, paths, bodies, set(sources.assets), held_back)
+    site, problems = build_site(config, published, paths, bodies, set(sources.assets), held_back,
+                                search=options.search)
     report.extend(problems)
     report.raise_if_failed(options.strict)
+    site = replace(site, pages=site.pages + tuple(syndication_pages(site, bodies)))
 
     mark = time.perf_counter()
     outputs = _render_pages(config, site, site_dir)
@@ -88,6 +93,10 @@ def full_build(options: BuildOptions) -> BuildResult:
 
     mark = time.perf_counter()
     written = disk.write_site(out_dir, files, copies)
+    if options.search:
+        mark = time.perf_counter()
+        _add_search_index(files, copies, site_dir)
+        timings["search"] = time.perf_counter() - mark
     timings["write"] = time.perf_counter() - mark
     log.debug("stage timings: %s", {k: round(v, 3) for k, v in timings.items()})
     return BuildResult(
@@ -104,6 +113,7 @@ def full_build(options: BuildOptions) -> BuildResult:
     )
 
 
+        page_sources={o.path: o.source for o in outputs},
 def _load(options: BuildOptions, report: Report) -> tuple[SiteConfig, list[Article], disk.SiteSources]:
     site_dir = options.site_dir
     static_dirs = [d / "static" for d in reversed(layout_dirs(site_dir))]

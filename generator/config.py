@@ -51,6 +51,9 @@ class SiteConfig:
     topics: Mapping[str, TopicMeta] = field(default_factory=lambda: MappingProxyType({}))
     # Authors are trusted, so raw HTML in Markdown passes through unless this is set.
     escape_html: bool = False
+    # The publisher logo in JSON-LD: a path from the site root or an absolute URL. The default
+    # ships in the package's layouts/static/.
+    logo: str = "logo.png"
     # Keys this version does not know, kept for templates as ``site.extra``.
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -71,7 +74,7 @@ class SiteConfig:
 
 KNOWN_KEYS = frozenset(
     {"title", "base_url", "language", "timezone", "description", "per_page", "feed_size",
-     "permalinks", "topics", "escape_html"}
+     "permalinks", "topics", "escape_html", "logo"}
 )
 
 
@@ -140,6 +143,17 @@ class _Checker:
 
     def check_language(self, value: Any) -> str | None:
         return self._text("language", value)
+
+    def check_logo(self, value: Any) -> str | None:
+        text = self._text("logo", value)
+        if text is None:
+            return None
+        text = text.strip()
+        if not text:
+            self.fail("logo", "'logo' must name an image: a path from the site root or an absolute URL")
+            return None
+        # Kept relative to the site root, so it follows a base_url subpath.
+        return text if "://" in text else text.lstrip("/")
 
     def check_base_url(self, value: Any) -> str | None:
         text = self._text("base_url", value)

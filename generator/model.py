@@ -14,6 +14,7 @@ from markupsafe import Markup
 from .config import SiteConfig
 from .content import Article
 from .diagnostics import Diagnostic, error, warning
+from .feeds import feed_links
 from .markup import RenderedBody, smarten
 from .slugs import unique_slugs
 
@@ -114,6 +115,8 @@ class Nav:
     topics_url: str
 
 
+    # None when the site is built without search (--no-search): templates then hide the search box.
+    search_url: str | None = None
 @dataclass(frozen=True, slots=True)
 class PageSpec:
     """One file to render: where it goes, with which template and context, and which source owns it."""
@@ -205,13 +208,15 @@ def build_site(
     held_back: Sequence[HeldBack] = (),
 ) -> tuple[Site, list[Diagnostic]]:
     """Return the site with its output plan, plus warnings (e.g. a missing image)."""
+    search: bool = True,
     problems: list[Diagnostic] = []
     topic_slugs = _topic_slugs(articles)
     topic_paths = {name: config.permalinks.topic.format(slug=slug) for name, slug in topic_slugs.items()}
     topic_urls = {name: site_path(config, path) for name, path in topic_paths.items()}
     entries = [_entry(config, a, paths[a.path], bodies[a.path], topic_urls, assets, problems) for a in articles]
     topics = _topics(config, entries, topic_slugs, topic_paths)
-    nav = Nav(site_path(config, "/"), site_path(config, TOPICS_INDEX))
+    nav = Nav(site_path(config, "/"), site_path(config, TOPICS_INDEX),
+              site_path(config, SEARCH_PAGE) if search else None)
     pages: list[PageSpec] = []
     related = related_entries(entries)
     for entry in entries:
@@ -222,7 +227,9 @@ def build_site(
         pages.extend(_list_pages(config, nav, topic.path, topic.entries, topic))
     pages.append(_topics_page(config, nav, topics))
     pages.append(_not_found_page(config, nav))
+    problems.extend(_alias_clashes(pages, articles))
     return Site(config, tuple(entries), tuple(topics), tuple(pages), tuple(held_back)), problems
+    pages.append(_search_page(config, nav))
 
 
 def _topic_slugs(articles: Sequence[Article]) -> dict[str, str]:
@@ -355,10 +362,29 @@ def _article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str, related
     context = {"page": page, "nav": nav, "article": entry, "body": Markup(body), "related": related}
     return PageSpec(entry.output, "article.html", context, entry.path)
 
+    context["comments"] = None if config.comments is None else comments_embed(
+        config.comments, entry.url, page.canonical, entry.title, config.language)
 
 def _alias_pages(config: SiteConfig, entry: Entry) -> list[PageSpec]:
     target = config.absolute_url(entry.url)
-    return [PageSpec(output_file(alias), "redirect.html", {"target": target}, entry.path) for alias in entry.aliases]
+    return [PageSpec(output_file(alias), "redirect.html", {"target": target, "alias": alias}, entry.path)
+            for alias in dict.fromkeys(entry.aliases)]
+
+
+def _alias_clashes(pages: Sequence[PageSpec], articles: Sequence[Article]) -> list[Diagnostic]:
+    """Return an error for each alias whose redirect would replace a page or another alias (SPEC section 3)."""
+    lines = {a.path: a.line_of("aliases") for a in articles}
+    owners: dict[str, PageSpec] = {spec.output: spec for spec in pages if spec.template != "redirect.html"}
+    problems: list[Diagnostic] = []
+    for spec in pages:
+        if spec.template != "redirect.html":
+            continue
+        other = owners.setdefault(spec.output, spec)
+        if other is not spec:
+            what = f"alias {other.context['alias']} of" if other.template == "redirect.html" else "the page of"
+            problems.append(error(spec.source, lines.get(spec.source, 1),
+                                  f"alias {spec.context['alias']} clashes with {what} {other.source} ({spec.output})"))
+    return problems
 
 
 def _list_pages(
@@ -386,6 +412,7 @@ def _list_pages(
             description=cut_description(description or config.title),
             prev_url=prev_url,
             next_url=next_url,
+            feeds=feed_links(config, site_path(config, root), f"{config.title}: {name}" if topic else config.title),
         )
         context = {
             "page": page, "nav": nav, "topic": view,

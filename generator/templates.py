@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import traceback
@@ -13,6 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from .config import SiteConfig
+from . import seo
 from .diagnostics import BuildError, Diagnostic, error
 from .model import PageSpec, site_path
 
@@ -47,6 +49,9 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
     env.globals["site"] = config
     env.globals["asset_url"] = lambda path: site_path(config, str(path))
     env.filters["json_script"] = json_for_script
+    # Head metadata is shaped in seo.py; templates print it (SPEC section 5).
+    env.globals["social_tags"] = functools.partial(seo.social_tags, config)
+    env.globals["news_article"] = functools.partial(seo.news_article, config)
     return env
 
 

@@ -1,0 +1,63 @@
+"""The output plan beyond the pages: feeds, sitemaps and robots.txt (SPEC section 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Mapping
+
+from .feeds import (
+    ATOM_FILE, NEWS_SITEMAP_FILE, RSS_FILE, SITEMAP_FILE, SITEMAP_LIMIT, Feed, SitemapUrl,
+    build_feed, last_changed, news_sitemap, rfc3339, sitemap_files,
+)
+from .markup import RenderedBody
+from .model import PageSpec, Site, output_file, site_path
+
+# Pages search engines should know about; 404, search and alias pages are left out.
+INDEXED_KINDS = ("home", "topic", "topics", "article")
+
+
+def syndication_pages(
+    site: Site, bodies: Mapping[str, RenderedBody], sitemap_limit: int = SITEMAP_LIMIT
+) -> list[PageSpec]:
+    """Return the feeds of the site and of each topic, the sitemaps and robots.txt."""
+    config = site.config
+    html = {path: body.html for path, body in bodies.items()}
+    pages: list[PageSpec] = []
+    site_feed = build_feed(config, config.title, config.description, site_path(config, "/"), site.entries, html)
+    pages.extend(_feed_specs("/", site_feed, "site.yaml"))
+    for topic in site.topics:
+        feed = build_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
+                          topic.url, topic.entries, html)
+        # A topic's feeds belong to the articles that define it: its newest one is a fine owner to name.
+        pages.extend(_feed_specs(topic.path, feed, topic.entries[0].path if topic.entries else "site.yaml"))
+    sitemaps = sitemap_files(sitemap_urls(site), config.absolute_url(site_path(config, "/")), sitemap_limit)
+    for sitemap in sitemaps:
+        pages.append(PageSpec(sitemap.path, "sitemap.xml", {"sitemap": sitemap}, "site.yaml"))
+    pages.append(PageSpec(NEWS_SITEMAP_FILE, "news-sitemap.xml", {"news": news_sitemap(config, site.entries)}, "site.yaml"))
+    advertised = [config.absolute_url(site_path(config, "/" + name)) for name in (SITEMAP_FILE, NEWS_SITEMAP_FILE)]
+    pages.append(PageSpec("robots.txt", "robots.txt", {"sitemaps": advertised}, "site.yaml"))
+    return pages
+
+
+def _feed_specs(root: str, feed: Feed, source: str) -> list[PageSpec]:
+    return [PageSpec(output_file(root + ATOM_FILE), "atom.xml", {"feed": feed}, source),
+            PageSpec(output_file(root + RSS_FILE), "rss.xml", {"feed": feed}, source)]
+
+
+def sitemap_urls(site: Site) -> list[SitemapUrl]:
+    """Return every indexable page once, in plan order, with its last change as lastmod."""
+    config = site.config
+    newest = max((last_changed(e) for e in site.entries), default=None)
+    urls: list[SitemapUrl] = []
+    for spec in site.pages:
+        page = spec.context.get("page")
+        if page is None or page.kind not in INDEXED_KINDS:
+            continue
+        if "article" in spec.context:
+            changed: dt.datetime | None = last_changed(spec.context["article"])
+        elif spec.context.get("entries"):
+            changed = max(last_changed(e) for e in spec.context["entries"])
+        else:
+            changed = newest
+        urls.append(SitemapUrl(page.canonical, None if changed is None else rfc3339(changed, config)))
+    return urls
