@@ -142,7 +142,9 @@ def write_site(out_dir: Path, files: dict[str, bytes], copies: dict[str, Path]) 
             target.unlink()
             report.removed.append(rel)
             _remove_empty_parents(target.parent, out)
-    _atomic_write(out / MANIFEST, json.dumps(sorted(planned), indent=0).encode("utf-8"))
+    manifest = json.dumps(sorted(planned), indent=0).encode("utf-8")
+    if old != planned or not (out / MANIFEST).is_file():  # an unchanged site touches no file at all
+        _atomic_write(out / MANIFEST, manifest)
     _sweep_temp_files(out)
     return report
 
