@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import run_server
 
-            return run_server(args)
+            return run_server(args, emit=print_line)
         return run_new(args)
     except UsageError as exc:
         print(f"newsbite: error: {exc}", file=sys.stderr)
@@ -116,6 +116,11 @@ def print_summary(result: BuildResult) -> None:
         f"{_count(result.topics, 'topic')}) in {result.seconds:.2f} s into {result.output_dir}: "
         f"{result.written} written, {result.removed} removed."
     )
+
+
+def print_line(line: str) -> None:
+    """Print one line of the dev server's running commentary at once (it may be piped)."""
+    print(line, flush=True)
 
 
 def _count(n: int, noun: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -218,3 +219,44 @@ def write_new_file(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:
         handle.write(text)
+
+
+# The dev server's side of the filesystem (issue 3): a private output folder and contained reads.
+
+def make_serve_dir() -> Path:
+    """Create and return a fresh, private output folder under the system temp folder."""
+    return Path(tempfile.mkdtemp(prefix="newsbite-serve-"))
+
+
+def remove_serve_dir(path: Path) -> None:
+    """Remove a folder made by ``make_serve_dir`` (and only such a folder)."""
+    if path.name.startswith("newsbite-serve-") and path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def find_served(out_dir: Path, rel: str) -> tuple[str, Path | None]:
+    """Return ("file" | "dir", path) for ``rel`` inside the output folder, or ("missing", None).
+
+    ``rel`` is already normalised by the server; resolving symlinks here as well means nothing outside
+    the output folder is ever served, whatever a link inside it points at (SPEC section 7).
+    """
+    root = out_dir.resolve()
+    try:
+        target = (root / rel).resolve() if rel else root
+    except (OSError, RuntimeError, ValueError):  # symlink loops, NUL bytes
+        return "missing", None
+    if target != root and not target.is_relative_to(root):
+        return "missing", None
+    if target.is_file():
+        return "file", target
+    if target.is_dir():
+        return "dir", target
+    return "missing", None
+
+
+def read_served(path: Path) -> bytes | None:
+    """Return a served file's bytes, or None if it vanished or cannot be read meanwhile."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

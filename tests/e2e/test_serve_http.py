@@ -1,0 +1,290 @@
+"""The dev server over real HTTP on 127.0.0.1: paths, types, pretty URLs, safety, rebuilds, events."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from generator import devpage
+from generator.serve import DevServer
+from tests.conftest import run_cli
+from tests.e2e.serving import SITE_FILES, ServeProcess, article, fetch, start_in_process, wait_for, wait_for_build
+
+
+@pytest.fixture
+def served(make_site) -> Iterator[DevServer]:
+    site = make_site(SITE_FILES)
+    server = start_in_process(site)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def raw_request(server: DevServer, data: bytes) -> bytes:
+    """Send raw bytes to the server and return everything it answers."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=15) as conn:
+        conn.sendall(data)
+        conn.shutdown(socket.SHUT_WR)  # nothing more is coming, as a client that hangs up would say
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_serves_pages_with_reload_script(served: DevServer) -> None:
+    home = fetch(served.url)
+    assert home.status == 200
+    assert home.headers["content-type"] == "text/html; charset=utf-8"
+    assert home.headers["cache-control"] == "no-store"
+    assert b"Alpha troops arrive" in home.body
+    body_end = home.body.rindex(b"</body>")
+    assert home.body.rindex(devpage.SCRIPT_PATH.encode()) < body_end
+    script = fetch(served.url + devpage.SCRIPT_PATH.lstrip("/"))
+    assert script.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert b"EventSource" in script.body
+
+
+def test_reload_script_is_never_in_the_output_folder(served: DevServer) -> None:
+    pages = [p for p in served.output_dir.rglob("*.html")]
+    assert pages
+    assert not any(b"__newsbite" in p.read_bytes() for p in pages)
+
+
+def test_build_output_has_no_reload_script(make_site) -> None:
+    site = make_site(SITE_FILES)
+    assert run_cli("build", "--site", str(site)) == 0
+    assert not any(b"__newsbite" in p.read_bytes() for p in (site / "public").rglob("*") if p.is_file())
+
+
+def test_pretty_urls_and_redirects(served: DevServer) -> None:
+    topic = fetch(served.url + "topics/kazakhstan/")
+    assert topic.status == 200 and b"Bravo talks stall" in topic.body
+    bare = fetch(served.url + "topics/kazakhstan?page=1")
+    assert bare.status == 301
+    assert bare.headers["location"] == "/topics/kazakhstan/?page=1"
+    slashed = fetch(served.url + "favicon.svg/")
+    assert slashed.status == 404
+
+
+def test_no_open_redirect_from_double_slash(served: DevServer) -> None:
+    reply = raw_request(served, b"GET //topics HTTP/1.0\r\n\r\n")
+    assert b"Location: /topics/\r\n" in reply
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("favicon.svg", "image/svg+xml"),
+    ("css/newsbite.css", "text/css; charset=utf-8"),
+])
+def test_content_types(served: DevServer, name: str, expected: str) -> None:
+    reply = fetch(served.url + name)
+    assert reply.status == 200
+    assert reply.headers["content-type"] == expected
+    assert b"__newsbite" not in reply.body
+
+
+def test_missing_page_gets_the_sites_404_page(served: DevServer) -> None:
+    reply = fetch(served.url + "no/such/page/")
+    assert reply.status == 404
+    assert reply.body.startswith((served.output_dir / "404.html").read_bytes()[:200])
+    assert devpage.SCRIPT_PATH.encode() in reply.body
+    head = fetch(served.url + "no/such/page/", method="HEAD")
+    assert head.status == 404 and head.body == b""
+
+
+TRAVERSALS = [
+    "/../../etc/passwd",
+    "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/..%2f..%2f..%2fetc%2fpasswd",
+    "/%252e%252e/%252e%252e/etc/passwd",
+    "/..\\..\\..\\etc\\passwd",
+    "/%5c..%5c..%5cetc%5cpasswd",
+    "/etc/passwd%00.html",
+    "//etc/passwd",
+    "/topics/../../../../etc/passwd",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_traversal_never_leaves_the_output(served: DevServer, path: str) -> None:
+    reply = raw_request(served, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert b"root:" not in reply
+    status = int(reply.split(b" ", 2)[1])
+    assert status in (400, 404)
+
+
+def test_raw_absolute_path_and_absolute_form(served: DevServer) -> None:
+    for line in (b"GET /../../../etc/passwd HTTP/1.1", b"GET http://127.0.0.1/../../etc/passwd HTTP/1.1",
+                 b"GET /etc/passwd HTTP/1.1", b"GET file:///etc/passwd HTTP/1.1"):
+        reply = raw_request(served, line + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert b"root:" not in reply
+        assert reply.split(b" ", 2)[1] in (b"400", b"404")
+
+
+def test_symlink_out_of_the_output_is_not_followed(served: DevServer) -> None:
+    os.symlink("/etc", served.output_dir / "escape")
+    assert fetch(served.url + "escape/passwd").status == 404
+
+
+@pytest.mark.parametrize("data", [
+    b"GARBAGE\r\n\r\n",
+    b"GET\r\n\r\n",
+    b"GET / HTTP/9.9\r\n\r\n",
+    b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
+    b"\x00\xff\xfe\r\n\r\n",
+    b"GET / HTTP/1.1\r\nBad header line\r\n\r\n",
+    b"",
+])
+def test_malformed_requests_do_not_kill_the_server(served: DevServer, data: bytes) -> None:
+    try:
+        raw_request(served, data)
+    except ConnectionResetError:
+        pass
+    assert fetch(served.url).status == 200
+
+
+def test_200_concurrent_requests_all_succeed(served: DevServer) -> None:
+    paths = ["", "topics/", "topics/kazakhstan/", "favicon.svg", "css/newsbite.css"] * 40
+
+    def get(path: str) -> int:
+        return fetch(served.url + path).status
+
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        statuses = list(pool.map(get, paths))
+    assert statuses == [200] * 200
+
+
+def read_event(conn: http.client.HTTPResponse) -> str:
+    """Return the data of the next 'state' event on an open event stream."""
+    data = ""
+    while True:
+        line = conn.fp.readline().decode()
+        if line.startswith("data: "):
+            data = line[6:].strip()
+        if line == "\n" and data:
+            return data
+
+
+def test_event_stream_reports_rebuilds_errors_and_recovery(served: DevServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=15)
+    conn.request("GET", devpage.EVENTS_PATH)
+    stream = conn.getresponse()
+    assert stream.headers["Content-Type"].startswith("text/event-stream")
+    first = read_event(stream)
+    assert '"problems": []' in first
+    source = served.options.site_dir / "content/2022/alpha.md"
+    before = served.board.current()
+    source.write_text("---\ntitle: [unclosed\n---\nBody\n", encoding="utf-8")
+    broken = wait_for_build(served, before)
+    assert broken.problems and broken.problems[0].path == "content/2022/alpha.md"
+    event = read_event(stream)
+    assert "content/2022/alpha.md" in event and '"line": ' in event
+    # The last good output is still served while the build is broken.
+    assert b"Alpha troops arrive" in fetch(served.url).body
+    source.write_text(article("Alpha troops regroup", ["Kazakhstan"], 9), encoding="utf-8")
+    fixed = wait_for_build(served, broken)
+    assert fixed.problems == () and fixed.epoch > broken.epoch
+    assert '"problems": []' in read_event(stream)
+    assert b"Alpha troops regroup" in fetch(served.url).body
+    conn.close()
+
+
+def test_one_article_edit_rewrites_only_affected_files(served: DevServer) -> None:
+    out = served.output_dir
+    before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    state = served.board.current()
+    (served.options.site_dir / "content/2022/delta.md").write_text(
+        article("Delta pipeline opens early", ["Energy"], 12), encoding="utf-8")
+    wait_for_build(served, state)
+    after = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    changed = {path for path in after if before.get(path) != after[path]}
+    assert "2022/01/delta/index.html" in changed
+    assert "topics/energy/index.html" in changed
+    assert "index.html" in changed
+    untouched = {"2022/01/alpha/index.html", "2022/01/bravo/index.html", "topics/kazakhstan/index.html",
+                 "topics/csto/index.html", "topics/economy/index.html", "css/newsbite.css", "favicon.svg"}
+    assert untouched & set(after) == untouched
+    assert not changed & untouched
+
+
+def test_deleted_article_leaves_its_topic_page(served: DevServer) -> None:
+    assert b"Bravo talks stall" in fetch(served.url + "topics/kazakhstan/").body
+    state = served.board.current()
+    (served.options.site_dir / "content/2022/bravo.md").unlink()
+    wait_for_build(served, state)
+    assert b"Bravo talks stall" not in fetch(served.url + "topics/kazakhstan/").body
+    assert fetch(served.url + "2022/01/bravo/").status == 404
+
+
+def test_editor_temp_files_do_not_rebuild(served: DevServer) -> None:
+    site = served.options.site_dir
+    state = served.board.current()
+    (site / "content/2022/.alpha.md.swp").write_bytes(b"\x00swap")
+    (site / "content/2022/alpha.md~").write_text("backup", encoding="utf-8")
+    (site / "content/2022/echo.md").write_text(article("Echo vote counted", ["Economy"], 13), encoding="utf-8")
+    after = wait_for_build(served, state)
+    assert after.problems == ()
+    assert fetch(served.url + "2022/01/echo/").status == 200
+
+
+def test_port_taken_names_a_free_port(make_site) -> None:
+    site = make_site(SITE_FILES)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        from generator.__main__ import main
+        import contextlib
+        import io
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            status = main(["serve", "--site", str(site), "--port", str(port)])
+    assert status == 2
+    assert f"port {port} on 127.0.0.1 is already in use; try --port " in err.getvalue()
+
+
+def test_cli_serves_and_ctrl_c_exits_cleanly(make_site) -> None:
+    site = make_site(SITE_FILES)
+    process = ServeProcess(site)
+    try:
+        assert process.url.startswith("http://127.0.0.1:")
+        assert fetch(process.url + "topics/").status == 200
+        assert process.output_dir is not None and process.output_dir.is_dir()
+    finally:
+        status, err = process.stop(signal.SIGINT)
+    assert status == 0
+    assert "Traceback" not in err
+    assert not process.output_dir.exists()
+    assert not (site / "public").exists()
+
+
+def test_sigterm_also_cleans_up(make_site) -> None:
+    site = make_site(SITE_FILES)
+    process = ServeProcess(site)
+    status, err = process.stop(signal.SIGTERM)
+    assert status == 0 and "Traceback" not in err
+    assert process.output_dir is not None and not process.output_dir.exists()
+
+
+def test_broken_site_at_start_still_serves_the_error(make_site) -> None:
+    site = make_site({"content/a.md": "---\ntitle: [broken\n---\nBody\n"})
+    server = start_in_process(site)
+    try:
+        reply = fetch(server.url)
+        assert reply.status == 500
+        assert b"content/a.md:" in reply.body
+        state = server.board.current()
+        (site / "content/a.md").write_text(article("Fixed now", ["X"], 9), encoding="utf-8")
+        wait_for_build(server, state)
+        assert b"Fixed now" in fetch(server.url).body
+    finally:
+        server.close()
