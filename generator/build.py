@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import disk
+from . import disk, search
 from .config import SiteConfig, load_config
 from .content import Article, parse_article
 from .diagnostics import BuildError, Diagnostic, Report, error
@@ -50,6 +50,9 @@ class BuildResult:
     removed: int
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    # Output file -> the source that owns it (an article's .md, site.yaml, a static file), so
+    # `newsbite check` can name the article behind a broken link.
+    page_sources: dict[str, str] = field(default_factory=dict)
 
 
 def output_dir_for(options: BuildOptions) -> Path:
@@ -90,13 +93,13 @@ def full_build(options: BuildOptions) -> BuildResult:
     outputs = _render_pages(config, site, site_dir)
     timings["templates"] = time.perf_counter() - mark
     files, copies = _plan_files(outputs, sources, site_dir)
-
-    mark = time.perf_counter()
-    written = disk.write_site(out_dir, files, copies)
     if options.search:
         mark = time.perf_counter()
         _add_search_index(files, copies, site_dir)
         timings["search"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    written = disk.write_site(out_dir, files, copies)
     timings["write"] = time.perf_counter() - mark
     log.debug("stage timings: %s", {k: round(v, 3) for k, v in timings.items()})
     return BuildResult(
@@ -110,10 +113,10 @@ def full_build(options: BuildOptions) -> BuildResult:
         removed=len(written.removed),
         seconds=time.perf_counter() - started,
         timings=timings,
+        page_sources={o.path: o.source for o in outputs},
     )
 
 
-        page_sources={o.path: o.source for o in outputs},
 def _load(options: BuildOptions, report: Report) -> tuple[SiteConfig, list[Article], disk.SiteSources]:
     site_dir = options.site_dir
     static_dirs = [d / "static" for d in reversed(layout_dirs(site_dir))]
@@ -185,6 +188,16 @@ def _plan_files(
     if clashes:
         raise BuildError(clashes)
     return files, copies
+
+
+def _add_search_index(files: dict[str, bytes], copies: dict[str, Path], site_dir: Path) -> None:
+    """Add Pagefind's bundle to the planned files, so it is written, listed and pruned like them."""
+    bundle = search.build_index(files, site_dir)
+    taken = sorted(p for p in bundle if p in files or p in copies)
+    if taken:
+        raise BuildError([error("site.yaml", 1, f"output file {taken[0]} is also written by the search index "
+                                f"({search.BUNDLE_DIR}/ is reserved for it; or build with --no-search)")])
+    files.update(bundle)
 
 
 def _static_label(path: Path, site_dir: Path) -> str:

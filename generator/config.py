@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .comments import CommentsConfig, read_comments
 from .diagnostics import BuildError, Diagnostic, error, warning
 from .yamltext import YamlDocument, YamlSyntaxError, parse_yaml
 
@@ -43,6 +44,8 @@ class SiteConfig:
     # IANA zone for naive dates, visible dates and the --future cut-off.
     timezone: str = "UTC"
     description: str = ""
+    # Comments under articles (giscus, Isso or Remark42); off unless site.yaml sets them.
+    comments: CommentsConfig | None = None
     # Articles per page on the home page and topic pages.
     per_page: int = 20
     # Newest articles in each feed.
@@ -73,7 +76,7 @@ class SiteConfig:
 
 
 KNOWN_KEYS = frozenset(
-    {"title", "base_url", "language", "timezone", "description", "per_page", "feed_size",
+    {"title", "base_url", "language", "timezone", "description", "per_page", "feed_size", "comments",
      "permalinks", "topics", "escape_html", "logo"}
 )
 
@@ -189,6 +192,9 @@ class _Checker:
 
     def check_feed_size(self, value: Any) -> int | None:
         return self._positive_int("feed_size", value)
+
+    def check_comments(self, value: Any) -> CommentsConfig | None:
+        return read_comments(value, self.fail)
 
     def check_escape_html(self, value: Any) -> bool | None:
         if not isinstance(value, bool):

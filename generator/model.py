@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
+from .comments import comments_embed
 from .config import SiteConfig
 from .content import Article
 from .diagnostics import Diagnostic, error, warning
@@ -24,6 +25,7 @@ RELATED_LIMIT = 5
 RELATED_WINDOW = 12
 DESCRIPTION_LIMIT = 160
 TOPICS_INDEX = "/topics/"
+SEARCH_PAGE = "/search/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +115,10 @@ class Pagination:
 class Nav:
     home_url: str
     topics_url: str
-
-
     # None when the site is built without search (--no-search): templates then hide the search box.
     search_url: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class PageSpec:
     """One file to render: where it goes, with which template and context, and which source owns it."""
@@ -206,9 +208,9 @@ def build_site(
     bodies: Mapping[str, RenderedBody],
     assets: set[str],
     held_back: Sequence[HeldBack] = (),
+    search: bool = True,
 ) -> tuple[Site, list[Diagnostic]]:
     """Return the site with its output plan, plus warnings (e.g. a missing image)."""
-    search: bool = True,
     problems: list[Diagnostic] = []
     topic_slugs = _topic_slugs(articles)
     topic_paths = {name: config.permalinks.topic.format(slug=slug) for name, slug in topic_slugs.items()}
@@ -227,9 +229,9 @@ def build_site(
         pages.extend(_list_pages(config, nav, topic.path, topic.entries, topic))
     pages.append(_topics_page(config, nav, topics))
     pages.append(_not_found_page(config, nav))
+    pages.append(_search_page(config, nav))
     problems.extend(_alias_clashes(pages, articles))
     return Site(config, tuple(entries), tuple(topics), tuple(pages), tuple(held_back)), problems
-    pages.append(_search_page(config, nav))
 
 
 def _topic_slugs(articles: Sequence[Article]) -> dict[str, str]:
@@ -360,10 +362,10 @@ def _article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str, related
         description=cut_description(entry.summary),
     )
     context = {"page": page, "nav": nav, "article": entry, "body": Markup(body), "related": related}
-    return PageSpec(entry.output, "article.html", context, entry.path)
-
     context["comments"] = None if config.comments is None else comments_embed(
         config.comments, entry.url, page.canonical, entry.title, config.language)
+    return PageSpec(entry.output, "article.html", context, entry.path)
+
 
 def _alias_pages(config: SiteConfig, entry: Entry) -> list[PageSpec]:
     target = config.absolute_url(entry.url)
@@ -445,3 +447,12 @@ def _not_found_page(config: SiteConfig, nav: Nav) -> PageSpec:
     page = PageMeta("404", url, config.absolute_url(url), _title("Page not found", config.title),
                     "The page you asked for is not here.")
     return PageSpec("404.html", "404.html", {"page": page, "nav": nav}, "site.yaml")
+
+
+def _search_page(config: SiteConfig, nav: Nav) -> PageSpec:
+    # Written even with --no-search, so an old bookmark finds a page that says search is off.
+    url = site_path(config, SEARCH_PAGE)
+    page = PageMeta("search", url, config.absolute_url(url), _title("Search", config.title),
+                    cut_description(f"Search every briefing on {config.title}."))
+    return PageSpec(output_file(SEARCH_PAGE), "search.html",
+                    {"page": page, "nav": nav, "search_base": site_path(config, "/")}, "site.yaml")
