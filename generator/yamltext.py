@@ -38,17 +38,23 @@ class YamlSyntaxError(Exception):
 def parse_yaml(text: str) -> YamlDocument:
     """Return the parsed document, raising YamlSyntaxError with the offending line."""
     loader = _Loader(text)
+    node = None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
+            # "unexpected end of stream" points past the last line; where the unclosed quote or
+            # bracket began is the line the author has to fix.
+            mark = exc.context_mark
+        line = min(mark.line + 1, text.rstrip().count("\n") + 1) if mark is not None else 1
+        problem = " ".join(p for p in (exc.problem, exc.context) if p) or "invalid YAML"
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from exc
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         # Constructor errors without a mark, e.g. an impossible date like 2022-02-30.
-        raise YamlSyntaxError(1, f"invalid YAML: {exc}") from exc
+        line = _bad_timestamp_line(node) if isinstance(exc, ValueError) else None
+        raise YamlSyntaxError(line or 1, f"invalid YAML: {exc}") from exc
     finally:
         loader.dispose()
     key_lines: dict[str, int] = {}
@@ -75,3 +81,21 @@ def _collect_key_lines(
         key_lines[name] = line
         if depth < 2 and isinstance(value_node, yaml.MappingNode):
             _collect_key_lines(value_node, name + ".", key_lines, duplicates, depth + 1)
+
+
+def _bad_timestamp_line(node: yaml.Node | None) -> int | None:
+    """Return the 1-based line of the first timestamp that is no real date (e.g. 2022-02-30)."""
+    checker = yaml.SafeLoader("")
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode) and current.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                checker.construct_yaml_timestamp(current)
+            except ValueError:
+                return current.start_mark.line + 1
+        elif isinstance(current, yaml.MappingNode):
+            stack[:0] = [value for _key, value in current.value]
+        elif isinstance(current, yaml.SequenceNode):
+            stack[:0] = list(current.value)
+    return None
