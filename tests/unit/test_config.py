@@ -83,7 +83,8 @@ def test_base_url_option_overrides_site_yaml() -> None:
     [
         ("- just\n- a list\n", "site.yaml:1: site.yaml must be a mapping"),
         ("just a sentence\n", "site.yaml:1: site.yaml must be a mapping"),
-        ("title: A\nper_page: [\n", "site.yaml:3: invalid YAML"),
+        ("title: A\nper_page: [\n", "site.yaml:2: invalid YAML"),
+        ("title: A\ndescription: \"unclosed\nper_page: 5\n", "site.yaml:2: invalid YAML"),
         ("title: A\n  bad: indent\n", "site.yaml:2: invalid YAML"),
         ("title: A\ndescription: x\ntimezone: Mars/Olympus_Mons\n", "site.yaml:3: unknown timezone 'Mars/Olympus_Mons'"),
         ("title: A\nper_page: 0\n", "site.yaml:2: 'per_page' must be a whole number"),

@@ -222,10 +222,13 @@ def test_unknown_keys_are_kept_quietly_in_extra() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("title: T\ndate: 2022-01-09\ntopics: [a, b\n", f"{PATH}:5:"),  # YAML reports the end
+        # An unclosed bracket or quote is reported where it opens, not past the end.
+        ("title: T\ndate: 2022-01-09\ntopics: [a, b\n", f"{PATH}:4: invalid YAML"),
+        ("title: \"T\ndate: 2022-01-09\n", f"{PATH}:2: invalid YAML"),
         ("title: T\ndate: 2022-01-09\nstandfirst: a: b\n", f"{PATH}:4: invalid YAML"),
         ("title: T\n  date: 2022-01-09\n", f"{PATH}:3: invalid YAML"),
-        ("title: \"T\ndate: 2022-01-09\n", f"{PATH}:"),
+        ("title: T\ntopics: [x]\ndate: 2022-02-30\n", f"{PATH}:4: invalid YAML: day is out of range"),
+        ("title: T\ndate: 2022-01-09\nupdated: 2022-13-01\n", f"{PATH}:4: invalid YAML: month must be in 1..12"),
         ("- a\n- b\n", f"{PATH}:2: front matter must be a mapping"),
     ],
 )
