@@ -1,0 +1,145 @@
+"""SPEC section 7 from the command line: refused output folders, pruning, containment."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.helpers import build, front, snapshot
+
+ARTICLES = {
+    "content/a.md": front({"date": "2022-01-09", "title": "A", "topics": ["Russia"]}),
+    "content/b.md": front({"date": "2022-01-10", "title": "B", "topics": ["Kazakhstan"], "aliases": ["/old/b/"]}),
+    "content/b.jpg": b"jpeg",
+}
+
+
+def test_build_writes_nowhere_but_its_output(make_site, tmp_path: Path, monkeypatch) -> None:
+    site = make_site(ARTICLES)
+    cwd, temp = tmp_path / "cwd", tmp_path / "temp"
+    cwd.mkdir()
+    temp.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # any temp folder would land here
+    monkeypatch.setenv("TMPDIR", str(temp))
+    out = tmp_path / "out"
+    before = snapshot(tmp_path)
+    assert build(site, "--output", str(out)) == 0
+    after = snapshot(tmp_path, skip=(out, site / ".newsbite-cache"))
+    assert after == before
+    assert list(temp.iterdir()) == [] and list(cwd.iterdir()) == []
+
+
+def test_default_output_is_public_in_the_site_folder(make_site, tmp_path: Path, monkeypatch) -> None:
+    site = make_site(ARTICLES)
+    monkeypatch.chdir(tmp_path)
+    assert build(site) == 0
+    assert (site / "public" / "index.html").is_file()
+    assert not (tmp_path / "public").exists()
+
+
+@pytest.mark.parametrize("where", ["site", "parent", "other-site", "foreign", "content-inside", "a-file"])
+def test_dangerous_output_is_refused_and_nothing_deleted(make_site, tmp_path: Path, capsys, where: str) -> None:
+    site = make_site(ARTICLES)
+    other = tmp_path / "other"
+    (other / "content").mkdir(parents=True)
+    (other / "content" / "x.md").write_text("mine")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "photo.jpg").write_bytes(b"holiday")
+    (tmp_path / "notes.txt").write_text("a file")
+    target = {
+        "site": site, "parent": tmp_path, "other-site": other, "foreign": foreign,
+        "content-inside": site / "content" / "out", "a-file": tmp_path / "notes.txt",
+    }[where]
+    before = snapshot(tmp_path)
+    assert build(site, "--output", str(target)) == 2  # command-line misuse, not a content error
+    assert "refusing" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before
+
+
+def test_force_allows_a_foreign_folder_and_keeps_its_files(make_site, tmp_path: Path) -> None:
+    site = make_site(ARTICLES)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "photo.jpg").write_bytes(b"holiday")
+    assert build(site, "--output", str(foreign), "--force") == 0
+    assert (foreign / "index.html").is_file() and (foreign / "photo.jpg").read_bytes() == b"holiday"
+    (site / "content" / "a.md").unlink()
+    assert build(site, "--output", str(foreign)) == 0  # now it is ours: no --force needed
+    assert (foreign / "photo.jpg").read_bytes() == b"holiday"
+    assert not (foreign / "2022" / "01" / "a").exists()
+
+
+def test_force_never_allows_the_site_or_a_sources_folder(make_site, tmp_path: Path) -> None:
+    site = make_site(ARTICLES)
+    before = snapshot(tmp_path)
+    assert build(site, "--output", str(site), "--force") == 2
+    assert build(site, "--output", str(site / "layouts"), "--force") == 2
+    assert snapshot(tmp_path) == before
+
+
+def test_deleted_and_renamed_pages_go_while_foreign_files_stay(make_site, capsys) -> None:
+    site = make_site(ARTICLES)
+    out = site / "public"
+    assert build(site) == 0
+    assert (out / "2022/01/a/index.html").is_file() and (out / "topics/russia/index.html").is_file()
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    (out / "CNAME").write_text("news.example\n")
+    (out / "_redirects").write_text("/x /y 301\n")
+    (out / "2022" / "01" / "a" / "notes.txt").write_text("someone's note")
+
+    (site / "content" / "a.md").unlink()
+    (site / "content" / "b.md").write_text(front({"date": "2022-01-10", "title": "B", "slug": "b-renamed"}))
+    (site / "content" / "b.jpg").unlink()
+    capsys.readouterr()
+    assert build(site) == 0
+    assert "removed" in capsys.readouterr().out
+
+    assert not (out / "2022/01/a/index.html").exists()
+    assert not (out / "2022/01/b/index.html").exists() and (out / "2022/01/b-renamed/index.html").is_file()
+    assert not (out / "topics/russia").exists() and not (out / "old/b").exists() and not (out / "b.jpg").exists()
+    assert (out / ".git/HEAD").read_text() == "ref: refs/heads/gh-pages\n"
+    assert (out / "CNAME").read_text() == "news.example\n"
+    assert (out / "_redirects").read_text() == "/x /y 301\n"
+    assert (out / "2022/01/a/notes.txt").read_text() == "someone's note"  # its folder stays for it
+
+
+def test_aliases_become_redirect_pages_inside_the_output(make_site, tmp_path: Path) -> None:
+    site = make_site(ARTICLES)
+    assert build(site) == 0
+    redirect = (site / "public" / "old" / "b" / "index.html").read_text()
+    assert "/2022/01/b/" in redirect
+
+
+def test_front_matter_cannot_place_files_outside_the_output(make_site, tmp_path: Path) -> None:
+    # Every route out: slug, alias, topic name, image path. Each is refused or kept inside.
+    attempts = {
+        "content/slug.md": front({"date": "2022-01-09", "title": "S", "slug": "../../../escape-slug"}),
+        "content/alias.md": front({"date": "2022-01-09", "title": "A", "aliases": ["/../../escape-alias/"]}),
+    }
+    site = make_site(attempts)
+    before = snapshot(tmp_path)
+    assert build(site) == 1
+    assert snapshot(tmp_path) == before
+
+    harmless = {
+        "content/topic.md": front({"date": "2022-01-09", "title": "T", "topics": ["../../escape-topic"],
+                                   "image": "../../../etc/passwd"}),
+    }
+    site2 = make_site(harmless, name="site2")
+    outside = snapshot(tmp_path, skip=(site2 / "public",))
+    assert build(site2) == 0
+    assert snapshot(tmp_path, skip=(site2 / "public",)) == outside
+    assert (site2 / "public" / "topics" / "escape-topic" / "index.html").is_file()
+    assert not any("passwd" in p.name for p in (site2 / "public").rglob("*"))
+
+
+def test_permalink_patterns_cannot_escape(make_site, tmp_path: Path) -> None:
+    site = make_site(ARTICLES, "title: T\npermalinks:\n  article: /../../{slug}/\n")
+    before = snapshot(tmp_path)
+    assert build(site) == 1
+    assert snapshot(tmp_path) == before
