@@ -13,6 +13,7 @@ from .build import BuildOptions, BuildResult, full_build
 from .config import load_config
 from .content import scaffold_article
 from .diagnostics import BuildError, UsageError
+from .links import broken_links
 from .slugs import make_slug
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -39,6 +40,10 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     serve.add_argument("--open", action="store_true", help="open the site in a browser")
+
+    check = commands.add_parser("check", help="build into a temporary folder and verify every internal link")
+    _site_options(check)
+    check.add_argument("--base-url", help="check the site as built for this base URL, e.g. https://example.org/briefings/")
 
     new = commands.add_parser("new", help="start a new article in content/<year>/")
     new.add_argument("title", help="the headline")
@@ -78,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import run_server
 
             return run_server(args, emit=print_line)
+        if args.command == "check":
+            return run_check(args)
         return run_new(args)
     except UsageError as exc:
         print(f"newsbite: error: {exc}", file=sys.stderr)
@@ -90,6 +97,31 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONTENT
     except KeyboardInterrupt:
         return 130
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Build into a temporary folder, list every internal link naming no file; 1 if any."""
+    if not args.site.is_dir():
+        raise UsageError(f"site folder {args.site} does not exist")
+    scratch = disk.scratch_folder()
+    try:
+        result = full_build(BuildOptions(
+            site_dir=args.site, output_dir=scratch / "public", base_url=args.base_url,
+            drafts=args.drafts, future=args.future))
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
+        tree = disk.read_output(result.output_dir)
+    finally:
+        disk.remove_scratch_folder(scratch)
+    broken = broken_links(tree.pages, tree.files, result.base_url, result.page_sources)
+    for link in broken:
+        print(link)
+    pages = _count(len(tree.pages), "page")
+    if broken:
+        print(f"Checked {pages}: {_count(len(broken), 'broken link')}.")
+        return EXIT_CONTENT
+    print(f"Checked {pages} ({_count(len(tree.files), 'file')}): every internal link resolves.")
+    return EXIT_OK
 
 
 def run_build(args: argparse.Namespace) -> int:

@@ -53,6 +53,8 @@ class BuildResult:
     # Output file -> the source that owns it (an article's .md, site.yaml, a static file), so
     # `newsbite check` can name the article behind a broken link.
     page_sources: dict[str, str] = field(default_factory=dict)
+    # The base URL the site was built for (site.yaml or --base-url), to resolve its links.
+    base_url: str = ""
 
 
 def output_dir_for(options: BuildOptions) -> Path:
@@ -114,6 +116,7 @@ def full_build(options: BuildOptions) -> BuildResult:
         seconds=time.perf_counter() - started,
         timings=timings,
         page_sources={o.path: o.source for o in outputs},
+        base_url=config.base_url,
     )
 
 

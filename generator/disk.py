@@ -260,3 +260,36 @@ def read_served(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputTree:
+    """A built output folder as `newsbite check` sees it: every file, and the HTML pages' text."""
+
+    files: frozenset[str]
+    pages: dict[str, str]
+
+
+def read_output(out_dir: Path) -> OutputTree:
+    """Return every file below ``out_dir`` (relative, '/'-separated) and the text of its HTML pages."""
+    files: set[str] = set()
+    pages: dict[str, str] = {}
+    for folder, _dirs, names in os.walk(out_dir):
+        for name in names:
+            path = Path(folder, name)
+            rel = path.relative_to(out_dir).as_posix()
+            files.add(rel)
+            if name.endswith((".html", ".htm")):
+                pages[rel] = path.read_bytes().decode("utf-8", errors="replace")
+    return OutputTree(frozenset(files), pages)
+
+
+def scratch_folder() -> Path:
+    """Return a new empty folder in the system's temporary area (for `newsbite check`)."""
+    return Path(tempfile.mkdtemp(prefix="newsbite-check-"))
+
+
+def remove_scratch_folder(folder: Path) -> None:
+    """Remove a folder made by scratch_folder, with everything in it."""
+    if folder.name.startswith("newsbite-check-"):
+        shutil.rmtree(folder, ignore_errors=True)

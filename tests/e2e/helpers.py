@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,13 @@ def in_head(doc: Element, tag: str, **attrs: str) -> list[Element]:
     head = doc.find("head")
     assert head is not None
     return head.find_all(tag, **attrs)
+
+
+SAMPLE_SITE = Path(__file__).resolve().parents[2]
+
+
+def copy_sample_site(dest: Path) -> Path:
+    """Copy the repository's sample site (content/ and site.yaml) to ``dest``; return it."""
+    shutil.copytree(SAMPLE_SITE / "content", dest / "content")
+    shutil.copy(SAMPLE_SITE / "site.yaml", dest / "site.yaml")
+    return dest

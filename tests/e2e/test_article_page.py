@@ -177,3 +177,15 @@ def test_naive_date_shows_the_site_timezone_offset(make_site) -> None:
 
 def _texts(el: Element) -> list[str]:
     return [c.strip() for c in el.children if isinstance(c, str) and c.strip()]
+
+
+def test_description_falls_back_to_the_first_paragraph_cut_near_160(make_site) -> None:
+    words = "Moscow says it has prepared more than seventy-five aircraft for the deployment of its forces"
+    site = make_site({"content/a.md": front({"date": "2022-01-09", "title": "T"}, f"{words}, {words}, {words}.\n\nSecond.\n")})
+    assert build(site) == 0
+    doc = page(site / "public", "/2022/01/a/")
+    (description,) = [m.get("content") or "" for m in in_head(doc, "meta", name="description")]
+    assert 100 <= len(description) <= 160 and description.endswith("\u2026")
+    stem = description.removesuffix("\u2026")
+    full = f"{words}, {words}, {words}."
+    assert full.startswith(stem) and full[len(stem)] in " ,"

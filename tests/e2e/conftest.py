@@ -1,0 +1,30 @@
+"""Fixtures for end-to-end tests that drive a real browser (Debian Chromium, never a downloaded one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_WAIT_MS = 15_000  # every browser wait is bounded, so a broken page fails instead of hanging
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium")
+
+
+@pytest.fixture
+def chromium_page() -> Iterator[object]:
+    """Yield a Playwright page in headless Chromium, with every wait bounded."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(BROWSER_WAIT_MS)
+            yield page
+        finally:
+            browser.close()
