@@ -28,8 +28,8 @@ def syndication_pages(
     for topic in site.topics:
         feed = build_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
                           topic.url, topic.entries, html)
-        # A topic's feeds belong to the articles that define it: its newest one is a fine owner to name.
-        pages.extend(_feed_specs(topic.path, feed, topic.entries[0].path if topic.entries else "site.yaml"))
+        # Like the topic pages (model._list_pages), topic feeds are owned by site.yaml in diagnostics.
+        pages.extend(_feed_specs(topic.path, feed, "site.yaml"))
     sitemaps = sitemap_files(sitemap_urls(site), config.absolute_url(site_path(config, "/")), sitemap_limit)
     for sitemap in sitemaps:
         pages.append(PageSpec(sitemap.path, "sitemap.xml", {"sitemap": sitemap}, "site.yaml"))

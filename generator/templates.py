@@ -16,6 +16,7 @@ from markupsafe import Markup
 from .config import SiteConfig
 from . import seo
 from .diagnostics import BuildError, Diagnostic, error
+from .feeds import xml_safe
 from .model import PageSpec, site_path
 
 DEFAULT_LAYOUTS = Path(__file__).parent / "layouts"
@@ -45,6 +46,7 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=printable,
     )
     env.globals["site"] = config
     env.globals["asset_url"] = lambda path: site_path(config, str(path))
@@ -53,6 +55,14 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
     env.globals["social_tags"] = functools.partial(seo.social_tags, config)
     env.globals["news_article"] = functools.partial(seo.news_article, config)
     return env
+
+
+def printable(value: Any) -> Any:
+    """Return a printed value without the control characters no HTML or XML page may hold (SPEC section 7)."""
+    if isinstance(value, str):
+        cleaned = xml_safe(value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 def json_for_script(value: Any) -> Markup:
