@@ -105,3 +105,20 @@ def test_site_without_layouts_or_site_yaml_builds(tmp_path: Path) -> None:
     (site / "content/a.md").write_text(front({"date": "2022-01-09", "title": "Bare"}), encoding="utf-8")
     assert build(site) == 0
     assert [h.text for h in page(site / "public", "/2022/01/a/").find_all("h1")] == ["Bare"]
+
+
+def test_bytes_do_not_depend_on_hash_seed_or_machine_timezone(tmp_path: Path) -> None:
+    """Separate processes, so set ordering (PYTHONHASHSEED) and the machine's TZ can differ."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed, zone in (("1", "UTC"), ("2", "Pacific/Kiritimati"), ("3", "America/Los_Angeles")):
+        out = tmp_path / f"out-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": zone}
+        done = subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(REPO), "--output", str(out)],
+                              env=env, capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        outputs.append(snapshot(out))
+    assert outputs[0] == outputs[1] == outputs[2]

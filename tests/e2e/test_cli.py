@@ -1,0 +1,50 @@
+"""Exit statuses and the build summary (SPEC section 6)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conftest import run_cli
+from tests.e2e.helpers import build, front
+
+
+def test_success_prints_a_summary(make_site, capsys) -> None:
+    site = make_site({"content/a.md": front({"date": "2022-01-09", "title": "A", "topics": ["X", "Y"]})})
+    assert build(site) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"\b1 article\b", out) and re.search(r"\b2 topics\b", out) and re.search(r"\d+ pages", out)
+
+
+def test_missing_site_folder_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    assert build(tmp_path / "nowhere") == 2
+    assert "nowhere" in capsys.readouterr().err
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_unknown_option_is_a_usage_error(make_site) -> None:
+    assert build(make_site({}), "--no-such-option") == 2
+
+
+def test_warnings_pass_unless_strict(make_site, capsys) -> None:
+    site = make_site({"content/a.md": front({"date": "2022-01-09", "title": "A", "tittle": "typo"})})
+    assert build(site) == 0
+    assert "content/a.md:4: warning: unknown key 'tittle'" in capsys.readouterr().err
+    assert build(site, "--strict") == 1
+
+
+def test_content_error_is_exit_1_with_path_and_line(make_site, capsys) -> None:
+    site = make_site({"content/a.md": "---\ntitle: A\ndate: 2022-01-09\ndraft: perhaps\n---\n"})
+    assert build(site) == 1
+    assert capsys.readouterr().err.splitlines()[0] == "content/a.md:4: 'draft' must be true or false"
+
+
+def test_python_dash_m_generator_is_the_same_cli(make_site) -> None:
+    import subprocess
+    import sys
+
+    site = make_site({"content/a.md": front({"date": "2022-01-09", "title": "A"})})
+    done = subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (site / "public" / "2022" / "01" / "a" / "index.html").is_file()
+    assert run_cli("--version") == 0
