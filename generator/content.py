@@ -48,6 +48,7 @@ class Article:
     body_line: int
     slug: str
     updated: dt.datetime | None = None
+    updated_date_only: bool = False
     standfirst: str | None = None
     topics: tuple[str, ...] = ()
     source: str | None = None
@@ -111,7 +112,7 @@ class _FrontMatter:
         self._warn_typos(data)
         title = self.text(data, "title", required=True) or ""
         date, date_only = self.date(data, "date", required=True)
-        updated, _ = self.date(data, "updated")
+        updated, updated_date_only = self.date(data, "updated")
         image = self.image(data.get("image"))
         return Article(
             path=self.path,
@@ -122,6 +123,7 @@ class _FrontMatter:
             body_line=body_line,
             slug=self.slug(data.get("slug")),
             updated=updated,
+            updated_date_only=updated_date_only,
             standfirst=self.text(data, "standfirst"),
             topics=self.text_list(data, "topics"),
             source=self.text(data, "source"),

@@ -294,7 +294,7 @@ def _entry(
         date_iso=iso_date(article.date, article.date_only, config),
         date_display=format_date(article.date, config),
         updated=updated,
-        updated_iso=None if updated is None else iso_date(updated, False, config),
+        updated_iso=None if updated is None else iso_date(updated, article.updated_date_only, config),
         updated_display=None if updated is None else format_date(updated, config),
         standfirst=None if article.standfirst is None else smarten(article.standfirst),
         summary=smarten(article.standfirst) if article.standfirst else body.first_paragraph,
