@@ -189,3 +189,11 @@ def test_description_falls_back_to_the_first_paragraph_cut_near_160(make_site) -
     stem = description.removesuffix("\u2026")
     full = f"{words}, {words}, {words}."
     assert full.startswith(stem) and full[len(stem)] in " ,"
+
+
+def test_date_only_updated_is_a_plain_date(make_site) -> None:
+    site = make_site({"content/a.md": front({"date": "2022-01-09", "updated": "2022-01-10", "title": "T"})},
+                     "title: T\ntimezone: Australia/Sydney\n")
+    assert build(site) == 0
+    times = [t.get("datetime") for t in page(site / "public", "/2022/01/a/").one("main").find_all("time")]
+    assert times[:2] == ["2022-01-09", "2022-01-10"]

@@ -57,6 +57,7 @@ def test_every_front_matter_key() -> None:
     assert article.date == dt.datetime(2022, 1, 9, 18, 30, tzinfo=dt.timezone(dt.timedelta(hours=11)))
     assert article.date_only is False
     assert article.updated == dt.datetime(2022, 1, 10, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=11)))
+    assert article.updated_date_only is False
     assert article.standfirst == "Moscow says it has prepared more than 75 aircraft."
     assert article.topics == ("Vladimir Putin", "Kazakhstan", "CSTO")
     assert article.source == "The Wall Street Journal"
@@ -123,6 +124,11 @@ def test_dates(value: str, moment: str, date_only: bool, datetime_attr: str) -> 
     assert article.date.utcoffset() is not None
     assert article.date_only is date_only
     assert iso_date(article.date, article.date_only, SYDNEY) == datetime_attr
+
+
+def test_date_only_updated_is_flagged() -> None:
+    article = ok("title: T\ndate: 2022-01-09T10:00:00\nupdated: 2022-01-10\n")
+    assert article.updated == dt.datetime(2022, 1, 10, tzinfo=SYDNEY.tz) and article.updated_date_only is True
 
 
 def test_naive_date_uses_the_site_timezone_not_utc() -> None:
