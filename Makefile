@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build test clean
+.PHONY: serve build test check lighthouse clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,13 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+check: $(STAMP)
+	$(BIN)/newsbite check
+
+# Lighthouse on the sample site's home page and a briefing (needs npm and /usr/bin/chromium).
+lighthouse: $(STAMP)
+	bench/lighthouse.sh
 
 clean:
 	rm -rf public .newsbite-cache

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Lighthouse scores for the sample site's home page and a briefing, served over HTTP on 127.0.0.1.
+#
+#   bench/lighthouse.sh [ARTICLE_PATH]      (default: /2022/01/russia-troops-kazakhstan/)
+#
+# Needs Node.js with npm and Chromium (CHROME_PATH, default /usr/bin/chromium). Lighthouse 12.2.3
+# is installed once into LIGHTHOUSE_DIR (default ~/.cache/newsbite-lighthouse), outside the repo.
+# The site is built with base_url set to the local server, so canonical links and robots.txt
+# match what Lighthouse fetches. Prints one line per page and category; exits 1 when a score
+# misses its target (accessibility, SEO, best practices 100; performance 95).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+article="${1:-/2022/01/russia-troops-kazakhstan/}"
+lighthouse_dir="${LIGHTHOUSE_DIR:-$HOME/.cache/newsbite-lighthouse}"
+export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
+python="${PYTHON:-$here/.venv/bin/python}"
+port="${PORT:-8765}"
+
+if [ ! -x "$lighthouse_dir/node_modules/.bin/lighthouse" ]; then
+  mkdir -p "$lighthouse_dir"
+  (cd "$lighthouse_dir" && { [ -f package.json ] || echo '{"private": true}' > package.json; } \
+    && npm install --silent --no-audit --no-fund lighthouse@12.2.3)
+fi
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+base="http://127.0.0.1:$port/"
+cp -r "$here/content" "$here/site.yaml" "$work/"
+"$python" -m generator build --site "$work" --output "$work/public" --base-url "$base" >/dev/null
+"$python" -m http.server "$port" --bind 127.0.0.1 --directory "$work/public" >/dev/null 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do
+  if "$python" -c "import urllib.request; urllib.request.urlopen('$base')" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+
+status=0
+for path in / "$article"; do
+  name="$(echo "$path" | tr -c 'a-zA-Z0-9\n' '_')"
+  "$lighthouse_dir/node_modules/.bin/lighthouse" "${base%/}$path" --quiet --output=json \
+    --output-path="$work/$name.json" \
+    --only-categories=performance,accessibility,best-practices,seo \
+    --chrome-flags="--headless --no-sandbox --disable-gpu --disable-background-networking"
+  "$python" - "$work/$name.json" "$path" <<'PY' || status=1
+import json, sys
+report = json.load(open(sys.argv[1]))
+targets = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
+missed = False
+for key, target in targets.items():
+    category = report["categories"][key]
+    score = round(category["score"] * 100)
+    print(f"{sys.argv[2]:45} {category['title']:15} {score:3d}  (target {target})")
+    if score < target:
+        missed = True
+        for ref in category["auditRefs"]:
+            audit = report["audits"][ref["id"]]
+            if ref["weight"] and audit["score"] is not None and audit["score"] < 1:
+                print(f"    - {audit['id']}: {audit['title']}")
+sys.exit(1 if missed else 0)
+PY
+done
+exit "$status"
