@@ -15,7 +15,7 @@ from .comments import comments_embed
 from .config import SiteConfig
 from .content import Article
 from .diagnostics import Diagnostic, error, warning
-from .feeds import feed_links
+from .feeds import FeedLink, feed_links
 from .markup import RenderedBody, smarten
 from .slugs import unique_slugs
 
@@ -98,7 +98,7 @@ class PageMeta:
     canonical: str
     title: str
     description: str
-    feeds: tuple[Any, ...] = ()
+    feeds: tuple[FeedLink, ...] = ()
     prev_url: str | None = None
     next_url: str | None = None
 
