@@ -45,13 +45,20 @@ def page(out: Path, url_path: str) -> Element:
     return parse_file(path)
 
 
+CACHE = ".newsbite-cache"
+
+
 def snapshot(root: Path, skip: tuple[Path, ...] = ()) -> dict[str, bytes | None]:
-    """Return every file and folder below ``root`` (folders as None), except those below ``skip``."""
+    """Return every file and folder below ``root`` (folders as None), except those below ``skip``.
+
+    A site's build cache (``<site>/.newsbite-cache/``) is the one place outside its output a build
+    may write (SPEC section 8), so it is left out too.
+    """
     found: dict[str, bytes | None] = {}
     if not root.exists():
         return found
     for path in sorted(root.rglob("*")):
-        if any(path == s or path.is_relative_to(s) for s in skip):
+        if any(path == s or path.is_relative_to(s) for s in skip) or CACHE in path.relative_to(root).parts:
             continue
         found[path.relative_to(root).as_posix()] = path.read_bytes() if path.is_file() and not path.is_symlink() else None
     return found
