@@ -135,3 +135,19 @@ def test_article_body_cannot_break_the_feeds(make_site) -> None:
     assert build(site) == 0
     for file in sorted((site / "public").rglob("*.xml")):
         ET.parse(file)
+
+
+def test_raw_html_in_bodies_follows_escape_html(make_site) -> None:
+    body = "Before.\n\n<aside class=\"note\">Trusted <em>markup</em></aside>\n\n<script>alert(1)</script>\n"
+    trusted = make_site({"content/a.md": front({"date": "2022-01-09", "title": "T"}, body)})
+    assert build(trusted) == 0
+    doc = page(trusted / "public", "/2022/01/a/")
+    assert doc.one("aside", class_="note").text == "Trusted markup"  # authors are trusted by default
+
+    escaped = make_site({"content/a.md": front({"date": "2022-01-09", "title": "T"}, body)},
+                        "title: T\nescape_html: true\n", name="escaped")
+    assert build(escaped) == 0
+    doc = page(escaped / "public", "/2022/01/a/")
+    assert doc.find("aside", class_="note") is None
+    check_scripts(doc, "escaped")
+    assert "<script>alert(1)</script>" in doc.one("main").text
