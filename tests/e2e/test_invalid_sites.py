@@ -37,7 +37,7 @@ def test_invalid_site(name: str, tmp_path: Path, capsys, monkeypatch) -> None:
     diagnostics = [line for line in printed.err.splitlines() if not line.startswith("Build failed")]
     assert diagnostics == expected
     assert "Built" not in printed.out
-    assert not out.exists(), "nothing is written when the build fails"
+    assert not out.exists(), "a failed build writes nothing, not even an empty output folder (SPEC section 7)"
     assert snapshot(tmp_path) == before, "nothing changed outside the output folder"
 
 
