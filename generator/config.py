@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .comments import CommentsConfig, read_comments
-from .diagnostics import BuildError, Diagnostic, error, warning
+from .diagnostics import BuildError, Diagnostic, UsageError, error, warning
 from .yamltext import YamlDocument, YamlSyntaxError, parse_yaml
 
 ARTICLE_FIELDS = frozenset({"year", "month", "day", "slug"})
@@ -93,7 +93,11 @@ def load_config(text: str, path: str, base_url: str | None = None) -> tuple[Site
     checker = _Checker(path, doc)
     values = checker.read(data)
     if base_url is not None:
+        before = len(checker.errors)
         values["base_url"] = checker.base_url(base_url, "--base-url")
+        if len(checker.errors) > before:
+            # A bad --base-url is command-line misuse (exit 2), not a content error in site.yaml.
+            raise UsageError(checker.errors[-1].message)
     if checker.errors:
         raise BuildError(checker.errors)
     return SiteConfig(**values), checker.warnings
