@@ -48,3 +48,9 @@ def test_python_dash_m_generator_is_the_same_cli(make_site) -> None:
     assert done.returncode == 0, done.stderr
     assert (site / "public" / "2022" / "01" / "a" / "index.html").is_file()
     assert run_cli("--version") == 0
+
+
+def test_bad_base_url_option_is_a_usage_error(make_site, capsys) -> None:
+    assert build(make_site({}), "--base-url", "example.org/briefings") == 2
+    err = capsys.readouterr().err
+    assert "--base-url" in err and "site.yaml" not in err

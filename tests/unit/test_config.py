@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from generator.config import Permalinks, SiteConfig, load_config
-from generator.diagnostics import BuildError
+from generator.diagnostics import BuildError, UsageError
 
 
 def errors_of(text: str, base_url: str | None = None) -> list[str]:
@@ -110,9 +110,11 @@ def test_errors_name_the_line(text: str, expected: str) -> None:
     assert any(m.startswith(expected) for m in messages), messages
 
 
-def test_bad_base_url_option_is_an_error() -> None:
-    messages = errors_of("title: A\n", base_url="not a url")
-    assert any("--base-url must be an absolute http(s) URL" in m for m in messages), messages
+@pytest.mark.parametrize("option", ["not a url", "example.org/briefings/", "https://example.org/?q=1", "ftp://example.org/"])
+def test_bad_base_url_option_is_a_usage_error(option: str) -> None:
+    # Command-line misuse (exit 2), not a problem in site.yaml.
+    with pytest.raises(UsageError, match="--base-url must be an absolute http"):
+        load_config("title: A\n", "site.yaml", option)
 
 
 def test_every_error_is_reported_at_once() -> None:
