@@ -61,3 +61,23 @@ def test_sample_site_links_resolve_under_a_subpath(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert build(REPO, "--output", str(out), "--base-url", SUBPATH) == 0
     assert broken_links(out, SUBPATH) == []
+
+
+@pytest.mark.parametrize("base_url", [SUBPATH, "https://news.example/"])
+def test_every_page_is_its_own_canonical(make_site, base_url: str) -> None:
+    from tests.linkcheck import page_url
+
+    site = make_site(FILES, "title: T\nper_page: 2\n")
+    assert build(site, "--base-url", base_url) == 0
+    out = site / "public"
+    alias = out / "old" / "a" / "index.html"
+    checked = 0
+    for file in sorted(out.rglob("*.html")):
+        doc = parse_file(file)
+        canonicals = [link.get("href") for link in doc.find_all("link", rel="canonical")]
+        if file == alias:  # a redirect names the page it points to
+            assert canonicals == [base_url + "2022/01/a/"]
+            continue
+        assert canonicals == [page_url(out, file, base_url)], file.relative_to(out).as_posix()
+        checked += 1
+    assert checked > 10
