@@ -197,3 +197,26 @@ def test_date_only_updated_is_a_plain_date(make_site) -> None:
     assert build(site) == 0
     times = [t.get("datetime") for t in page(site / "public", "/2022/01/a/").one("main").find_all("time")]
     assert times[:2] == ["2022-01-09", "2022-01-10"]
+
+
+def test_aware_dates_are_shown_in_the_site_timezone(make_site) -> None:
+    site = make_site({"content/a.md": front({"date": "2022-01-31T20:00:00Z", "title": "T"})},
+                     "title: T\ntimezone: Australia/Sydney\n")
+    assert build(site) == 0
+    # 20:00 UTC on 31 January is 07:00 on 1 February in Sydney: URL, datetime and text agree.
+    time = page(site / "public", "/2022/02/a/").one("main").find_all("time")[0]
+    assert (time.get("datetime"), time.text) == ("2022-02-01T07:00:00+11:00", "1 February 2022")
+
+
+def test_related_briefings_share_a_topic(make_site) -> None:
+    site = make_site({
+        "content/a.md": front({"date": "2022-01-01", "title": "Alpha", "topics": ["Russia", "CSTO"]}),
+        "content/b.md": front({"date": "2022-01-02", "title": "Beta", "topics": ["CSTO"]}),
+        "content/c.md": front({"date": "2022-01-03", "title": "Gamma", "topics": ["Football"]}),
+    })
+    assert build(site) == 0
+    doc = page(site / "public", "/2022/01/a/")
+    article_links = {a.get("href") for a in doc.one("body").find_all("a") if (a.get("href") or "").startswith("/2022/")}
+    assert article_links == {"/2022/01/b/"}  # not itself, not the unrelated one
+    lonely = page(site / "public", "/2022/01/c/")
+    assert {a.get("href") for a in lonely.one("body").find_all("a") if (a.get("href") or "").startswith("/2022/")} == set()
