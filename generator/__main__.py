@@ -162,6 +162,8 @@ def _count(n: int, noun: str) -> str:
 def run_new(args: argparse.Namespace) -> int:
     """Write content/<year>/<slug>.md with filled-in front matter; never overwrite."""
     site_dir: Path = args.site
+    if not site_dir.is_dir():  # a mistyped --site must not create a new folder tree
+        raise UsageError(f"site folder {site_dir} does not exist")
     config_file = site_dir / "site.yaml"
     text = disk.read_text(config_file) if config_file.is_file() else ""
     config, _ = load_config(text, "site.yaml")
