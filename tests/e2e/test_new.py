@@ -60,3 +60,8 @@ def test_new_defaults_to_the_working_directory(make_site, monkeypatch) -> None:
     monkeypatch.chdir(site)
     assert run_cli("new", "Here") == 0
     assert len(list(Path(site / "content").rglob("here.md"))) == 1
+
+
+def test_new_refuses_a_missing_site_folder(tmp_path: Path) -> None:
+    assert run_cli("new", "Headline", "--site", str(tmp_path / "typo")) == 2
+    assert not (tmp_path / "typo").exists()
