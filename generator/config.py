@@ -122,6 +122,8 @@ class _Checker:
                 extra[name] = value
                 self._warn_unknown(name)
                 continue
+            if value is None:  # "timezone:" left empty means "not set": the default applies
+                continue
             checked = getattr(self, f"check_{name}")(value)
             if checked is not None:
                 values[name] = checked
