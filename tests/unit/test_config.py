@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.config import Permalinks, SiteConfig, load_config
+from generator.config import KNOWN_KEYS, Permalinks, SiteConfig, load_config
 from generator.diagnostics import BuildError, UsageError
 
 
@@ -134,3 +134,12 @@ def test_every_error_is_reported_at_once() -> None:
 def test_likely_typos_warn_with_line(text: str, expected: str) -> None:
     _config, warnings = load_config(text, "site.yaml")
     assert expected in [str(w) for w in warnings]
+
+
+def test_keys_left_empty_take_their_defaults() -> None:
+    keys = sorted(KNOWN_KEYS)
+    config, warnings = load_config("".join(f"{key}:\n" for key in keys), "site.yaml")
+    defaults = SiteConfig()
+    for key in keys:
+        assert getattr(config, key) == getattr(defaults, key), key
+    assert warnings == []
