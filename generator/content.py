@@ -206,7 +206,9 @@ class _FrontMatter:
         return text
 
     def flag(self, data: dict[Any, Any], key: str) -> bool:
-        value = data.get(key, False)
+        value = data.get(key)
+        if value is None:  # absent or left empty, like every other optional key
+            return False
         if not isinstance(value, bool):
             self.fail(key, f"'{key}' must be true or false")
             return False
