@@ -96,6 +96,14 @@ def test_topics_one_string_or_list(front: str, expected: tuple[str, ...]) -> Non
     assert ok("title: T\ndate: 2022-01-09\n" + front).topics == expected
 
 
+def test_optional_keys_left_empty_are_not_set() -> None:
+    keys = ["updated", "standfirst", "topics", "source", "author", "original_url", "image", "slug", "aliases", "draft"]
+    article, diagnostics = parse("title: T\ndate: 2022-01-09\n" + "".join(f"{key}:\n" for key in keys))
+    assert article is not None and diagnostics == []
+    assert (article.updated, article.standfirst, article.source, article.original_url, article.image) == (None,) * 5
+    assert (article.topics, article.authors, article.aliases, article.draft, article.slug) == ((), (), (), False, "russia-troops")
+
+
 def test_author_as_one_string_and_image_as_a_path() -> None:
     article = ok("title: T\ndate: 2022-01-09\nauthor: Jane Doe\nimage: troops.jpg\n")
     assert article.authors == ("Jane Doe",)
