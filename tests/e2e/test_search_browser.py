@@ -5,11 +5,7 @@ Every wait is bounded (15 s), so a search that never answers fails instead of ha
 
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -21,32 +17,12 @@ KAZAKHSTAN = "Russian paratroopers fly into Kazakhstan"
 pytestmark = needs_chromium
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
-        pass
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[ThreadingHTTPServer, Path]]:
-    """Serve tmp_path/www on 127.0.0.1 (any free port) from a thread."""
-    root = tmp_path / "www"
-    root.mkdir()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield httpd, root
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 @pytest.mark.parametrize("subpath", ["", "briefings/"])
-def test_typing_kazakhstan_finds_the_kazakhstan_briefing(tmp_path: Path, server, chromium_page, subpath: str) -> None:  # type: ignore[no-untyped-def]
+def test_typing_kazakhstan_finds_the_kazakhstan_briefing(tmp_path: Path, static_server, chromium_page, subpath: str) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    httpd, root = server
-    base_url = f"http://127.0.0.1:{httpd.server_address[1]}/{subpath}"
+    origin, root = static_server
+    base_url = origin + subpath
     site = copy_sample_site(tmp_path / "site")
     assert build(site, "--output", str(root / subpath), "--base-url", base_url) == 0
     page = chromium_page
@@ -61,11 +37,10 @@ def test_typing_kazakhstan_finds_the_kazakhstan_briefing(tmp_path: Path, server,
     expect(page.locator("h1")).to_contain_text(KAZAKHSTAN)
 
 
-def test_masthead_box_lands_on_results(tmp_path: Path, server, chromium_page) -> None:  # type: ignore[no-untyped-def]
+def test_masthead_box_lands_on_results(tmp_path: Path, static_server, chromium_page) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    httpd, root = server
-    base_url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    base_url, root = static_server
     assert build(copy_sample_site(tmp_path / "site"), "--output", str(root), "--base-url", base_url) == 0
     page = chromium_page
     page.goto(base_url)
