@@ -143,3 +143,49 @@ def test_permalink_patterns_cannot_escape(make_site, tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     assert build(site) == 1
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("moves", [0, 3, 12, 30])
+def test_a_build_interrupted_mid_write_leaves_whole_files(make_site, tmp_path: Path, monkeypatch, moves: int) -> None:
+    """Stop a build after a few files are swapped in: each file is wholly old or wholly new."""
+    import os
+
+    old_files = {f"content/a{i}.md": front({"date": f"2022-01-0{i}", "title": f"Old {i}", "topics": ["T"]}, "old\n")
+                 for i in range(1, 8)}
+    new_files = {f"content/a{i}.md": front({"date": f"2022-01-0{i}", "title": f"New {i}", "topics": ["T"]}, "new\n" * 50)
+                 for i in range(1, 8)}
+    reference = make_site(new_files, name="reference")
+    assert build(reference, "--output", str(tmp_path / "reference-out")) == 0
+    new_bytes = snapshot(tmp_path / "reference-out")
+
+    site = make_site(old_files)
+    out = site / "public"
+    assert build(site) == 0
+    old_bytes = snapshot(out)
+    for rel, text in new_files.items():
+        (site / rel).write_text(text, encoding="utf-8")
+
+    calls = {"n": 0}
+    real_replace, real_rename = os.replace, os.rename
+
+    def interrupting(real):
+        def move(src, dst, *args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] > moves:
+                raise KeyboardInterrupt  # the build is killed here
+            return real(src, dst, *args, **kwargs)
+        return move
+
+    monkeypatch.setattr(os, "replace", interrupting(real_replace))
+    monkeypatch.setattr(os, "rename", interrupting(real_rename))
+    assert build(site) != 0
+    monkeypatch.undo()
+
+    for rel, data in snapshot(out).items():
+        if data is None or rel.endswith(".json") or ".newsbite" in rel:
+            continue
+        assert data in (old_bytes.get(rel), new_bytes.get(rel)), f"{rel} is neither the old nor the new file"
+    # The next build completes the job: the same bytes as a clean build, no leftovers.
+    assert build(site) == 0
+    finished = {k: v for k, v in snapshot(out).items() if ".newsbite" not in k}
+    assert finished == {k: v for k, v in new_bytes.items() if ".newsbite" not in k}
