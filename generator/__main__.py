@@ -131,6 +131,7 @@ def run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(
         site_dir=args.site, output_dir=args.output, base_url=args.base_url,
         drafts=args.drafts, future=args.future, strict=args.strict, force=args.force, search=args.search,
+        jobs=args.jobs,
     )
     result = full_build(options)
     print_summary(result)

@@ -7,15 +7,24 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+import jinja2
 
 from . import disk, search
+from .cache import (
+    BuildMemo, FileRecord, OutputState, SourceStore, forget_output_state, load_output_state, save_output_state,
+)
 from .config import SiteConfig, load_config
-from .content import Article, parse_article
+from .content import Article
 from .diagnostics import BuildError, Diagnostic, Report, error
-from .markup import RenderedBody, render_body
-from .model import HeldBack, Site, article_paths, build_site, select_articles, site_path
+from .fingerprint import Fingerprinter, combine, digest_bytes
+from .model import HeldBack, PageSpec, article_paths, build_site, select_articles, site_path
+from .pages import ERROR_LIMIT, PageJob, all_templates_digest, place_bytes, render_pages, template_keys
+from .parallel import default_jobs
+from .sources import parse_sources, render_bodies
 from .syndication import syndication_pages
-from .templates import DEFAULT_LAYOUTS, Output, layout_dirs, make_environment, render_page
+from .templates import DEFAULT_LAYOUTS, layout_dirs, make_environment
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +43,8 @@ class BuildOptions:
     now: dt.datetime | None = None
     # Run Pagefind over the output (newsbite build --no-search turns it off).
     search: bool = True
+    # Worker processes for parsing and rendering (--jobs); None means one per usable core.
+    jobs: int | None = None
 
 
 @dataclass(slots=True)
@@ -62,47 +73,59 @@ def output_dir_for(options: BuildOptions) -> Path:
     return options.output_dir if options.output_dir is not None else options.site_dir / "public"
 
 
-def full_build(options: BuildOptions) -> BuildResult:
-    """Build the whole site; raise BuildError (content) or UsageError (command line) before writing anything."""
+def full_build(options: BuildOptions, memo: BuildMemo | None = None) -> BuildResult:
+    """Build the whole site; raise BuildError (content) or UsageError (command line) before publishing anything.
+
+    Work whose inputs are unchanged is skipped, using the cache in ``<site>/.newsbite-cache/``
+    or ``memo``: a caller that builds again and again (the dev server) should pass the same
+    ``BuildMemo`` to every call, so nothing is re-read from the cache files. Either way the output
+    is byte-identical to a build from scratch, and only files whose bytes changed are written.
+    """
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    site_dir = options.site_dir
-    out_dir = output_dir_for(options)
+    site_dir, out_dir = options.site_dir, output_dir_for(options)
     disk.check_output_dir(site_dir, out_dir, options.force)
+    jobs = options.jobs or default_jobs()
     report = Report()
+    store = SourceStore(site_dir, memo)
 
     mark = time.perf_counter()
-    config, articles, sources = _load(options, report)
-    timings["load"] = time.perf_counter() - mark
-
+    config, config_key, articles, sources = _load(options, report, store, jobs)
     now = options.now or dt.datetime.now(config.tz)
     published, held_back = select_articles(articles, options.drafts, options.future, now)
     paths, clashes = article_paths(config, published)
     report.extend(clashes)
     report.raise_if_failed()
+    env = make_environment(config, site_dir)
+    env.auto_reload = False  # templates cannot change during one build: skip a stat per page
+    copies = _copies(sources, site_dir)
+    inputs = _inputs_digest(options, config_key, sources, published, held_back, env, copies, store.code)
+    state = load_output_state(site_dir, out_dir, memo)
+    timings["load"] = time.perf_counter() - mark
+    if state.inputs == inputs and _outputs_intact(out_dir, state):
+        store.save()
+        return _unchanged_result(out_dir, state, report, started, timings)
 
     mark = time.perf_counter()
-    bodies = _render_bodies(config, published, paths, set(sources.assets))
+    targets = _link_targets(config, paths, sources.assets)
+    bodies = render_bodies(published, site_dir, config.escape_html, targets, store, jobs)
     timings["markdown"] = time.perf_counter() - mark
 
+    mark = time.perf_counter()
     site, problems = build_site(config, published, paths, bodies, set(sources.assets), held_back,
                                 search=options.search)
     report.extend(problems)
     report.raise_if_failed(options.strict)
     site = replace(site, pages=site.pages + tuple(syndication_pages(site, bodies)))
+    specs = _claim_outputs(site.pages, copies)
+    timings["model"] = time.perf_counter() - mark
 
-    mark = time.perf_counter()
-    outputs = _render_pages(config, site, site_dir)
-    timings["templates"] = time.perf_counter() - mark
-    files, copies = _plan_files(outputs, sources, site_dir)
-    if options.search:
-        mark = time.perf_counter()
-        _add_search_index(files, copies, site_dir)
-        timings["search"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    written = disk.write_site(out_dir, files, copies)
-    timings["write"] = time.perf_counter() - mark
+    store.save()  # parsed articles and bodies stay valid even if a template fails below
+    files = _render_and_publish(options, memo, env, combine(store.code, config_key), specs, copies, state, jobs, timings)
+    summary = {"pages": len(site.pages), "topics": len(site.topics), "articles": len(site.entries),
+               "held_back": site.held_back, "warnings": report.warnings, "base_url": config.base_url,
+               "search": files.search}
+    save_output_state(site_dir, out_dir, OutputState(inputs, summary, files.records), memo)
     log.debug("stage timings: %s", {k: round(v, 3) for k, v in timings.items()})
     return BuildResult(
         output_dir=out_dir,
@@ -111,96 +134,239 @@ def full_build(options: BuildOptions) -> BuildResult:
         articles=len(site.entries),
         held_back=site.held_back,
         warnings=report.warnings,
-        written=len(written.written),
-        removed=len(written.removed),
+        written=len(files.written),
+        removed=len(files.removed),
         seconds=time.perf_counter() - started,
         timings=timings,
-        page_sources={o.path: o.source for o in outputs},
+        page_sources={rel: record[4] for rel, record in files.records.items() if record[4]},
         base_url=config.base_url,
     )
 
 
-def _load(options: BuildOptions, report: Report) -> tuple[SiteConfig, list[Article], disk.SiteSources]:
+def _load(
+    options: BuildOptions, report: Report, store: SourceStore, jobs: int
+) -> tuple[SiteConfig, str, list[Article], disk.SiteSources]:
     site_dir = options.site_dir
     static_dirs = [d / "static" for d in reversed(layout_dirs(site_dir))]
-    sources = disk.scan_site(site_dir, static_dirs)
+    sources = disk.scan_site(site_dir, static_dirs, read_markdown=False)
     report.extend(sources.problems)
     report.raise_if_failed()
     config, warnings = load_config(sources.config_text or "", "site.yaml", options.base_url)
     report.extend(warnings)
-    articles: list[Article] = []
-    for path, text in sources.markdown:
-        article, diagnostics = parse_article(path, text, config)
-        report.extend(diagnostics)
-        if article is not None:
-            articles.append(article)
+    config_key = Fingerprinter().digest(config)
+    assets = {a: site_path(config, "/" + a.removeprefix("content/")) for a in sources.assets}
+    articles, diagnostics = parse_sources(sources.markdown_digests, site_dir, config, config_key, assets, store, jobs)
+    report.extend(diagnostics)
     report.raise_if_failed()
-    return config, articles, sources
+    return config, config_key, articles, sources
 
 
-def _render_bodies(
-    config: SiteConfig, articles: list[Article], paths: dict[str, str], assets: set[str]
-) -> dict[str, RenderedBody]:
-    """Render every article body, resolving relative links to content files and other articles."""
+def _link_targets(config: SiteConfig, paths: dict[str, str], assets: tuple[str, ...]) -> dict[str, str]:
+    """Return the URL of every file a body may link to: content assets and other articles."""
     targets: dict[str, str] = {a: site_path(config, "/" + a.removeprefix("content/")) for a in assets}
     targets.update({source: site_path(config, path) for source, path in paths.items()})
-    return {a.path: render_body(a.path, a.body, config.escape_html, targets.get) for a in articles}
+    return targets
 
 
-def _render_pages(config: SiteConfig, site: Site, site_dir: Path) -> list[Output]:
-    env = make_environment(config, site_dir)
-    errors: list[Diagnostic] = []
-    outputs: list[Output] = []
-    for spec in site.pages:
-        try:
-            outputs.append(render_page(env, spec, site_dir))
-        except BuildError as exc:
-            errors.extend(exc.diagnostics)
-            if len(errors) >= 20:  # one broken template fails every page; twenty say enough
-                break
-    if errors:
-        raise BuildError(dict.fromkeys(errors))
-    return outputs
+@dataclass(frozen=True, slots=True)
+class _Copy:
+    """A static file or content asset copied into the output as it is."""
+
+    source: Path
+    label: str
+    digest: str
 
 
-def _plan_files(
-    outputs: list[Output], sources: disk.SiteSources, site_dir: Path
-) -> tuple[dict[str, bytes], dict[str, Path]]:
-    """Return the output files and copies, refusing any path planned twice (naming both sources)."""
+def _copies(sources: disk.SiteSources, site_dir: Path) -> dict[str, _Copy]:
+    copies: dict[str, _Copy] = {}
     owners: dict[str, str] = {}
     clashes: list[Diagnostic] = []
-    files: dict[str, bytes] = {}
-    copies: dict[str, Path] = {}
-
-    def claim(path: str, source: str) -> bool:
-        if path in owners:
-            clashes.append(error(source, 1, f"output file {path} is also written for {owners[path]}"))
-            return False
-        owners[path] = source
-        return True
-
-    for output in outputs:
-        if claim(output.path, output.source):
-            files[output.path] = output.data
-    for rel, path in sources.static:
-        if claim(rel, _static_label(path, site_dir)):
-            copies[rel] = path
-    for rel in sources.assets:
-        if claim(rel.removeprefix("content/"), rel):
-            copies[rel.removeprefix("content/")] = site_dir / rel
+    planned = [(rel, path, _static_label(path, site_dir)) for rel, path in sources.static]
+    planned += [(rel.removeprefix("content/"), site_dir / rel, rel) for rel in sources.assets]
+    for rel, path, label in planned:
+        if rel in owners:
+            clashes.append(error(label, 1, f"output file {rel} is also written for {owners[rel]}"))
+            continue
+        owners[rel] = label
+        copies[rel] = _Copy(path, label, disk.file_digest(path))
     if clashes:
         raise BuildError(clashes)
-    return files, copies
+    return copies
 
 
-def _add_search_index(files: dict[str, bytes], copies: dict[str, Path], site_dir: Path) -> None:
-    """Add Pagefind's bundle to the planned files, so it is written, listed and pruned like them."""
-    bundle = search.build_index(files, site_dir)
-    taken = sorted(p for p in bundle if p in files or p in copies)
+def _claim_outputs(pages: Sequence[PageSpec], copies: dict[str, _Copy]) -> list[PageSpec]:
+    """Return the pages to render, refusing any output path planned twice (naming both sources)."""
+    owners: dict[str, str] = {}
+    clashes: list[Diagnostic] = []
+    specs: list[PageSpec] = []
+    for spec in pages:
+        if spec.output in owners:
+            clashes.append(error(spec.source, 1, f"output file {spec.output} is also written for {owners[spec.output]}"))
+            continue
+        owners[spec.output] = spec.source
+        specs.append(spec)
+    for rel, copy in copies.items():
+        if rel in owners:
+            clashes.append(error(copy.label, 1, f"output file {rel} is also written for {owners[rel]}"))
+    if clashes:
+        raise BuildError(clashes)
+    return specs
+
+
+def _inputs_digest(
+    options: BuildOptions, config_key: str, sources: disk.SiteSources, published: Sequence[Article],
+    held_back: Sequence[HeldBack], env: jinja2.Environment, copies: dict[str, _Copy], code: str,
+) -> str:
+    """Return one digest of everything the output depends on: equal digests, equal output."""
+    fingerprints = Fingerprinter()
+    return combine(
+        code, config_key, all_templates_digest(env),
+        fingerprints.digest((options.drafts, options.future, options.strict, options.search, options.base_url)),
+        fingerprints.digest(list(sources.markdown_digests)),
+        fingerprints.digest([a.path for a in published]),
+        fingerprints.digest(list(held_back)),
+        fingerprints.digest(sorted((rel, c.digest) for rel, c in copies.items())),
+    )
+
+
+def _outputs_intact(out_dir: Path, state: OutputState) -> bool:
+    """Return whether every file of the last build is still as it was written."""
+    return bool(state.files) and (out_dir / disk.MANIFEST).is_file() and all(
+        disk.stat_matches(out_dir, rel, record[2], record[3]) for rel, record in state.files.items())
+
+
+def _unchanged_result(
+    out_dir: Path, state: OutputState, report: Report, started: float, timings: dict[str, float]
+) -> BuildResult:
+    summary = state.summary
+    log.debug("nothing changed since the last build; stage timings: %s", {k: round(v, 3) for k, v in timings.items()})
+    return BuildResult(
+        output_dir=out_dir,
+        pages=summary["pages"],
+        topics=summary["topics"],
+        articles=summary["articles"],
+        held_back=summary["held_back"],
+        warnings=summary["warnings"],
+        written=0,
+        removed=0,
+        seconds=time.perf_counter() - started,
+        timings=timings,
+        page_sources={rel: record[4] for rel, record in state.files.items() if record[4]},
+        base_url=summary["base_url"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Published:
+    records: dict[str, FileRecord]
+    written: list[str]
+    removed: list[str]
+    search: tuple[str, tuple[str, ...]] | None
+
+
+def _render_and_publish(
+    options: BuildOptions, memo: BuildMemo | None, env: jinja2.Environment, base_key: str,
+    specs: list[PageSpec], copies: dict[str, _Copy], state: OutputState, jobs: int, timings: dict[str, float],
+) -> _Published:
+    """Render changed pages into the staging folder, then publish: nothing is replaced before all rendered."""
+    site_dir, out_dir = options.site_dir, output_dir_for(options)
+    stage = disk.open_staging(out_dir)
+    try:
+        mark = time.perf_counter()
+        job = PageJob(specs, env, site_dir, out_dir, stage, base_key,
+                      template_keys(env, {s.template for s in specs}), state.files)
+        results = render_pages(job, jobs)
+        errors = [d for r in results for d in r.diagnostics]
+        if errors:
+            raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])
+        records = {r.path: r.record for r in results if r.record is not None}
+        staged = [r.path for r in results if r.status == "staged"]
+        timings["templates"] = time.perf_counter() - mark
+        search_record = None
+        if options.search:
+            mark = time.perf_counter()
+            search_record = _add_search_index(job, records, copies, state, staged)
+            timings["search"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        to_copy = _copies_to_make(out_dir, copies, state, records)
+        forget_output_state(site_dir, out_dir, memo)  # a crash while publishing must not leave a stale record
+        done = disk.commit_staged(out_dir, staged, to_copy, set(records))
+        for rel, (size, mtime_ns) in done.stats.items():
+            key, digest, _size, _mtime, source = records[rel]
+            records[rel] = (key, digest, size, mtime_ns, source)
+        timings["write"] = time.perf_counter() - mark
+    except BaseException:
+        disk.discard_staging(out_dir)
+        raise
+    return _Published(records, done.written, done.removed, search_record)
+
+
+def _copies_to_make(
+    out_dir: Path, copies: dict[str, _Copy], state: OutputState, records: dict[str, FileRecord]
+) -> dict[str, Path]:
+    """Record the copies already in place; return those to make (source changed or output altered)."""
+    todo: dict[str, Path] = {}
+    for rel, copy in copies.items():
+        old = state.files.get(rel)
+        if old is not None and old[0] == copy.digest and disk.stat_matches(out_dir, rel, old[2], old[3]):
+            records[rel] = old
+            continue
+        held = disk.stat_if_copy(out_dir, rel, copy.source) if old is None else None
+        records[rel] = (copy.digest, copy.digest, *(held or (0, 0)), "")
+        if held is None:
+            todo[rel] = copy.source
+    return todo
+
+
+class _OutputView(Mapping[str, bytes]):
+    """The rendered pages as a read-only mapping, read from the staging or output folder on demand."""
+
+    def __init__(self, out_dir: Path, paths: list[str]) -> None:
+        self._out_dir = out_dir
+        self._paths = paths
+
+    def __getitem__(self, rel: str) -> bytes:
+        if rel not in self._paths:
+            raise KeyError(rel)
+        return disk.read_output_file(self._out_dir, rel)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+def _add_search_index(
+    job: PageJob, records: dict[str, FileRecord], copies: dict[str, _Copy], state: OutputState, staged: list[str]
+) -> tuple[str, tuple[str, ...]]:
+    """Plan Pagefind's bundle like any page: rerun it only when some page's bytes changed."""
+    pages = sorted(rel for rel in records if rel.endswith((".html", ".htm")))
+    key = combine(job.base_key, _pagefind_identity(), *(f"{rel}={records[rel][1]}" for rel in pages))
+    old = state.summary.get("search")
+    if old is not None and old[0] == key and all(
+            rel in state.files and disk.stat_matches(job.out_dir, rel, *state.files[rel][2:4]) for rel in old[1]):
+        records.update({rel: state.files[rel] for rel in old[1]})
+        return old
+    bundle = search.build_index(_OutputView(job.out_dir, pages), job.site_dir)
+    taken = sorted(p for p in bundle if p in records or p in copies)
     if taken:
         raise BuildError([error("site.yaml", 1, f"output file {taken[0]} is also written by the search index "
                                 f"({search.BUNDLE_DIR}/ is reserved for it; or build with --no-search)")])
-    files.update(bundle)
+    for rel, data in sorted(bundle.items()):
+        result = place_bytes(job, rel, digest_bytes(data), data, state.files.get(rel), "")
+        if result.status == "error":
+            raise BuildError(result.diagnostics)
+        records[rel] = result.record  # type: ignore[assignment]
+        if result.status == "staged":
+            staged.append(rel)
+    return key, tuple(sorted(bundle))
+
+
+def _pagefind_identity() -> str:
+    # A different Pagefind may index differently: its path, size and time stand for its version.
+    executable = search.pagefind_executable()
+    return f"{executable}:{disk.file_stat(executable)}"
 
 
 def _static_label(path: Path, site_dir: Path) -> str:

@@ -5,9 +5,12 @@ This is the only module that walks folders or writes files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import posixpath
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +33,8 @@ class SiteSources:
     assets: tuple[str, ...]
     static: tuple[tuple[str, Path], ...]
     problems: tuple[Diagnostic, ...] = ()
+    # With ``read_markdown=False``: (path, digest of its bytes) instead of the texts in ``markdown``.
+    markdown_digests: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -54,31 +59,58 @@ def _walk(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def scan_site(site_dir: Path, static_dirs: Iterable[Path]) -> SiteSources:
-    """Return the site's settings text, Markdown sources, content assets and static files."""
+def scan_site(site_dir: Path, static_dirs: Iterable[Path], read_markdown: bool = True) -> SiteSources:
+    """Return the site's settings text, Markdown sources, content assets and static files.
+
+    Without ``read_markdown`` only the digest of each Markdown file is kept (``markdown_digests``),
+    so a large site's texts are never all in memory at once; ``read_markdown_file`` reads one.
+    """
     config_file = site_dir / "site.yaml"
     problems: list[Diagnostic] = []
     config_text = _read_text(config_file, "site.yaml", problems) if config_file.is_file() else None
     markdown: list[tuple[str, str]] = []
+    digests: list[tuple[str, str]] = []
     assets: list[str] = []
     content = site_dir / "content"
     for path in _walk(content) if content.is_dir() else []:
         rel = path.relative_to(site_dir).as_posix()
         if path.suffix.lower() in (".md", ".markdown"):
-            text = _read_text(path, rel, problems)
-            if text is not None:
+            text, digest = _read_markdown(path, rel, problems)
+            if text is not None and read_markdown:
                 markdown.append((rel, text))
+            elif text is not None:
+                digests.append((rel, digest))
         else:
             assets.append(rel)
     static: dict[str, Path] = {}
     for folder in static_dirs:  # lowest priority first, so the site's own files win
         for path in _walk(folder) if folder.is_dir() else []:
             static[path.relative_to(folder).as_posix()] = path
-    return SiteSources(config_text, tuple(markdown), tuple(assets), tuple(sorted(static.items())), tuple(problems))
+    return SiteSources(config_text, tuple(markdown), tuple(assets), tuple(sorted(static.items())), tuple(problems),
+                       tuple(digests))
+
+
+def _read_markdown(path: Path, rel: str, problems: list[Diagnostic]) -> tuple[str | None, str]:
+    data = path.read_bytes()
+    text = _decode(data, rel, problems)
+    return text, hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def read_markdown_file(site_dir: Path, rel: str) -> tuple[str | None, str, list[Diagnostic]]:
+    """Return a Markdown file's text (None if it is not UTF-8), the digest of its bytes and any problem."""
+    problems: list[Diagnostic] = []
+    try:
+        text, digest = _read_markdown(site_dir / rel, rel, problems)
+    except OSError as exc:
+        return None, "", [error(rel, 1, f"cannot read the file: {exc.strerror}")]
+    return text, digest, problems
 
 
 def _read_text(path: Path, rel: str, problems: list[Diagnostic]) -> str | None:
-    data = path.read_bytes()
+    return _decode(path.read_bytes(), rel, problems)
+
+
+def _decode(data: bytes, rel: str, problems: list[Diagnostic]) -> str | None:
     try:
         return data.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
@@ -293,3 +325,220 @@ def remove_scratch_folder(folder: Path) -> None:
     """Remove a folder made by scratch_folder, with everything in it."""
     if folder.name.startswith("newsbite-check-"):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# Staged output (issue 5). Pages are rendered straight into a staging folder inside the output
+# (same filesystem, so publishing is a rename) and memory stays flat however large the site is.
+# Nothing replaces a published file until every page has rendered; a failed build removes the
+# staging folder and leaves the previous output byte-identical.
+
+STAGING = ".newsbite-staging"
+# Marks an output folder made by the build in progress (removed when the build publishes).
+_NEW_MARK = ".newsbite-new"
+
+
+@dataclass(frozen=True, slots=True)
+class CommitReport:
+    """What publishing the staged files changed, with the stat of each file written."""
+
+    written: list[str]
+    removed: list[str]
+    stats: dict[str, tuple[int, int]]
+
+
+def open_staging(out_dir: Path) -> Path:
+    """Return a fresh, empty staging folder inside ``out_dir``; clear what a killed build left."""
+    if not out_dir.exists():
+        # Made only for this build: `discard_staging` removes it again if the build fails.
+        out_dir.mkdir(parents=True)
+        (out_dir / _NEW_MARK).touch()
+    stage = out_dir / STAGING
+    if stage.exists() or stage.is_symlink():
+        _remove_tree(stage)
+        _sweep_temp_files(out_dir.resolve())
+    stage.mkdir()
+    return stage
+
+
+def discard_staging(out_dir: Path) -> None:
+    """Remove the staging folder (after a failed build), and the output folder if this build made it."""
+    _remove_tree(out_dir / STAGING)
+    if (out_dir / _NEW_MARK).is_file():
+        (out_dir / _NEW_MARK).unlink()
+        try:
+            out_dir.rmdir()
+        except OSError:
+            pass
+
+
+def _remove_tree(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def stage_bytes(stage: Path, rel: str, data: bytes) -> tuple[int, int]:
+    """Write one rendered file into the staging folder; return its (size, mtime_ns).
+
+    The staging folder is new and holds no symlinks, so checking ``rel`` itself is enough here;
+    its final place in the output is checked when the staged tree is published.
+    """
+    target = stage / _plain_relative(rel)
+    try:
+        handle = open(target, "wb")
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(target, "wb")
+    with handle:
+        handle.write(data)
+    st = os.stat(target)
+    return st.st_size, st.st_mtime_ns
+
+
+def _plain_relative(rel: str) -> str:
+    if not rel or rel.startswith("/") or "\\" in rel or posixpath.normpath(rel) != rel or rel.startswith(".."):
+        raise BuildError([error("content", 1, f"refusing to write outside the output folder: {rel}")])
+    return rel
+
+
+def stat_matches(out_dir: Path, rel: str, size: int, mtime_ns: int) -> bool:
+    """Return whether the output file is still the regular file the last build wrote."""
+    try:
+        st = os.lstat(out_dir / rel)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == size and st.st_mtime_ns == mtime_ns
+
+
+def stat_if_holding(out_dir: Path, rel: str, data: bytes) -> tuple[int, int] | None:
+    """Return (size, mtime_ns) if the output file already holds exactly ``data``, else None.
+
+    Used when no record of the last build says what the file holds; it reads the file.
+    """
+    path = out_dir / rel
+    try:
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode) and st.st_size == len(data) and path.read_bytes() == data:
+            return st.st_size, st.st_mtime_ns
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def stat_if_copy(out_dir: Path, rel: str, source: Path) -> tuple[int, int] | None:
+    """Return (size, mtime_ns) if the output file already holds the bytes of ``source``, else None."""
+    path = out_dir / rel
+    try:
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode) and st.st_size == source.stat().st_size and _same_bytes(path, source):
+            return st.st_size, st.st_mtime_ns
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def read_output_file(out_dir: Path, rel: str) -> bytes:
+    """Return the bytes of a file in the staging folder, or else in the output folder."""
+    staged = out_dir / STAGING / rel
+    return staged.read_bytes() if staged.is_file() else (out_dir / rel).read_bytes()
+
+
+def commit_staged(out_dir: Path, staged: Iterable[str], copies: dict[str, Path], planned: set[str]) -> CommitReport:
+    """Publish the staged tree and the copies; prune files of the last build no longer planned.
+
+    The staged tree is merged into the output: a folder the output lacks moves in whole (one
+    rename for a first build), an existing file is replaced atomically. Every target is checked
+    before anything moves, so a path escaping the output (through ``..`` or a symlink) fails the
+    build with the old output intact.
+    """
+    out = out_dir.resolve()
+    stage = out / STAGING
+    moves: list[tuple[str, Path]] = []
+    if stage.is_dir():
+        _plan_merge(stage, out, "", moves)
+    copying = [(copies[rel], _contained(out, rel), rel) for rel in sorted(copies)]
+    for source, target in moves:
+        os.replace(source, target)
+    stats: dict[str, tuple[int, int]] = {}
+    for source_path, target, rel in copying:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _contained(out, rel)  # the parent chain may hold a symlink created meanwhile
+        temp = target.with_name(f"{_TEMP_MARK}{os.getpid()}-{target.name}")
+        shutil.copyfile(source_path, temp)
+        os.replace(temp, target)
+        st = os.lstat(target)
+        stats[rel] = (st.st_size, st.st_mtime_ns)
+    removed: list[str] = []
+    for rel in sorted(_read_manifest(out) - planned):
+        target = _contained(out, rel)
+        if target.is_file():
+            target.unlink()
+            removed.append(rel)
+            _remove_empty_parents(target.parent, out)
+    _atomic_write(out / MANIFEST, json.dumps(sorted(planned), indent=0).encode("utf-8"))
+    _remove_tree(stage)
+    (out / _NEW_MARK).unlink(missing_ok=True)
+    return CommitReport(sorted(staged) + [rel for _s, _t, rel in copying], removed, stats)
+
+
+def _plan_merge(source: Path, target: Path, prefix: str, moves: list[tuple[str, Path]]) -> None:
+    """List the renames that merge the staged folder ``source`` into the output folder ``target``."""
+    with os.scandir(source) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for entry in entries:
+        rel = prefix + entry.name
+        place = target / entry.name
+        try:
+            st = os.lstat(place)
+        except FileNotFoundError:
+            moves.append((entry.path, place))
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            if not stat.S_ISDIR(st.st_mode):  # a symlink (maybe leading outside) or a file
+                raise BuildError([error("content", 1, f"refusing to write outside the output folder: {rel}/")])
+            _plan_merge(Path(entry.path), place, rel + "/", moves)
+        elif stat.S_ISDIR(st.st_mode):
+            raise BuildError([error("content", 1, f"cannot write {rel}: the output holds a folder of that name")])
+        else:
+            moves.append((entry.path, place))  # replacing a file, or a symlink itself, stays inside
+
+
+def file_digest(path: Path) -> str:
+    """Return the BLAKE2b digest of a file's bytes (static files and content assets)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+
+def file_stat(path: Path) -> tuple[int, int]:
+    """Return (size, mtime in ns) of a file."""
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+# The build cache (issue 5) lives in <site>/.newsbite-cache/, the one place outside the output a
+# build writes. Its files are only ever a speed-up: one that is missing, unreadable or corrupt
+# reads as None and is rebuilt.
+
+def read_cache_file(path: Path) -> bytes | None:
+    """Return a cache file's bytes, or None when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def write_cache_file(path: Path, data: bytes) -> None:
+    """Replace a cache file atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, data)
+
+
+def package_sources(folder: Path) -> list[tuple[str, bytes]]:
+    """Return the generator's own Python files with their bytes, sorted (for the code digest)."""
+    return [(p.name, p.read_bytes()) for p in sorted(folder.glob("*.py"))]
+
+
+def remove_cache_file(path: Path) -> None:
+    """Remove a cache file if it exists."""
+    path.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 from urllib.parse import unquote, urlsplit
@@ -36,6 +37,9 @@ def markdown_parser(escape_html: bool) -> MarkdownIt:
     md.use(footnote_plugin)
     md.core.ruler.push("demote_h1", _demote_h1)
     md.use(anchors_plugin, min_level=2, max_level=4, slug_func=lambda s: make_slug(s) or "section")
+    # URL normalisation is a pure function of the URL and costs as much as a paragraph; articles
+    # repeat the same links (issue 5), so remember recent answers.
+    md.normalizeLink = functools.lru_cache(maxsize=8192)(md.normalizeLink)  # type: ignore[method-assign]
     return md
 
 
@@ -105,9 +109,17 @@ def _typographer() -> MarkdownIt:
     return MarkdownIt("zero", {"typographer": True}).enable(["replacements", "smartquotes"])
 
 
+# Everything the typographer can act on (a superset): quotes, the replacement rules' sequences,
+# '(' of (c)/(tm)/(r), and what input normalisation rewrites. Text without any of these comes
+# back unchanged, so it need not be parsed (issue 5: every headline passes through here).
+_TYPOGRAPHY_TRIGGERS = re.compile(r"""['"\x00\r(]|\+-|\.\.|\?\?|!!|,,|--""")
+
+
 @functools.lru_cache(maxsize=65536)
 def smarten(text: str) -> str:
     """Return plain text with news typography: curly quotes, dashes and ellipses."""
+    if not _TYPOGRAPHY_TRIGGERS.search(text) and text.strip() == text and "\n" not in text:
+        return text
     tokens = _typographer().parseInline(text)
     children = tokens[0].children if tokens else None
     if not children:

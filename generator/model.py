@@ -333,6 +333,8 @@ def related_entries(entries: Sequence[Entry]) -> dict[str, list[Entry]]:
             position[(link.name, entry.path)] = len(by_topic[link.name])
             by_topic[link.name].append(entry)
     related: dict[str, list[Entry]] = {}
+    # Each timestamp once, not once per comparison (issue 5: this sort runs for every article).
+    stamps = {entry.path: entry.date.timestamp() for entry in entries}
     for entry in entries:
         shared: dict[str, int] = defaultdict(int)
         candidates: dict[str, Entry] = {}
@@ -343,8 +345,8 @@ def related_entries(entries: Sequence[Entry]) -> dict[str, list[Entry]]:
                 if other.path != entry.path:
                     shared[other.path] += 1
                     candidates[other.path] = other
-        ranked = sorted(candidates.values(), key=lambda o: (
-            -shared[o.path], abs(o.date.timestamp() - entry.date.timestamp()), o.path))
+        own = stamps[entry.path]
+        ranked = sorted(candidates.values(), key=lambda o: (-shared[o.path], abs(stamps[o.path] - own), o.path))
         related[entry.path] = ranked[:RELATED_LIMIT]
     return related
 
@@ -361,7 +363,9 @@ def _article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str, related
         title=_title(entry.title, config.title),
         description=cut_description(entry.summary),
     )
-    context = {"page": page, "nav": nav, "article": entry, "body": Markup(body), "related": related}
+    # Bodies usually arrive as Markup already; wrapping again would copy every body (issue 5).
+    html = body if isinstance(body, Markup) else Markup(body)
+    context = {"page": page, "nav": nav, "article": entry, "body": html, "related": related}
     context["comments"] = None if config.comments is None else comments_embed(
         config.comments, entry.url, page.canonical, entry.title, config.language)
     return PageSpec(entry.output, "article.html", context, entry.path)

@@ -60,6 +60,8 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
 def printable(value: Any) -> Any:
     """Return a printed value without the control characters no HTML or XML page may hold (SPEC section 7)."""
     if isinstance(value, str):
+        if value.isprintable():  # the common case, checked in C: nothing to remove, nothing to copy
+            return value
         cleaned = xml_safe(value)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value

@@ -1,0 +1,211 @@
+"""The build cache: what one build can hand to the next (issue 5, STYLE "Incremental rebuild").
+
+Two kinds of memory, both only ever a speed-up:
+
+- **Sources** (``SourceStore``): per Markdown file, the parsed ``Article`` keyed by the digest of
+  its text, the site settings and the generator's code; and its rendered body keyed by the code,
+  ``escape_html`` and every relative link the body resolved (target -> URL), so a renamed or
+  deleted article re-renders exactly the bodies that link to it.
+- **Outputs** (``OutputState``): per output folder, each file's input key (template closure +
+  context digest), the digest of its bytes and its size and mtime after writing; plus the digest
+  of all inputs and the summary of the last build, so a rebuild with nothing changed is a scan.
+
+On disk both live in ``<site>/.newsbite-cache/`` as checksummed pickles in shards; a shard that is
+missing, truncated, corrupt or written by another generator version reads as empty. In one
+process (the dev server) a ``BuildMemo`` keeps both in memory between builds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from . import __version__, disk
+from .content import Article
+from .diagnostics import Diagnostic
+from .fingerprint import combine, digest_bytes, digest_text
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".newsbite-cache"
+_MAGIC = b"NBC2"
+_SHARDS = 64
+_HEADER = len(_MAGIC) + 32
+
+# A cached Markdown file: (text digest, parse key, article state or None, diagnostics, body or None).
+# A body: (body key, links resolved as ((target, url or None), ...), html, first paragraph).
+SourceRecord = tuple[str, str, Any, tuple[Diagnostic, ...], Any]
+# An output file: (input key, bytes digest, size, mtime_ns, owning source).
+FileRecord = tuple[str, str, int, int, str]
+
+
+@functools.cache
+def code_digest() -> str:
+    """Return the digest of the generator itself: its version and every module's source.
+
+    Hashing the code rather than trusting the version number means an edited filter or model
+    function can never serve stale pages, even between releases.
+    """
+    package = Path(__file__).parent
+    parts = [__version__] + [f"{name}:{digest_bytes(data)}" for name, data in disk.package_sources(package)]
+    return combine(*parts)
+
+
+def article_state(article: Article, text: str) -> tuple[int, dict[str, Any]]:
+    """Return a picklable form of ``article``; its body is kept as where it starts in ``text``."""
+    values = {f.name: getattr(article, f.name) for f in dataclasses.fields(Article)}
+    body = values.pop("body")
+    values["extra"] = dict(values["extra"])
+    values["lines"] = dict(values["lines"])
+    return len(text) - len(body), values
+
+
+def restore_article(state: tuple[int, dict[str, Any]], text: str | None) -> Article:
+    """Return the article saved by ``article_state`` for the same ``text`` (without a body if None)."""
+    body_start, values = state
+    return Article(**{**values, "body": "" if text is None else text[body_start:],
+                      "extra": MappingProxyType(dict(values["extra"])),
+                      "lines": MappingProxyType(dict(values["lines"]))})
+
+
+def _pack(payload: Any) -> bytes:
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    return _MAGIC + digest_bytes(data).encode("ascii") + data
+
+
+def _unpack(data: bytes | None) -> Any:
+    """Return the payload of a cache file, or None when it is missing, truncated or corrupt."""
+    if data is None or len(data) < _HEADER or not data.startswith(_MAGIC):
+        return None
+    body = data[_HEADER:]
+    if digest_bytes(body).encode("ascii") != data[len(_MAGIC):_HEADER]:
+        return None
+    try:
+        return pickle.loads(body)
+    except Exception:  # a file from another version or a damaged one: a cache miss, never fatal
+        return None
+
+
+def _shard_of(path: str) -> int:
+    return int(digest_text(path)[:8], 16) % _SHARDS
+
+
+@dataclass(slots=True)
+class OutputState:
+    """What the last build wrote into one output folder."""
+
+    inputs: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, FileRecord] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BuildMemo:
+    """Build results kept in memory between builds in one process (for the dev server).
+
+    Pass the same memo to every ``full_build(options, memo)``: parsed articles, rendered bodies
+    and the record of written files are then reused without reading the on-disk cache again. The
+    memo is only a speed-up: every entry is checked against the current inputs before use, so
+    any edit, deletion or settings change is picked up exactly as in a clean build.
+    """
+
+    site_dir: Path | None = None
+    code: str = ""
+    sources: dict[str, SourceRecord] | None = None
+    outputs: dict[Path, OutputState] = field(default_factory=dict)
+
+
+class SourceStore:
+    """Cached articles and bodies for one site, read from memory or disk, saved shard by shard."""
+
+    def __init__(self, site_dir: Path, memo: BuildMemo | None) -> None:
+        self.folder = site_dir / CACHE_DIR
+        self.code = code_digest()
+        self.memo = memo
+        self._dirty: set[int] = set()
+        if memo is not None and memo.site_dir == site_dir and memo.code == self.code and memo.sources is not None:
+            self.records = memo.sources
+        else:
+            self.records = self._load()
+            self._dirty.clear()
+
+    def _load(self) -> dict[str, SourceRecord]:
+        records: dict[str, SourceRecord] = {}
+        for shard in range(_SHARDS):
+            payload = _unpack(disk.read_cache_file(self._shard_file(shard)))
+            if isinstance(payload, dict) and payload.get("code") == self.code and isinstance(payload.get("records"), dict):
+                records.update(payload["records"])
+        return records
+
+    def _shard_file(self, shard: int) -> Path:
+        return self.folder / "sources" / f"{shard:02x}.pickle"
+
+    def get(self, path: str) -> SourceRecord | None:
+        return self.records.get(path)
+
+    def put(self, path: str, record: SourceRecord) -> None:
+        if self.records.get(path) != record:
+            self.records[path] = record
+            self._dirty.add(_shard_of(path))
+
+    def retain(self, paths: set[str]) -> None:
+        """Forget files that no longer exist (a deleted article leaves nothing behind)."""
+        for path in [p for p in self.records if p not in paths]:
+            del self.records[path]
+            self._dirty.add(_shard_of(path))
+
+    def save(self) -> None:
+        """Write the shards that changed; keep the records in the memo, if any."""
+        if self._dirty:
+            by_shard: dict[int, dict[str, SourceRecord]] = {shard: {} for shard in self._dirty}
+            for path, record in self.records.items():
+                shard = _shard_of(path)
+                if shard in by_shard:
+                    by_shard[shard][path] = record
+            for shard, records in sorted(by_shard.items()):
+                disk.write_cache_file(self._shard_file(shard), _pack({"code": self.code, "records": records}))
+            self._dirty.clear()
+        if self.memo is not None:
+            self.memo.site_dir, self.memo.code, self.memo.sources = self.folder.parent, self.code, self.records
+
+
+def output_state_file(site_dir: Path, out_dir: Path) -> Path:
+    """Return the cache file recording what was written into ``out_dir``."""
+    return site_dir / CACHE_DIR / "outputs" / f"{digest_text(str(out_dir.resolve()))}.pickle"
+
+
+def load_output_state(site_dir: Path, out_dir: Path, memo: BuildMemo | None) -> OutputState:
+    """Return the record of the last build into ``out_dir`` (empty when there is none)."""
+    key = out_dir.resolve()
+    if memo is not None and key in memo.outputs:
+        return memo.outputs[key]
+    payload = _unpack(disk.read_cache_file(output_state_file(site_dir, out_dir)))
+    if isinstance(payload, dict) and payload.get("code") == code_digest() and isinstance(payload.get("state"), OutputState):
+        return payload["state"]
+    return OutputState()
+
+
+def save_output_state(site_dir: Path, out_dir: Path, state: OutputState, memo: BuildMemo | None) -> None:
+    """Keep the record of this build: in the memo when there is one, else in the site's cache.
+
+    With a memo (the dev server, whose output folder lives only as long as the process) nothing
+    is written, so throwaway output folders leave no records behind.
+    """
+    if memo is not None:
+        memo.outputs[out_dir.resolve()] = state
+        return
+    disk.write_cache_file(output_state_file(site_dir, out_dir), _pack({"code": code_digest(), "state": state}))
+
+
+def forget_output_state(site_dir: Path, out_dir: Path, memo: BuildMemo | None) -> None:
+    """Drop the record for ``out_dir`` (before publishing, so a crash mid-way cannot leave a stale one)."""
+    if memo is not None:
+        memo.outputs.pop(out_dir.resolve(), None)
+    else:
+        disk.remove_cache_file(output_state_file(site_dir, out_dir))

@@ -1,0 +1,183 @@
+"""Markdown sources to articles and rendered bodies: cached, and spread over the workers (issue 5).
+
+Parsing front matter and rendering Markdown are the expensive leaves of a build. Both are pure
+functions of their inputs, so a result is reused whenever those inputs are unchanged:
+
+- ``parse_article(path, text, config)``: keyed by the text's digest, the settings' digest and
+  the generator's code (``SourceStore`` records, keyed by path).
+- ``render_body(path, body, escape_html, resolve)``: keyed by the code and ``escape_html``, plus
+  each link target the body looked up with the URL it got; a cached body is valid only while
+  every one of those targets still resolves to the same URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from markupsafe import Markup
+
+from . import disk
+from .cache import SourceStore, article_state, restore_article
+from .config import SiteConfig
+from .content import Article, parse_article
+from .diagnostics import BuildError, Diagnostic, error
+from .fingerprint import combine
+from .markup import RenderedBody, render_body
+from .parallel import run_spans
+
+
+@dataclass(frozen=True, slots=True)
+class _ParseJob:
+    files: Sequence[tuple[str, str]]
+    site_dir: Path
+    config: SiteConfig
+    body_key: str
+    targets: Mapping[str, str]
+
+
+def parse_sources(
+    files: Sequence[tuple[str, str]], site_dir: Path, config: SiteConfig, config_key: str,
+    asset_targets: Mapping[str, str], store: SourceStore, jobs: int,
+) -> tuple[list[Article], list[Diagnostic]]:
+    """Return the articles of the ``(path, digest)`` Markdown files (parsed only where not cached), and all diagnostics.
+
+    The articles come without their bodies: the texts of a large site are read where they are
+    needed, one at a time (in the workers), instead of all being held here. While a worker has
+    a text, it also renders the body, resolving links to content assets (known from the scan)
+    and leaving links to other articles unresolved; ``render_bodies`` later re-renders the few
+    bodies whose recorded links resolve differently once every article's URL is known.
+    """
+    parse_key = combine(store.code, config_key)
+    missing = [(path, digest) for path, digest in files if not _parsed_matches(store.get(path), digest, parse_key)]
+    job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html), asset_targets)
+    results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)))
+    for (path, digest), (state, diagnostics, body) in zip(missing, results):
+        old = store.get(path)
+        if body is None and old is not None and old[0] == digest:
+            body = old[4]
+        store.put(path, (digest, parse_key, state, diagnostics, body))
+    store.retain({path for path, _digest in files})
+    articles: list[Article] = []
+    problems: list[Diagnostic] = []
+    for path, _digest in files:
+        record = store.get(path)
+        assert record is not None
+        problems.extend(record[3])
+        if record[2] is not None:
+            articles.append(restore_article(record[2], None))
+    return articles, problems
+
+
+def _parsed_matches(record: Any, digest: str, parse_key: str) -> bool:
+    return record is not None and record[0] == digest and record[1] == parse_key
+
+
+def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[Diagnostic, ...], Any]]:
+    results: list[tuple[Any, tuple[Diagnostic, ...], Any]] = []
+    for path, digest in job.files[start:stop]:
+        text, problems = _read_unchanged(job.site_dir, path, digest)
+        if text is None:
+            results.append((None, tuple(problems), None))
+            continue
+        article, diagnostics = parse_article(path, text, job.config)
+        if article is None:
+            results.append((None, tuple(diagnostics), None))
+            continue
+        links: dict[str, str | None] = {}
+        body = render_body(path, article.body, job.config.escape_html, _recording(job.targets, links))
+        record = (job.body_key, tuple(links.items()), Markup(body.html), body.first_paragraph)
+        results.append((article_state(article, text), tuple(diagnostics), record))
+    return results
+
+
+def body_key(code: str, escape_html: bool) -> str:
+    """Return the key of a rendered body: ``render_body`` depends on nothing else but its links."""
+    return combine(code, f"escape_html={escape_html}")
+
+
+def _read_unchanged(site_dir: Path, path: str, digest: str) -> tuple[str | None, list[Diagnostic]]:
+    """Return the file's text, or None and a problem when it changed since the build scanned it."""
+    text, now, problems = disk.read_markdown_file(site_dir, path)
+    if text is not None and now != digest:
+        return None, [error(path, 1, "the file changed while the site was building; build again")]
+    return text, problems
+
+
+@dataclass(frozen=True, slots=True)
+class _BodyJob:
+    articles: Sequence[tuple[Article, str, int]]
+    site_dir: Path
+    escape_html: bool
+    targets: Mapping[str, str]
+
+
+def render_bodies(
+    articles: Sequence[Article], site_dir: Path, escape_html: bool, targets: Mapping[str, str], store: SourceStore, jobs: int
+) -> dict[str, RenderedBody]:
+    """Return every article's rendered body by source path, rendering only those not cached.
+
+    The HTML comes as ``Markup`` (it is the trusted output of the Markdown renderer), so the
+    model can place it in pages without copying it.
+    """
+    key = body_key(store.code, escape_html)
+    bodies: dict[str, RenderedBody] = {}
+    todo: list[tuple[Article, str, int]] = []
+    for article in articles:
+        record = store.get(article.path)
+        assert record is not None and record[2] is not None
+        body = _cached_body(record, key, targets)
+        if body is None:
+            todo.append((article, record[0], record[2][0]))
+        else:
+            bodies[article.path] = body
+    job = _BodyJob(todo, site_dir, escape_html, targets)
+    errors: list[Diagnostic] = []
+    for (article, _digest, _start), result in zip(todo, run_spans(_body_span, job, len(todo), _jobs_for(jobs, len(todo)))):
+        if isinstance(result, Diagnostic):
+            errors.append(result)
+            continue
+        html, first, links = result
+        bodies[article.path] = RenderedBody(html, first)
+        record = store.get(article.path)
+        assert record is not None
+        store.put(article.path, record[:4] + ((key, links, bodies[article.path].html, first),))
+    if errors:
+        raise BuildError(errors)
+    return bodies
+
+
+def _cached_body(record: Any, body_key: str, targets: Mapping[str, str]) -> RenderedBody | None:
+    if record is None or record[4] is None:
+        return None
+    key, links, html, first = record[4]
+    if key != body_key or any(targets.get(target) != url for target, url in links):
+        return None
+    return RenderedBody(html if isinstance(html, Markup) else Markup(html), first)
+
+
+def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:
+    results: list[Any] = []
+    for article, digest, body_start in job.articles[start:stop]:
+        text, problems = _read_unchanged(job.site_dir, article.path, digest)
+        if text is None:
+            results.append(problems[0] if problems else error(article.path, 1, "cannot read the file"))
+            continue
+        links: dict[str, str | None] = {}
+        body = render_body(article.path, text[body_start:], job.escape_html, _recording(job.targets, links))
+        # Markup now, in the worker: wrapping it here would copy every body once more.
+        results.append((Markup(body.html), body.first_paragraph, tuple(links.items())))
+    return results
+
+
+def _recording(targets: Mapping[str, str], links: dict[str, str | None]) -> Callable[[str], str | None]:
+    def resolve(target: str) -> str | None:
+        links[target] = url = targets.get(target)
+        return url
+    return resolve
+
+
+def _jobs_for(jobs: int, count: int) -> int:
+    # A fork costs a few milliseconds; a handful of edited files render faster in this process.
+    return jobs if count >= 32 else 1
