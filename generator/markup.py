@@ -29,6 +29,20 @@ class RenderedBody:
     first_paragraph: str
 
 
+# Ids the default layouts give their own elements; a body heading must not take one of them,
+# or "## Main" would make two elements with id="main" (and break the skip link).
+LAYOUT_IDS = frozenset({
+    "main", "search", "comments", "comments-config", "comments-heading", "masthead-q",
+    "not-found-title", "related-heading",
+})
+
+
+def heading_id(text: str) -> str:
+    """Return the anchor id for a body heading: its slug, kept clear of the layout's own ids."""
+    slug = make_slug(text) or "section"
+    return f"{slug}-section" if slug in LAYOUT_IDS else slug
+
+
 @functools.cache
 def markdown_parser(escape_html: bool) -> MarkdownIt:
     """Return the shared parser: CommonMark plus typographer, tables, strikethrough, footnotes, anchors."""
@@ -36,7 +50,7 @@ def markdown_parser(escape_html: bool) -> MarkdownIt:
     md.enable(["replacements", "smartquotes", "table", "strikethrough"])
     md.use(footnote_plugin)
     md.core.ruler.push("demote_h1", _demote_h1)
-    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=lambda s: make_slug(s) or "section")
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_id)
     # URL normalisation is a pure function of the URL and costs as much as a paragraph; articles
     # repeat the same links (issue 5), so remember recent answers.
     md.normalizeLink = functools.lru_cache(maxsize=8192)(md.normalizeLink)  # type: ignore[method-assign]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from generator.markup import render_body, resolve_reference, smarten
@@ -118,3 +120,12 @@ def test_first_paragraph_is_plain_text() -> None:
     body = "## Heading\n\nFirst *para* with [a link](https://e.com) and `code`\nacross lines.\n\nSecond.\n"
     rendered = render_body("content/a.md", body, False, TARGETS.get)
     assert rendered.first_paragraph == "First para with a link and code across lines."
+
+
+def test_body_heading_never_takes_a_layout_id() -> None:
+    from generator.markup import LAYOUT_IDS, render_body
+
+    html = render_body("content/a.md", "## Main\n\n## Related heading\n", False, lambda _: None).html
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    assert ids == {"main-section", "related-heading-section"}
+    assert not ids & LAYOUT_IDS
