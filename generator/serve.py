@@ -5,7 +5,8 @@ and removed on exit, as ``mkdocs serve`` does. The dev build uses the server's o
 base URL and injects a reload script, so it must never be mistaken for (or overwrite) the real build
 in ``public/``; and the one writer (``disk.write_site``) still writes only the files whose bytes
 changed, so a rebuild touches only what an edit affected. A server killed with SIGKILL leaves that
-folder behind for the system's temp cleaning.
+folder behind for the system's temp cleaning. The Pagefind search index is left out: it re-reads
+every page, seconds on a large site, on each save; ``newsbite build`` makes it.
 
 The pieces: ``watcher`` turns filesystem events into classified changes and runs one rebuild per burst
 on a single builder thread; ``StateBoard`` holds the last build's outcome (an epoch that bumps when
@@ -34,6 +35,7 @@ from typing import Any, Callable, Iterator
 
 from . import devpage, disk
 from .build import BuildOptions, BuildResult, full_build
+from .cache import BuildMemo
 from .diagnostics import BuildError, Diagnostic, UsageError, error
 from .urlpaths import RequestPath, content_type, normalise_request_path
 from .watcher import Change, ChangeKind, Rebuilder, SourceWatcher, describe
@@ -113,8 +115,9 @@ class DevServer:
         self.output_dir = disk.make_serve_dir()
         self._build_options = BuildOptions(
             site_dir=options.site_dir, output_dir=self.output_dir, base_url=self.url,
-            drafts=options.drafts, future=options.future,
+            drafts=options.drafts, future=options.future, search=False,
         )
+        self._memo = BuildMemo()  # parsed articles, bodies and written-file records kept between rebuilds
         self._rebuilder = Rebuilder(self._rebuild, quiet=options.quiet)
         self._watcher = SourceWatcher(options.site_dir, self._rebuilder.notify)
         self._http_thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
@@ -173,8 +176,9 @@ class DevServer:
         self._emit(_summary(what, result, time.perf_counter() - started))
 
     def _run_build(self, changes: frozenset[Change]) -> BuildResult:
-        # The one place a rebuild happens; ``changes`` is what an incremental engine needs (issue 5).
-        return full_build(self._build_options)
+        # The one place a rebuild happens. The engine finds what changed itself, by fingerprints
+        # (issue 5), so ``changes`` only names the cause; it is kept for a path-driven rebuild.
+        return full_build(self._build_options, self._memo)
 
     def _failed(self, what: str, problems: tuple[Diagnostic, ...]) -> None:
         self.board.update(building=False, problems=problems)
