@@ -282,6 +282,9 @@ def _entry(
         if where is None:
             problems.append(warning(article.path, article.line_of("image"), f"image '{article.image.src}' not found next to the article"))
             where = article.image.src
+        if not article.image.alt:
+            problems.append(warning(article.path, article.line_of("image"),
+                                    "image has no alt text; add 'alt:' for readers who cannot see it"))
         url = where if urlsplit(where).scheme else site_path(config, where)
         image = ImageView(url, article.image.alt, article.image.caption, article.image.credit)
     updated = article.updated

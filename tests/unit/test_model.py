@@ -202,7 +202,15 @@ def test_related_briefings_share_topics_and_exclude_self() -> None:
 
 
 def test_missing_image_is_a_warning_naming_the_line() -> None:
-    a = article("a", "2022-01-01", extra="image: nowhere.jpg\n")
+    a = article("a", "2022-01-01", extra="image: {src: nowhere.jpg, alt: A map}\n")
     paths, _ = article_paths(SYDNEY, [a])
     _site, warnings = build_site(SYDNEY, [a], paths, {a.path: RenderedBody("", "")}, set())
     assert [str(w) for w in warnings] == ["content/a.md:5: warning: image 'nowhere.jpg' not found next to the article"]
+
+
+def test_image_without_alt_text_is_a_warning() -> None:
+    a = article("a", "2022-01-01", extra="image: map.jpg\n")
+    paths, _ = article_paths(SYDNEY, [a])
+    _site, warnings = build_site(SYDNEY, [a], paths, {a.path: RenderedBody("", "")}, {"content/map.jpg"})
+    assert [str(w) for w in warnings] == [
+        "content/a.md:5: warning: image has no alt text; add 'alt:' for readers who cannot see it"]
