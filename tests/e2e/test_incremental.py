@@ -1,0 +1,226 @@
+"""Incremental builds give the same bytes as clean builds (issue 5, STYLE "Incremental rebuild").
+
+Every test builds a site, changes one kind of input, rebuilds with the cache and the previous
+output in place, and compares the whole output tree with a build of the changed site from
+scratch (no cache, empty output folder). The site has enough articles that the parallel paths
+(forked workers) run too.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from generator import disk
+from generator.build import BuildOptions, BuildResult, full_build
+from generator.cache import CACHE_DIR, BuildMemo
+from generator.diagnostics import BuildError
+
+ARTICLES = 80
+TOPICS = ["Kazakhstan", "Energy", "Vladimir Putin", "Elections", "Trade", "Côte d'Ivoire"]
+
+
+def _article(n: int) -> str:
+    topics = [TOPICS[n % len(TOPICS)], TOPICS[(n * 7 + 1) % len(TOPICS)]]
+    link = f"\nSee [the earlier one](a{n - 1:03d}.md) and [the map](map.svg).\n" if n % 9 == 0 and n else ""
+    return (
+        f"---\ntitle: \"Briefing {n}: talks on \u2018{topics[0]}\u2019\"\n"
+        f"date: 2022-01-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00+00:00\n"
+        f"standfirst: {'Short standfirst ' + str(n) if n % 3 else ''}\n"
+        f"topics: [{', '.join(repr(t) for t in topics)}]\n"
+        f"source: Wire\n---\n\n"
+        f"First paragraph of briefing {n} -- with \"quotes\".\n\n## Details\n\nMore text {n}.\n{link}"
+    )
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    (root / "content" / "2022").mkdir(parents=True)
+    (root / "site.yaml").write_text("title: Incremental\nbase_url: https://example.org/news/\nper_page: 7\n")
+    for n in range(ARTICLES):
+        (root / "content" / "2022" / f"a{n:03d}.md").write_text(_article(n), encoding="utf-8")
+    (root / "content" / "2022" / "map.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (root / "layouts" / "static" / "css").mkdir(parents=True)
+    (root / "layouts" / "static" / "css" / "extra.css").write_text("body { color: black; }\n")
+    return root
+
+
+def build(site: Path, out: Path, jobs: int = 2, memo: BuildMemo | None = None) -> BuildResult:
+    return full_build(BuildOptions(site_dir=site, output_dir=out, search=False, jobs=jobs), memo)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def clean_tree(site: Path, scratch: Path) -> dict[str, bytes]:
+    """Return the output of a build of ``site`` from scratch: a copy without its cache."""
+    copy = scratch / "clean-site"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(CACHE_DIR, "public"))
+    build(copy, scratch / "clean-out", jobs=1)
+    return tree(scratch / "clean-out")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _body(site: Path) -> None:
+    edit(site / "content/2022/a010.md", "More text 10.", "More text 10, now longer.")
+
+
+def _first_paragraph(site: Path) -> None:  # the summary shows on list pages and in related lists
+    edit(site / "content/2022/a012.md", "First paragraph of briefing 12", "A new opening for briefing 12")
+
+
+def _front_matter(site: Path) -> None:
+    edit(site / "content/2022/a020.md", "title: \"Briefing 20", "title: \"Renamed briefing 20")
+
+
+def _date(site: Path) -> None:  # reorders the home page, the topic pages and the feeds
+    edit(site / "content/2022/a021.md", "date: 2022-01-22", "date: 2021-12-22")
+
+
+def _topic_added(site: Path) -> None:
+    edit(site / "content/2022/a030.md", "topics: [", "topics: ['Brand new topic', ")
+
+
+def _topic_removed(site: Path) -> None:
+    for n in range(ARTICLES):  # every article of one topic leaves it: its pages must go
+        path = site / f"content/2022/a{n:03d}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("'Trade'", "'Energy'"), encoding="utf-8")
+
+
+def _template(site: Path) -> None:
+    (site / "layouts" / "partials").mkdir(parents=True, exist_ok=True)
+    card = (Path(disk.__file__).parent / "layouts" / "partials" / "card.html").read_text(encoding="utf-8")
+    (site / "layouts" / "partials" / "card.html").write_text(card.replace("<article", "<article data-x=\"1\"", 1))
+
+
+def _static(site: Path) -> None:
+    (site / "layouts/static/css/extra.css").write_text("body { color: navy; }\n")
+
+
+def _asset(site: Path) -> None:
+    (site / "content/2022/map.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'><g/></svg>")
+
+
+def _site_yaml(site: Path) -> None:
+    edit(site / "site.yaml", "per_page: 7", "per_page: 5\ndescription: Now described")
+
+
+def _base_url(site: Path) -> None:
+    edit(site / "site.yaml", "https://example.org/news/", "https://example.com/")
+
+
+def _deleted(site: Path) -> None:  # a017 is linked from a018's body: that link is left as written
+    (site / "content/2022/a017.md").unlink()
+
+
+def _renamed(site: Path) -> None:  # a026 is linked from a027's body
+    (site / "content/2022/a026.md").rename(site / "content/2022/a026-renamed.md")
+
+
+def _added(site: Path) -> None:
+    (site / "content/2022/a999.md").write_text(_article(999).replace("2022-01-", "2023-01-"), encoding="utf-8")
+
+
+def _draft(site: Path) -> None:
+    edit(site / "content/2022/a040.md", "source: Wire", "source: Wire\ndraft: true")
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "article body": _body, "first paragraph": _first_paragraph, "front matter": _front_matter,
+    "date": _date, "topic added": _topic_added, "topic removed": _topic_removed, "template": _template,
+    "static file": _static, "content asset": _asset, "site.yaml": _site_yaml, "base_url": _base_url,
+    "article deleted": _deleted, "article renamed": _renamed, "article added": _added, "draft": _draft,
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_an_incremental_build_equals_a_clean_build(site: Path, tmp_path: Path, change: str) -> None:
+    out = site / "public"
+    build(site, out)
+    CHANGES[change](site)
+    build(site, out)
+    assert tree(out) == clean_tree(site, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["article body", "template", "article deleted", "site.yaml"])
+def test_a_dev_server_memo_gives_the_same_bytes(site: Path, tmp_path: Path, change: str) -> None:
+    memo = BuildMemo()
+    out = tmp_path / "served"
+    build(site, out, memo=memo)
+    CHANGES[change](site)
+    build(site, out, memo=memo)
+    assert tree(out) == clean_tree(site, tmp_path)
+
+
+def test_a_rebuild_with_nothing_changed_writes_nothing(site: Path) -> None:
+    out = site / "public"
+    first = build(site, out)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = build(site, out)
+    assert (again.written, again.removed) == (0, 0)
+    assert (again.pages, again.articles, again.topics) == (first.pages, first.articles, first.topics)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_body_edit_rewrites_only_the_affected_files(site: Path) -> None:
+    out = site / "public"
+    build(site, out)
+    _body(site)
+    result = build(site, out)
+    # The article page, plus the feeds that carry its full text (site feed and its topics' feeds).
+    assert 1 <= result.written <= 8, result.written
+
+
+def test_an_output_file_changed_by_hand_is_restored(site: Path, tmp_path: Path) -> None:
+    out = site / "public"
+    build(site, out)
+    (out / "index.html").write_text("tampered")
+    (out / "topics" / "index.html").unlink()
+    (out / "css" / "extra.css").write_text("x")
+    result = build(site, out)
+    assert result.written == 3
+    assert tree(out) == clean_tree(site, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garble", "empty", "foreign"])
+def test_a_damaged_cache_is_ignored(site: Path, tmp_path: Path, damage: str) -> None:
+    out = site / "public"
+    build(site, out)
+    files = sorted(p for p in (site / CACHE_DIR).rglob("*") if p.is_file())
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        path.write_bytes({"truncate": data[: len(data) // 2], "garble": data[:40] + b"\x00" * 64 + data[104:],
+                          "empty": b"", "foreign": b"not a cache file at all"}[damage])
+    _body(site)
+    build(site, out)
+    assert tree(out) == clean_tree(site, tmp_path)
+
+
+def test_one_job_and_two_jobs_give_the_same_bytes(site: Path, tmp_path: Path) -> None:
+    build(site, tmp_path / "one", jobs=1)
+    shutil.rmtree(site / CACHE_DIR)
+    build(site, tmp_path / "two", jobs=2)
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_a_failed_rebuild_leaves_the_previous_output_and_no_staging(site: Path) -> None:
+    out = site / "public"
+    build(site, out)
+    before = tree(out)
+    (site / "layouts" / "article.html").write_text("{% extends 'base.html' %}{% block content %}{{ nope.x }}{% endblock %}")
+    _body(site)
+    with pytest.raises(BuildError):
+        build(site, out)
+    assert tree(out) == before
+    assert not (out / disk.STAGING).exists()

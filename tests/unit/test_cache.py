@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+from markupsafe import Markup
+
+from generator import cache
+from generator.config import SiteConfig
+from generator.content import parse_article
+from generator.fingerprint import Fingerprinter
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    name: str
+    when: dt.datetime
+    tags: tuple[str, ...]
+    extra: Any = None
+
+
+WHEN = dt.datetime(2022, 1, 9, 18, 30, tzinfo=dt.timezone(dt.timedelta(hours=11)))
+
+
+def digest(value: Any) -> str:
+    return Fingerprinter().digest(value)
+
+
+def test_equal_values_give_equal_digests_across_fingerprinters() -> None:
+    value = {"page": Item("a", WHEN, ("x", "y")), "items": [Item("b", WHEN, ())], "body": Markup("<p>x</p>" * 200)}
+    same = {"page": Item("a", WHEN, ("x", "y")), "items": [Item("b", WHEN, ())], "body": Markup("<p>x</p>" * 200)}
+    assert digest(value) == digest(same)
+
+
+@pytest.mark.parametrize("other", [
+    Item("a", WHEN, ("x", "y"), extra=1),
+    Item("a", WHEN, ("y", "x")),
+    Item("a", WHEN.astimezone(dt.timezone.utc), ("x", "y")),  # same instant, another offset: other text
+    Item("ab", WHEN, ("x", "y")),
+])
+def test_any_field_change_changes_the_digest(other: Item) -> None:
+    assert digest(Item("a", WHEN, ("x", "y"))) != digest(other)
+
+
+def test_types_and_structure_are_part_of_the_digest() -> None:
+    assert digest("1") != digest(1)
+    assert digest("<b>") != digest(Markup("<b>"))
+    assert digest(["a", "b"]) != digest(("a", "b"))
+    assert digest(["ab"]) != digest(["a", "b"])
+    assert digest({"a": 1, "b": 2}) != digest({"b": 2, "a": 1})  # templates see insertion order
+    assert digest(MappingProxyType({"a": [1]})) == digest({"a": [1]})
+    assert digest({1, 2, 3}) == digest({3, 2, 1})
+
+
+def test_a_value_without_a_meaningful_repr_never_matches() -> None:
+    thing = object()
+    assert digest(thing) != digest(thing)
+
+
+def test_a_shared_instance_is_digested_once_and_consistently() -> None:
+    fingerprints = Fingerprinter()
+    shared = Item("a", WHEN, ("x",))
+    assert fingerprints.digest([shared, shared]) == Fingerprinter().digest([Item("a", WHEN, ("x",))] * 2)
+
+
+def test_settings_digest_follows_every_field() -> None:
+    assert digest(SiteConfig()) == digest(SiteConfig())
+    assert digest(SiteConfig()) != digest(SiteConfig(per_page=5))
+
+
+def test_an_article_survives_the_cache_round_trip() -> None:
+    text = "\ufeff---\ntitle: T\ndate: 2022-01-09\ntopics: [A, B]\nmood: calm\n---\n\nBody *here*.\n"
+    article, _ = parse_article("content/a.md", text, SiteConfig())
+    assert article is not None
+    state = cache.article_state(article, text)
+    assert cache.restore_article(state, text) == article
+    assert cache.restore_article(state, None).body == ""
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: d[: len(d) // 2], lambda d: d[:-1], lambda d: b"", lambda d: b"NBC2" + b"0" * 32 + d[36:],
+    lambda d: d[:50] + bytes([d[50] ^ 1]) + d[51:], lambda d: b"garbage",
+])
+def test_a_damaged_cache_file_reads_as_missing(damage: Any) -> None:
+    data = cache._pack({"records": {"a": (1, 2)}})
+    assert cache._unpack(data) == {"records": {"a": (1, 2)}}
+    assert cache._unpack(damage(data)) is None
+
+
+def test_the_source_store_saves_only_what_it_holds_and_forgets_deleted_files(tmp_path: Path) -> None:
+    store = cache.SourceStore(tmp_path, None)
+    store.put("content/a.md", ("d1", "k", None, (), None))
+    store.put("content/b.md", ("d2", "k", None, (), None))
+    store.save()
+    again = cache.SourceStore(tmp_path, None)
+    assert set(again.records) == {"content/a.md", "content/b.md"}
+    again.retain({"content/a.md"})
+    again.save()
+    assert set(cache.SourceStore(tmp_path, None).records) == {"content/a.md"}
+
+
+def test_a_memo_is_used_instead_of_the_files(tmp_path: Path) -> None:
+    memo = cache.BuildMemo()
+    store = cache.SourceStore(tmp_path, memo)
+    store.put("content/a.md", ("d1", "k", None, (), None))
+    store.save()
+    for shard in (tmp_path / cache.CACHE_DIR / "sources").iterdir():
+        shard.write_bytes(b"damaged")
+    assert set(cache.SourceStore(tmp_path, memo).records) == {"content/a.md"}
+    assert cache.SourceStore(tmp_path, None).records == {}
