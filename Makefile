@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build test check lighthouse clean
+.PHONY: serve build test check lighthouse screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ check: $(STAMP)
 # Lighthouse on the sample site's home page and a briefing (needs npm and /usr/bin/chromium).
 lighthouse: $(STAMP)
 	bench/lighthouse.sh
+
+# The README's screenshots of a briefing at 1280 and 390 px (needs /usr/bin/chromium).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf public .newsbite-cache
