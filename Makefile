@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build test check lighthouse screenshots clean
+.PHONY: serve build test check lighthouse screenshots bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ lighthouse: $(STAMP)
 # The README's screenshots of a briefing at 1280 and 390 px (needs /usr/bin/chromium).
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
+
+# Side by side with Hugo and Pelican at 10,000 articles (bench/README.md); add the 100,000-article
+# build with `make bench BENCH_ARGS="--big 100000"`.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf public .newsbite-cache
