@@ -63,14 +63,28 @@ RELOAD_SCRIPT = """\
     box.append(note);
     document.body.append(box);
   }
-  const source = new EventSource("%(events)s");
-  source.addEventListener("state", (event) => {
-    const state = JSON.parse(event.data);
-    if (state.problems.length) show(state.problems);
-    else if (state.epoch !== epoch) location.reload();
-    else hide();
-  });
-  addEventListener("pagehide", () => source.close());
+  // Only a visible tab holds a connection: browsers allow six per host over HTTP/1.1, and a
+  // stream per background tab would soon leave none for loading pages. A tab that becomes
+  // visible again reconnects, and the first state message reloads it if it fell behind.
+  let source = null;
+  function connect() {
+    if (source) return;
+    source = new EventSource("%(events)s");
+    source.addEventListener("state", (event) => {
+      const state = JSON.parse(event.data);
+      if (state.problems.length) show(state.problems);
+      else if (state.epoch !== epoch) location.reload();
+      else hide();
+    });
+  }
+  function disconnect() {
+    if (source) source.close();
+    source = null;
+  }
+  document.addEventListener("visibilitychange", () => (document.hidden ? disconnect() : connect()));
+  addEventListener("pagehide", disconnect);
+  addEventListener("pageshow", () => { if (!document.hidden) connect(); });
+  if (!document.hidden) connect();
 })();
 """ % {"events": EVENTS_PATH}
 

@@ -6,7 +6,6 @@ import http.client
 import os
 import signal
 import socket
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
@@ -288,3 +287,58 @@ def test_broken_site_at_start_still_serves_the_error(make_site) -> None:
         assert b"Fixed now" in fetch(server.url).body
     finally:
         server.close()
+
+
+def test_template_error_names_the_layout_and_line(served: DevServer) -> None:
+    site = served.options.site_dir
+    state = served.board.current()
+    (site / "layouts").mkdir()
+    (site / "layouts/article.html").write_text('{% extends "base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n',
+                                               encoding="utf-8")
+    broken = wait_for_build(served, state)
+    assert [(p.path, p.line) for p in broken.problems][:1] == [("layouts/article.html", 3)]
+    (site / "layouts/article.html").unlink()
+    fixed = wait_for_build(served, broken)
+    assert fixed.problems == ()
+
+
+def test_site_yaml_change_rebuilds_everything(served: DevServer) -> None:
+    state = served.board.current()
+    (served.options.site_dir / "site.yaml").write_text("title: Renamed Briefings\n", encoding="utf-8")
+    wait_for_build(served, state)
+    for path in ("", "topics/", "2022/01/alpha/"):
+        assert b"Renamed Briefings" in fetch(served.url + path).body
+
+
+def test_static_file_change_is_copied(served: DevServer) -> None:
+    site = served.options.site_dir
+    state = served.board.current()
+    (site / "layouts/static/css").mkdir(parents=True)
+    (site / "layouts/static/css/extra.css").write_text("main { color: red }\n", encoding="utf-8")
+    wait_for_build(served, state)
+    reply = fetch(served.url + "css/extra.css")
+    assert reply.status == 200 and reply.body == b"main { color: red }\n"
+
+
+def test_renamed_article_moves(served: DevServer) -> None:
+    site = served.options.site_dir
+    state = served.board.current()
+    (site / "content/2022/alpha.md").rename(site / "content/2022/alpha-two.md")
+    wait_for_build(served, state)
+    assert fetch(served.url + "2022/01/alpha/").status == 404
+    assert b"Alpha troops arrive" in fetch(served.url + "2022/01/alpha-two/").body
+
+
+def test_open_starts_the_browser_on_the_site(make_site, tmp_path: Path, monkeypatch) -> None:
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "fake-browser"
+    fake.write_text(f'#!/bin/sh\necho "$1" > {opened}\n', encoding="utf-8")
+    fake.chmod(0o755)
+    site = make_site(SITE_FILES)
+    monkeypatch.setenv("BROWSER", f"{fake} %s")  # webbrowser runs $BROWSER with the address
+    process = ServeProcess(site, "--open")
+    try:
+        wait_for(opened.exists, "the browser to be started")
+        wait_for(lambda: opened.read_text(encoding="utf-8").strip() == process.url, "the site's address")
+    finally:
+        process.stop(signal.SIGINT)

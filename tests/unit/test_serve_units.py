@@ -9,7 +9,7 @@ import pytest
 
 from generator import devpage
 from generator.diagnostics import error
-from generator.serve import StateBoard
+from generator.devhttp import StateBoard
 from generator.urlpaths import RequestPath, content_type, normalise_request_path
 from generator.watcher import Change, ChangeKind, Rebuilder, classify, describe, relative_source_path
 
