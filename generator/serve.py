@@ -19,7 +19,9 @@ with each problem's file, line and message (SPEC sections 6 and 7, issue 3).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import os
 import signal
 import threading
 import time
@@ -105,7 +107,7 @@ class DevServer:
         started = time.perf_counter()
         what = "Initial build" if first else f"{describe(changes)} changed"
         try:
-            result = self._run_build(changes)
+            result = self._run_build(changes, first)
         except BuildError as exc:
             self._failed(what, tuple(exc.diagnostics))
             return
@@ -127,10 +129,13 @@ class DevServer:
             self._emit(f"  {warning}")
         self._emit(_summary(what, result, time.perf_counter() - started))
 
-    def _run_build(self, changes: frozenset[Change]) -> BuildResult:
+    def _run_build(self, changes: frozenset[Change], first: bool) -> BuildResult:
         # The one place a rebuild happens. The engine finds what changed itself, by fingerprints
         # (issue 5), so ``changes`` only names the cause; it is kept for a path-driven rebuild.
-        return full_build(self._build_options, self._memo)
+        # Rebuilds run in this process: with the memo they render few pages, where forking worker
+        # processes (from a process with live server threads) costs more than it saves.
+        options = self._build_options if first else dataclasses.replace(self._build_options, jobs=1)
+        return full_build(options, self._memo)
 
     def _failed(self, what: str, problems: tuple[Diagnostic, ...]) -> None:
         self.board.update(building=False, problems=problems)
@@ -200,7 +205,13 @@ def _stop_on_sigterm() -> Callable[[], None]:
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
 
+    owner = os.getpid()
+
     def stop(signum: int, frame: object) -> None:
+        if os.getpid() != owner:  # a forked build worker inherited this handler: end it the default way
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
