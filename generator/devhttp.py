@@ -25,6 +25,7 @@ from .urlpaths import RequestPath, content_type, normalise_request_path
 log = logging.getLogger(__name__)
 
 WAIT_FOR_BUILD = 10.0  # seconds a request waits out a build in flight before serving what exists
+WRITER_FILES = ".newsbite-"
 HEARTBEAT = 15.0  # seconds between SSE comments, so dead connections are noticed and closed
 
 
@@ -162,6 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_file(self, request: RequestPath, state: BuildState, send_body: bool) -> None:
         out = self.server.app.output_dir
         kind, path = disk.find_served(out, request.rel)
+        if any(part.startswith(WRITER_FILES) for part in request.rel.split("/")):
+            kind = "missing"  # the writer's manifest and staging folder are not part of the site
         if kind == "dir" and not request.slash:
             self._redirect_to_folder(request)
             return

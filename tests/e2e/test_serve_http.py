@@ -356,3 +356,8 @@ def test_drafts_are_served_only_when_asked(make_site) -> None:
             assert fetch(server.url + "2022/01/draft/").status == expected
         finally:
             server.close()
+
+
+def test_the_writers_own_files_are_not_served(served: DevServer) -> None:
+    assert (served.output_dir / ".newsbite-manifest.json").is_file()
+    assert fetch(served.url + ".newsbite-manifest.json").status == 404
