@@ -22,7 +22,7 @@ from .fingerprint import Fingerprinter, combine, digest_bytes
 from .model import HeldBack, PageSpec, article_paths, build_site, select_articles, site_path
 from .pages import ERROR_LIMIT, PageJob, all_templates_digest, place_bytes, render_pages, template_keys
 from .parallel import default_jobs
-from .sources import parse_sources, render_bodies
+from .sources import decoded_bodies, parse_sources, render_bodies
 from .syndication import syndication_pages
 from .templates import DEFAULT_LAYOUTS, layout_dirs, make_environment
 
@@ -116,7 +116,7 @@ def full_build(options: BuildOptions, memo: BuildMemo | None = None) -> BuildRes
                                 search=options.search)
     report.extend(problems)
     report.raise_if_failed(options.strict)
-    site = replace(site, pages=site.pages + tuple(syndication_pages(site, bodies)))
+    site = replace(site, pages=site.pages + tuple(syndication_pages(site, decoded_bodies(bodies))))
     specs = _claim_outputs(site.pages, copies)
     timings["model"] = time.perf_counter() - mark
 

@@ -110,7 +110,9 @@ class NewsSitemap:
 
 def xml_safe(text: str) -> str:
     """Return ``text`` as a plain str without the characters XML 1.0 cannot hold."""
-    return _NOT_XML.sub("", str(text))
+    plain = str(text)
+    # re.sub copies even when nothing matches; feed contents are whole article bodies (issue 5).
+    return plain if _NOT_XML.search(plain) is None else _NOT_XML.sub("", plain)
 
 
 def rfc3339(moment: dt.datetime, config: SiteConfig) -> str:
@@ -125,6 +127,8 @@ def rfc822(moment: dt.datetime, config: SiteConfig) -> str:
 
 def absolute_html(html: str, config: SiteConfig) -> str:
     """Return ``html`` with site-absolute links and images made absolute (for feed readers)."""
+    if _ROOT_RELATIVE.search(html) is None:  # re.sub would copy the whole body even so (issue 5)
+        return html
     origin = config.absolute_url("/").rstrip("/")
     return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{origin}/", html)
 

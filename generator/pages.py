@@ -10,6 +10,7 @@ every page has rendered.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -23,6 +24,7 @@ from .diagnostics import BuildError, Diagnostic
 from .fingerprint import Fingerprinter, combine, digest_bytes, digest_text
 from .model import PageSpec
 from .parallel import run_spans
+from .sources import StoredBody
 from .templates import render_page
 
 # At most this many template errors are reported: one broken template fails every page.
@@ -71,13 +73,21 @@ def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:
         if errors >= ERROR_LIMIT:
             continue
         try:
-            data = render_page(job.env, spec, job.site_dir).data
+            data = render_page(job.env, _with_bodies(spec), job.site_dir).data
         except BuildError as exc:
             errors += 1
             results.append(PageResult("error", spec.output, None, tuple(exc.diagnostics)))
             continue
         results.append(place_bytes(job, spec.output, key, data, old, spec.source))
     return results
+
+
+def _with_bodies(spec: PageSpec) -> PageSpec:
+    """Return the page with each stored article body in its context turned into HTML."""
+    if not any(isinstance(value, StoredBody) for value in spec.context.values()):
+        return spec
+    context = {k: v.resolve() if isinstance(v, StoredBody) else v for k, v in spec.context.items()}
+    return dataclasses.replace(spec, context=context)
 
 
 def place_bytes(job: PageJob, rel: str, key: str, data: bytes, old: FileRecord | None, source: str) -> PageResult:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from markupsafe import Markup
 
@@ -23,7 +23,7 @@ from .cache import SourceStore, article_state, restore_article
 from .config import SiteConfig
 from .content import Article, parse_article
 from .diagnostics import BuildError, Diagnostic, error
-from .fingerprint import combine
+from .fingerprint import combine, digest_bytes
 from .markup import RenderedBody, render_body
 from .parallel import run_spans
 
@@ -87,9 +87,54 @@ def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[
             continue
         links: dict[str, str | None] = {}
         body = render_body(path, article.body, job.config.escape_html, _recording(job.targets, links))
-        record = (job.body_key, tuple(links.items()), Markup(body.html), body.first_paragraph)
+        record = _body_record(job.body_key, tuple(links.items()), body.html, body.first_paragraph)
         results.append((article_state(article, text), tuple(diagnostics), record))
     return results
+
+
+def _body_record(key: str, links: tuple[tuple[str, str | None], ...], html: str, first: str) -> tuple[Any, ...]:
+    data = html.encode("utf-8")
+    return key, links, data, first, digest_bytes(data)
+
+
+class StoredBody(Markup):
+    """An article body as a page context holds it: UTF-8 bytes, turned into text when the page renders.
+
+    A large site's bodies are the bulk of a build's memory, and as Python text they take two or
+    four bytes a character as soon as one curly quote appears; kept as UTF-8 they take one (and
+    are not copied into each worker). Its text is only a marker naming the body's digest, which
+    is what context digests see; ``pages`` swaps in ``resolve()`` before rendering, and
+    ``decoded_bodies`` gives code that needs the HTML itself (feeds) the real text.
+    """
+
+    data: bytes
+
+    def __new__(cls, data: bytes, digest: str) -> StoredBody:
+        body = super().__new__(cls, f"<!-- body {digest} -->")
+        body.data = data
+        return body
+
+    def resolve(self) -> Markup:
+        """Return the body's HTML."""
+        return Markup(self.data.decode("utf-8"))
+
+
+class decoded_bodies(Mapping[str, RenderedBody]):  # noqa: N801 (reads as a function at its call site)
+    """The rendered bodies with their HTML as text, decoded on each use (only feeds' articles ever are)."""
+
+    def __init__(self, bodies: Mapping[str, RenderedBody]) -> None:
+        self._bodies = bodies
+
+    def __getitem__(self, path: str) -> RenderedBody:
+        body = self._bodies[path]
+        html = body.html.resolve() if isinstance(body.html, StoredBody) else body.html
+        return RenderedBody(html, body.first_paragraph)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._bodies)
+
+    def __len__(self) -> int:
+        return len(self._bodies)
 
 
 def body_key(code: str, escape_html: bool) -> str:
@@ -118,8 +163,8 @@ def render_bodies(
 ) -> dict[str, RenderedBody]:
     """Return every article's rendered body by source path, rendering only those not cached.
 
-    The HTML comes as ``Markup`` (it is the trusted output of the Markdown renderer), so the
-    model can place it in pages without copying it.
+    The HTML comes as a ``StoredBody``: compact, and ``Markup`` (the trusted output of the
+    Markdown renderer), so the model places it in pages without copying it.
     """
     key = body_key(store.code, escape_html)
     bodies: dict[str, RenderedBody] = {}
@@ -139,10 +184,11 @@ def render_bodies(
             errors.append(result)
             continue
         html, first, links = result
-        bodies[article.path] = RenderedBody(html, first)
+        stored = _body_record(key, links, html, first)
+        bodies[article.path] = RenderedBody(StoredBody(stored[2], stored[4]), first)
         record = store.get(article.path)
         assert record is not None
-        store.put(article.path, record[:4] + ((key, links, bodies[article.path].html, first),))
+        store.put(article.path, record[:4] + (stored,))
     if errors:
         raise BuildError(errors)
     return bodies
@@ -151,10 +197,10 @@ def render_bodies(
 def _cached_body(record: Any, body_key: str, targets: Mapping[str, str]) -> RenderedBody | None:
     if record is None or record[4] is None:
         return None
-    key, links, html, first = record[4]
+    key, links, data, first, digest = record[4]
     if key != body_key or any(targets.get(target) != url for target, url in links):
         return None
-    return RenderedBody(html if isinstance(html, Markup) else Markup(html), first)
+    return RenderedBody(StoredBody(data, digest), first)
 
 
 def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:
@@ -166,8 +212,7 @@ def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:
             continue
         links: dict[str, str | None] = {}
         body = render_body(article.path, text[body_start:], job.escape_html, _recording(job.targets, links))
-        # Markup now, in the worker: wrapping it here would copy every body once more.
-        results.append((Markup(body.html), body.first_paragraph, tuple(links.items())))
+        results.append((body.html, body.first_paragraph, tuple(links.items())))
     return results
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from .feeds import (
     ATOM_FILE, NEWS_SITEMAP_FILE, RSS_FILE, SITEMAP_FILE, SITEMAP_LIMIT, Feed, SitemapUrl,
@@ -21,7 +21,7 @@ def syndication_pages(
 ) -> list[PageSpec]:
     """Return the feeds of the site and of each topic, the sitemaps and robots.txt."""
     config = site.config
-    html = {path: body.html for path, body in bodies.items()}
+    html = _BodyHtml(bodies)
     pages: list[PageSpec] = []
     site_feed = build_feed(config, config.title, config.description, site_path(config, "/"), site.entries, html)
     pages.extend(_feed_specs("/", site_feed, "site.yaml"))
@@ -61,3 +61,20 @@ def sitemap_urls(site: Site) -> list[SitemapUrl]:
             changed = newest
         urls.append(SitemapUrl(page.canonical, None if changed is None else rfc3339(changed, config)))
     return urls
+
+
+class _BodyHtml(Mapping[str, str]):
+    """Each body's HTML, looked up only for the articles a feed carries (issue 5: a large site's
+    bodies are the bulk of its memory, and most are in no feed)."""
+
+    def __init__(self, bodies: Mapping[str, RenderedBody]) -> None:
+        self._bodies = bodies
+
+    def __getitem__(self, path: str) -> str:
+        return self._bodies[path].html
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._bodies)
+
+    def __len__(self) -> int:
+        return len(self._bodies)
