@@ -361,3 +361,17 @@ def test_drafts_are_served_only_when_asked(make_site) -> None:
 def test_the_writers_own_files_are_not_served(served: DevServer) -> None:
     assert (served.output_dir / ".newsbite-manifest.json").is_file()
     assert fetch(served.url + ".newsbite-manifest.json").status == 404
+
+
+def test_an_editors_save_dance_ends_in_the_saved_page(served: DevServer) -> None:
+    # Vim with 'backupcopy=no': probe file, rename to a backup, write anew, drop the backup.
+    folder = served.options.site_dir / "content/2022"
+    state = served.board.current()
+    (folder / "4913").write_bytes(b"")
+    (folder / "4913").unlink()
+    (folder / "alpha.md").rename(folder / "alpha.md~")
+    (folder / "alpha.md").write_text(article("Alpha troops saved", ["Kazakhstan"], 9), encoding="utf-8")
+    (folder / "alpha.md~").unlink()
+    wait_for(lambda: b"Alpha troops saved" in fetch(served.url + "2022/01/alpha/").body, "the saved headline")
+    after = served.board.current()
+    assert after.problems == () and after.epoch > state.epoch
