@@ -72,6 +72,7 @@ class DevServer:
             drafts=options.drafts, future=options.future, search=False,
         )
         self._memo = BuildMemo()  # parsed articles, bodies and written-file records kept between rebuilds
+        self._warned: set[Diagnostic] = set()
         self._rebuilder = Rebuilder(self._rebuild, quiet=options.quiet)
         self._watcher = SourceWatcher(options.site_dir, self._rebuilder.notify)
         self._http_thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
@@ -125,9 +126,12 @@ class DevServer:
         state = self.board.current()
         changed = result.written + result.removed > 0 or first
         self.board.update(building=False, problems=(), has_output=True, epoch=state.epoch + (1 if changed else 0))
-        for warning in result.warnings:
-            self._emit(f"  {warning}")
         self._emit(_summary(what, result, time.perf_counter() - started))
+        # Each warning once, when it first appears, rather than again after every save.
+        for warning in result.warnings:
+            if warning not in self._warned:
+                self._emit(f"  {warning}")
+        self._warned = set(result.warnings)
 
     def _run_build(self, changes: frozenset[Change], first: bool) -> BuildResult:
         # The one place a rebuild happens. The engine finds what changed itself, by fingerprints

@@ -375,3 +375,22 @@ def test_an_editors_save_dance_ends_in_the_saved_page(served: DevServer) -> None
     wait_for(lambda: b"Alpha troops saved" in fetch(served.url + "2022/01/alpha/").body, "the saved headline")
     after = served.board.current()
     assert after.problems == () and after.epoch > state.epoch
+
+
+def test_terminal_lines_say_what_changed_and_warn_once(make_site) -> None:
+    typo = "---\ntitle: Echo\ndate: 2022-01-13T10:00:00+11:00\ntopcs: [X]\n---\nBody\n"
+    site = make_site({**SITE_FILES, "content/2022/echo.md": typo})
+    lines: list[str] = []
+    server = DevServer(ServeOptions(site_dir=site, port=0, quiet=0.05), emit=lines.append)
+    server.start()
+    try:
+        for title in ("Delta one", "Delta two"):
+            state = server.board.current()
+            (site / "content/2022/delta.md").write_text(article(title, ["Energy"], 12), encoding="utf-8")
+            wait_for_build(server, state)
+    finally:
+        server.close()
+    rebuilds = [line for line in lines if "content/2022/delta.md changed:" in line]
+    assert len(rebuilds) == 2 and all(" written, " in line and line.endswith(" ms") for line in rebuilds)
+    warnings = [line for line in lines if "topcs" in line]
+    assert warnings == ["  content/2022/echo.md:4: warning: unknown key 'topcs'; did you mean 'topics'?"]
