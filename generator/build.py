@@ -121,7 +121,8 @@ def full_build(options: BuildOptions, memo: BuildMemo | None = None) -> BuildRes
     timings["model"] = time.perf_counter() - mark
 
     store.save()  # parsed articles and bodies stay valid even if a template fails below
-    files = _render_and_publish(options, memo, env, combine(store.code, config_key), specs, copies, state, jobs, timings)
+    files = _render_and_publish(options, memo, env, combine(store.code, config_key), specs, copies, state, jobs,
+                                timings, site.entries)
     summary = {"pages": len(site.pages), "topics": len(site.topics), "articles": len(site.entries),
                "held_back": site.held_back, "warnings": report.warnings, "base_url": config.base_url,
                "search": files.search}
@@ -267,6 +268,7 @@ class _Published:
 def _render_and_publish(
     options: BuildOptions, memo: BuildMemo | None, env: jinja2.Environment, base_key: str,
     specs: list[PageSpec], copies: dict[str, _Copy], state: OutputState, jobs: int, timings: dict[str, float],
+    shared: Sequence[object],
 ) -> _Published:
     """Render changed pages into the staging folder, then publish: nothing is replaced before all rendered."""
     site_dir, out_dir = options.site_dir, output_dir_for(options)
@@ -275,7 +277,7 @@ def _render_and_publish(
         mark = time.perf_counter()
         job = PageJob(specs, env, site_dir, out_dir, stage, base_key,
                       template_keys(env, {s.template for s in specs}), state.files)
-        results = render_pages(job, jobs)
+        results = render_pages(job, jobs, shared)
         errors = [d for r in results for d in r.diagnostics]
         if errors:
             raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])

@@ -53,15 +53,24 @@ class PageJob:
     base_key: str
     template_keys: Mapping[str, str]
     previous: Mapping[str, FileRecord]
+    # Primed with the values many pages share (the entries), so forked workers inherit their
+    # digests instead of each computing them again.
+    fingerprints: Fingerprinter = dataclasses.field(default_factory=Fingerprinter)
 
 
-def render_pages(job: PageJob, jobs: int) -> list[PageResult]:
-    """Return the result of every planned page, in plan order, rendering those that changed."""
+def render_pages(job: PageJob, jobs: int, shared: Sequence[object] = ()) -> list[PageResult]:
+    """Return the result of every planned page, in plan order, rendering those that changed.
+
+    ``shared`` names values that appear in many pages' contexts (the site's entries): they are
+    digested once here rather than once per worker.
+    """
+    for value in shared:
+        job.fingerprints.digest(value)
     return run_spans(_render_span, job, len(job.specs), jobs)
 
 
 def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:
-    fingerprints = Fingerprinter()
+    fingerprints = job.fingerprints
     results: list[PageResult] = []
     errors = 0
     for spec in job.specs[start:stop]:
