@@ -14,6 +14,7 @@ import os
 import posixpath
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -182,6 +183,9 @@ class SourceWatcher:
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        # watchdog's inotify backend warns (and then does the right thing) when folders are created
+        # in quick succession, as `mkdir -p` does; the warning says nothing an author can act on.
+        warnings.filterwarnings("ignore", message="Callback with id .* already exists for watch", category=RuntimeWarning)
         self._observer.schedule(self._handler, self._site, recursive=False)
         for name in WATCHED_DIRS:
             self._watch_dir(name)
