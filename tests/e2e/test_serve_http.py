@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import signal
+import threading
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -394,3 +395,24 @@ def test_terminal_lines_say_what_changed_and_warn_once(make_site) -> None:
     assert len(rebuilds) == 2 and all(" written, " in line and line.endswith(" ms") for line in rebuilds)
     warnings = [line for line in lines if "topcs" in line]
     assert warnings == ["  content/2022/echo.md:4: warning: unknown key 'topcs'; did you mean 'topics'?"]
+
+
+def test_many_open_event_streams_do_not_block_pages_or_shutdown(make_site) -> None:
+    server = start_in_process(make_site(SITE_FILES))
+    streams = []
+    try:
+        for _ in range(40):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
+            conn.request("GET", devpage.EVENTS_PATH)
+            reply = conn.getresponse()
+            assert '"problems": []' in read_event(reply)
+            streams.append(conn)
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            assert list(pool.map(lambda _: fetch(server.url).status, range(50))) == [200] * 50
+    finally:
+        closer = threading.Thread(target=server.close)
+        closer.start()
+        closer.join(15)
+        assert not closer.is_alive(), "the server did not stop with event streams open"
+        for conn in streams:
+            conn.close()
