@@ -149,7 +149,8 @@ def _load(
 ) -> tuple[SiteConfig, str, list[Article], disk.SiteSources]:
     site_dir = options.site_dir
     static_dirs = [d / "static" for d in reversed(layout_dirs(site_dir))]
-    sources = disk.scan_site(site_dir, static_dirs, read_markdown=False)
+    sources = disk.scan_site(site_dir, static_dirs, read_markdown=False, known=store.scan)
+    store.remember_scan(dict(sources.markdown_signatures))
     report.extend(sources.problems)
     report.raise_if_failed()
     config, warnings = load_config(sources.config_text or "", "site.yaml", options.base_url)

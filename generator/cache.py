@@ -29,6 +29,7 @@ from typing import Any
 from . import __version__, disk
 from .content import Article
 from .diagnostics import Diagnostic
+from .disk import FileSignature
 from .fingerprint import combine, digest_bytes, digest_text
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class BuildMemo:
     site_dir: Path | None = None
     code: str = ""
     sources: dict[str, SourceRecord] | None = None
+    scan: dict[str, FileSignature] = field(default_factory=dict)
     outputs: dict[Path, OutputState] = field(default_factory=dict)
 
 
@@ -131,9 +133,19 @@ class SourceStore:
         self._dirty: set[int] = set()
         if memo is not None and memo.site_dir == site_dir and memo.code == self.code and memo.sources is not None:
             self.records = memo.sources
+            self.scan: dict[str, FileSignature] = memo.scan
         else:
             self.records = self._load()
             self._dirty.clear()
+            payload = _unpack(disk.read_cache_file(self.folder / "scan.pickle"))
+            self.scan = payload if isinstance(payload, dict) else {}
+        self._scan_changed = False
+
+    def remember_scan(self, signatures: dict[str, FileSignature]) -> None:
+        """Keep the Markdown files' signatures, so the next scan can skip reading unchanged files."""
+        if signatures != self.scan:
+            self.scan = signatures
+            self._scan_changed = True
 
     def _load(self) -> dict[str, SourceRecord]:
         records: dict[str, SourceRecord] = {}
@@ -171,8 +183,12 @@ class SourceStore:
             for shard, records in sorted(by_shard.items()):
                 disk.write_cache_file(self._shard_file(shard), _pack({"code": self.code, "records": records}))
             self._dirty.clear()
+        if self._scan_changed:
+            disk.write_cache_file(self.folder / "scan.pickle", _pack(self.scan))
+            self._scan_changed = False
         if self.memo is not None:
             self.memo.site_dir, self.memo.code, self.memo.sources = self.folder.parent, self.code, self.records
+            self.memo.scan = self.scan
 
 
 def output_state_file(site_dir: Path, out_dir: Path) -> Path:

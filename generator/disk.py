@@ -12,9 +12,10 @@ import posixpath
 import shutil
 import stat
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from .diagnostics import BuildError, Diagnostic, UsageError, error
 
@@ -35,6 +36,8 @@ class SiteSources:
     problems: tuple[Diagnostic, ...] = ()
     # With ``read_markdown=False``: (path, digest of its bytes) instead of the texts in ``markdown``.
     markdown_digests: tuple[tuple[str, str], ...] = ()
+    # ... and each file's signature, to pass back as ``known`` to the next scan.
+    markdown_signatures: tuple[tuple[str, FileSignature], ...] = ()
 
 
 @dataclass(slots=True)
@@ -59,35 +62,67 @@ def _walk(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def scan_site(site_dir: Path, static_dirs: Iterable[Path], read_markdown: bool = True) -> SiteSources:
+def _walk_names(root: Path) -> list[str]:
+    """Return the '/'-separated path of every file below ``root``, in ``_walk``'s order, with less overhead."""
+    found: list[str] = []
+    base = len(str(root)) + 1
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not _ignored(d))
+        prefix = folder[base:].replace(os.sep, "/")
+        found.extend(f"{prefix}/{f}" if prefix else f for f in files if not _ignored(f))
+    return sorted(found, key=lambda rel: rel.split("/"))
+
+
+# A file's identity for the scan: (size, mtime_ns, ctime_ns, inode) and the digest of its bytes.
+FileSignature = tuple[int, int, int, int, str]
+# Files changed this recently are read even when their signature matches (the "racy" case: two
+# writes within one tick of the filesystem's clock leave equal times).
+_RACY_NS = 2_000_000_000
+
+
+def scan_site(
+    site_dir: Path, static_dirs: Iterable[Path], read_markdown: bool = True,
+    known: Mapping[str, FileSignature] | None = None,
+) -> SiteSources:
     """Return the site's settings text, Markdown sources, content assets and static files.
 
     Without ``read_markdown`` only the digest of each Markdown file is kept (``markdown_digests``),
     so a large site's texts are never all in memory at once; ``read_markdown_file`` reads one.
+    A file whose size, times and inode equal its entry in ``known`` (the last scan's
+    ``markdown_signatures``) and that did not change in the last two seconds is not read again:
+    its ctime changes with any write, and no tool can set that one back.
     """
     config_file = site_dir / "site.yaml"
     problems: list[Diagnostic] = []
     config_text = _read_text(config_file, "site.yaml", problems) if config_file.is_file() else None
     markdown: list[tuple[str, str]] = []
-    digests: list[tuple[str, str]] = []
+    signatures: list[tuple[str, FileSignature]] = []
     assets: list[str] = []
     content = site_dir / "content"
-    for path in _walk(content) if content.is_dir() else []:
-        rel = path.relative_to(site_dir).as_posix()
-        if path.suffix.lower() in (".md", ".markdown"):
-            text, digest = _read_markdown(path, rel, problems)
-            if text is not None and read_markdown:
-                markdown.append((rel, text))
-            elif text is not None:
-                digests.append((rel, digest))
-        else:
+    now = time.time_ns()
+    for name in _walk_names(content) if content.is_dir() else []:
+        rel = "content/" + name
+        if not rel.lower().endswith((".md", ".markdown")):
             assets.append(rel)
+            continue
+        path = content / name
+        st = os.stat(path)
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        old = known.get(rel) if known is not None and not read_markdown else None
+        if old is not None and old[:4] == stamp and now - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
+            signatures.append((rel, old))
+            continue
+        text, digest = _read_markdown(path, rel, problems)
+        if text is not None and read_markdown:
+            markdown.append((rel, text))
+        elif text is not None:
+            signatures.append((rel, (*stamp, digest)))
     static: dict[str, Path] = {}
     for folder in static_dirs:  # lowest priority first, so the site's own files win
         for path in _walk(folder) if folder.is_dir() else []:
             static[path.relative_to(folder).as_posix()] = path
     return SiteSources(config_text, tuple(markdown), tuple(assets), tuple(sorted(static.items())), tuple(problems),
-                       tuple(digests))
+                       tuple((rel, sig[4]) for rel, sig in signatures), tuple(signatures))
 
 
 def _read_markdown(path: Path, rel: str, problems: list[Diagnostic]) -> tuple[str | None, str]:

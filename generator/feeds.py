@@ -149,11 +149,16 @@ def last_changed(entry: Entry) -> dt.datetime:
 
 
 def build_feed(
-    config: SiteConfig, title: str, subtitle: str, root: str, entries: Sequence[Entry], bodies: Mapping[str, str]
+    config: SiteConfig, title: str, subtitle: str, root: str, entries: Sequence[Entry], bodies: Mapping[str, str],
+    made: dict[str, FeedItem] | None = None,
 ) -> Feed:
-    """Return the feed of the newest ``feed_size`` entries (already newest first) with full content."""
+    """Return the feed of the newest ``feed_size`` entries (already newest first) with full content.
+
+    ``made`` shares items between the feeds of one build: an article in several topics' feeds
+    is shaped (and its whole body held) once (issue 5).
+    """
     newest = tuple(entries[: config.feed_size])
-    items = tuple(_feed_item(config, entry, bodies[entry.path]) for entry in newest)
+    items = tuple(_shared_item(config, entry, bodies, made) for entry in newest)
     updated = max((last_changed(e) for e in newest), default=EPOCH)
     return Feed(
         title=xml_safe(title),
@@ -167,6 +172,14 @@ def build_feed(
         updated_rfc822=rfc822(updated, config),
         items=items,
     )
+
+
+def _shared_item(config: SiteConfig, entry: Entry, bodies: Mapping[str, str], made: dict[str, FeedItem] | None) -> FeedItem:
+    if made is None:
+        return _feed_item(config, entry, bodies[entry.path])
+    if entry.path not in made:
+        made[entry.path] = _feed_item(config, entry, bodies[entry.path])
+    return made[entry.path]
 
 
 def _feed_item(config: SiteConfig, entry: Entry, body: str) -> FeedItem:

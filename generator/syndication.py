@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Iterator, Mapping
 
 from .feeds import (
-    ATOM_FILE, NEWS_SITEMAP_FILE, RSS_FILE, SITEMAP_FILE, SITEMAP_LIMIT, Feed, SitemapUrl,
+    ATOM_FILE, NEWS_SITEMAP_FILE, RSS_FILE, SITEMAP_FILE, SITEMAP_LIMIT, Feed, FeedItem, SitemapUrl,
     build_feed, last_changed, news_sitemap, rfc3339, sitemap_files,
 )
 from .markup import RenderedBody
@@ -22,12 +22,13 @@ def syndication_pages(
     """Return the feeds of the site and of each topic, the sitemaps and robots.txt."""
     config = site.config
     html = _BodyHtml(bodies)
+    made: dict[str, FeedItem] = {}
     pages: list[PageSpec] = []
-    site_feed = build_feed(config, config.title, config.description, site_path(config, "/"), site.entries, html)
+    site_feed = build_feed(config, config.title, config.description, site_path(config, "/"), site.entries, html, made)
     pages.extend(_feed_specs("/", site_feed, "site.yaml"))
     for topic in site.topics:
         feed = build_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
-                          topic.url, topic.entries, html)
+                          topic.url, topic.entries, html, made)
         # Like the topic pages (model._list_pages), topic feeds are owned by site.yaml in diagnostics.
         pages.extend(_feed_specs(topic.path, feed, "site.yaml"))
     sitemaps = sitemap_files(sitemap_urls(site), config.absolute_url(site_path(config, "/")), sitemap_limit)
