@@ -75,7 +75,10 @@ def _port(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = make_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    # Only our own details: markdown-it logs every rule it tries at debug level, which would
+    # print millions of lines and slow a large build tenfold.
+    logging.getLogger("generator").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         if args.command == "build":
             return run_build(args)
