@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
+from watchdog.observers.polling import PollingObserver
 
 log = logging.getLogger(__name__)
 
@@ -186,9 +187,20 @@ class SourceWatcher:
         # watchdog's inotify backend warns (and then does the right thing) when folders are created
         # in quick succession, as `mkdir -p` does; the warning says nothing an author can act on.
         warnings.filterwarnings("ignore", message="Callback with id .* already exists for watch", category=RuntimeWarning)
+        try:
+            self._start_observer()
+        except OSError as exc:  # inotify's watch or instance limit: polling is slower but sees every change
+            log.warning("cannot watch the site for changes (%s); checking for changes every second instead", exc)
+            self._observer = PollingObserver(timeout=1.0)
+            self._watched.clear()
+            self._start_observer()
+
+    def _start_observer(self) -> None:
         self._observer.schedule(self._handler, self._site, recursive=False)
         for name in WATCHED_DIRS:
-            self._watch_dir(name)
+            folder = posixpath.join(self._site, name)
+            if os.path.isdir(folder):
+                self._watched[folder] = self._observer.schedule(self._handler, folder, recursive=True)
         self._observer.start()
 
     def close(self) -> None:

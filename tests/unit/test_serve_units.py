@@ -186,3 +186,25 @@ def test_state_board_wakes_waiters() -> None:
     threading.Timer(0.05, lambda: board.update(epoch=1)).start()
     assert board.wait_newer(start.version, 15).epoch == 1
     assert board.wait_idle(15).building is False
+
+
+def test_watcher_falls_back_to_polling_when_inotify_runs_out(tmp_path) -> None:
+    from watchdog.observers import Observer
+
+    from generator.watcher import SourceWatcher
+
+    class ExhaustedObserver(Observer):  # type: ignore[misc, valid-type]
+        def start(self) -> None:
+            raise OSError(28, "inotify watch limit reached")
+
+    (tmp_path / "content").mkdir()
+    seen: list[list[Change]] = []
+    got = threading.Event()
+    watcher = SourceWatcher(tmp_path, lambda changes: (seen.append(changes), got.set()), observer=ExhaustedObserver())
+    watcher.start()
+    try:
+        (tmp_path / "content" / "a.md").write_text("---\ntitle: A\n---\n", encoding="utf-8")
+        assert got.wait(15)
+    finally:
+        watcher.close()
+    assert Change("content/a.md", K.CONTENT) in [c for batch in seen for c in batch]
