@@ -36,6 +36,7 @@ class BuildState:
     version: int = 0  # bumps on every update, so waiters know something happened
     epoch: int = 0  # bumps when the output changed: open tabs older than this reload
     problems: tuple[Diagnostic, ...] = ()
+    excerpts: tuple[devpage.Excerpt, ...] = ()  # the source lines around each problem, where readable
     building: bool = False
     has_output: bool = False
     closed: bool = False
@@ -196,7 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_no_output(self, state: BuildState, send_body: bool) -> None:
         if state.problems:
-            self._send(500, devpage.error_page(state.problems, state.epoch), "text/html; charset=utf-8", send_body)
+            self._send(500, devpage.error_page(state.problems, state.epoch, state.excerpts), "text/html; charset=utf-8", send_body)
             return
         page = devpage.plain_page(503, "Building", "The first build is still running; this page reloads when it is done.")
         self._send(503, devpage.inject_reload_script(page, state.epoch), "text/html; charset=utf-8", send_body)
@@ -243,4 +244,4 @@ def _event_messages(board: StateBoard) -> Iterator[bytes]:
         key = (state.epoch, state.problems)
         if key != last:
             last = key
-            yield devpage.state_message(state.epoch, state.problems)
+            yield devpage.state_message(state.epoch, state.problems, state.excerpts)

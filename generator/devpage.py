@@ -17,6 +17,10 @@ PREFIX = "/__newsbite/"
 EVENTS_PATH = PREFIX + "events"
 SCRIPT_PATH = PREFIX + "reload.js"
 
+# Numbered source lines shown under a problem: (line number, text).
+Excerpt = tuple[tuple[int, str], ...]
+EXCERPT_WIDTH = 300  # characters per excerpt line; a minified one-line file must not flood the page
+
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 # The client: one EventSource. Each "state" message says the newest build epoch and the current
@@ -40,7 +44,7 @@ RELOAD_SCRIPT = """\
     box.setAttribute("role", "alertdialog");
     box.setAttribute("aria-labelledby", OVERLAY + "-title");
     box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:2rem;" +
-      "background:rgba(20,20,24,.96);color:#f3f3f3;font:15px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace";
+      "background:#141418;color:#f3f3f3;font:15px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace";
     const title = document.createElement("h1");
     title.id = OVERLAY + "-title";
     title.style.cssText = "font:600 20px/1.3 system-ui,sans-serif;color:#ff8a80;margin:0 0 1rem";
@@ -54,6 +58,19 @@ RELOAD_SCRIPT = """\
       where.className = "newsbite-error-location";
       where.textContent = p.path + ":" + p.line;
       item.append(where, document.createTextNode(": " + p.message));
+      if (p.excerpt && p.excerpt.length) {
+        const code = document.createElement("pre");
+        code.style.cssText = "margin:.5rem 0 1rem;padding:.75rem;background:#000;border-radius:4px;overflow:auto";
+        const width = String(p.excerpt[p.excerpt.length - 1][0]).length;
+        for (const [number, text] of p.excerpt) {
+          const row = document.createElement("div");
+          const here = number === p.line;
+          row.style.cssText = here ? "color:#ff8a80;font-weight:600" : "color:#aaa";
+          row.textContent = (here ? "> " : "  ") + String(number).padStart(width) + " | " + text;
+          code.append(row);
+        }
+        item.append(code);
+      }
       list.append(item);
     }
     box.append(list);
@@ -104,21 +121,32 @@ def inject_reload_script(page: bytes, epoch: int) -> bytes:
     return page[:at] + tag + page[at:]
 
 
-def state_message(epoch: int, problems: Sequence[Diagnostic]) -> bytes:
-    """Return one Server-Sent Events message carrying the build state."""
+def source_excerpt(text: str, line: int, around: int = 2) -> Excerpt:
+    """Return the numbered source lines around ``line`` (1-based), for showing beside a problem."""
+    lines = text.splitlines()
+    first, last = max(1, line - around), min(len(lines), line + around)
+    return tuple((n, lines[n - 1][:EXCERPT_WIDTH]) for n in range(first, last + 1))
+
+
+def state_message(epoch: int, problems: Sequence[Diagnostic], excerpts: Sequence[Excerpt] = ()) -> bytes:
+    """Return one Server-Sent Events message carrying the build state (``excerpts`` align with ``problems``)."""
     data = json.dumps({
         "epoch": epoch,
-        "problems": [{"path": d.path, "line": d.line, "message": d.message} for d in problems],
+        "problems": [
+            {"path": d.path, "line": d.line, "message": d.message,
+             "excerpt": [list(row) for row in excerpts[i]] if i < len(excerpts) else []}
+            for i, d in enumerate(problems)
+        ],
     }, ensure_ascii=True)
     return f"event: state\ndata: {data}\n\n".encode("ascii")
 
 
-def error_page(problems: Sequence[Diagnostic], epoch: int) -> bytes:
+def error_page(problems: Sequence[Diagnostic], epoch: int, excerpts: Sequence[Excerpt] = ()) -> bytes:
     """Return a whole HTML page listing build problems, for when no good build exists yet."""
     items = "\n".join(
         f'<li><strong class="newsbite-error-location">{html.escape(d.path)}:{d.line}</strong>: '
-        f"{html.escape(d.message)}</li>"
-        for d in problems
+        f"{html.escape(d.message)}{_excerpt_html(excerpts[i], d.line) if i < len(excerpts) else ''}</li>"
+        for i, d in enumerate(problems)
     )
     count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
     page = f"""<!doctype html>
@@ -126,7 +154,9 @@ def error_page(problems: Sequence[Diagnostic], epoch: int) -> bytes:
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Build failed</title>
 <style>body{{margin:0;padding:2rem;background:#141418;color:#f3f3f3;font:15px/1.5 ui-monospace,monospace}}
-h1{{font:600 20px/1.3 system-ui,sans-serif;color:#ff8a80}}p{{font:14px/1.4 system-ui,sans-serif;color:#bbb}}</style>
+h1{{font:600 20px/1.3 system-ui,sans-serif;color:#ff8a80}}p{{font:14px/1.4 system-ui,sans-serif;color:#bbb}}
+pre{{padding:.75rem;background:#000;border-radius:4px;overflow:auto;color:#aaa}}pre span{{display:block}}
+pre .here{{color:#ff8a80;font-weight:600}}</style>
 </head>
 <body>
 <h1>Build failed: {count}</h1>
@@ -138,6 +168,17 @@ h1{{font:600 20px/1.3 system-ui,sans-serif;color:#ff8a80}}p{{font:14px/1.4 syste
 </html>
 """
     return inject_reload_script(page.encode("utf-8"), epoch)
+
+
+def _excerpt_html(excerpt: Excerpt, line: int) -> str:
+    if not excerpt:
+        return ""
+    width = len(str(excerpt[-1][0]))
+    rows = "\n".join(
+        f'<span{" class=here" if n == line else ""}>{">" if n == line else " "} {n:>{width}} | {html.escape(text)}</span>'
+        for n, text in excerpt
+    )
+    return f"<pre>{rows}</pre>"
 
 
 def plain_page(status: int, title: str, message: str) -> bytes:

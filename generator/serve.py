@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import disk
+from . import devpage, disk
 from .build import BuildOptions, BuildResult, full_build
 from .cache import BuildMemo
 from .devhttp import StateBoard, bind_server
@@ -41,6 +41,7 @@ from .watcher import Change, ChangeKind, Rebuilder, SourceWatcher, describe
 log = logging.getLogger(__name__)
 
 Emit = Callable[[str], None]
+EXCERPT_LIMIT = 10  # problems shown with their source lines; the rest by file, line and message
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ class DevServer:
             return
         state = self.board.current()
         changed = result.written + result.removed > 0 or first
-        self.board.update(building=False, problems=(), has_output=True, epoch=state.epoch + (1 if changed else 0))
+        self.board.update(building=False, problems=(), excerpts=(), has_output=True, epoch=state.epoch + (1 if changed else 0))
         self._emit(_summary(what, result, time.perf_counter() - started))
         # Each warning once, when it first appears, rather than again after every save.
         for warning in result.warnings:
@@ -142,12 +143,25 @@ class DevServer:
         return full_build(options, self._memo)
 
     def _failed(self, what: str, problems: tuple[Diagnostic, ...]) -> None:
-        self.board.update(building=False, problems=problems)
+        self.board.update(building=False, problems=problems, excerpts=self._excerpts(problems))
         count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
         kept = "still serving the last good build" if self.board.current().has_output else "nothing to serve yet"
         self._emit(f"{_clock()} {what}: build failed, {count} ({kept}):")
         for problem in problems:
             self._emit(f"  {problem}")
+
+    def _excerpts(self, problems: tuple[Diagnostic, ...]) -> tuple[devpage.Excerpt, ...]:
+        """Return the source lines around each of the first problems, read from files in the site only."""
+        site = self.options.site_dir.resolve()
+        found: list[devpage.Excerpt] = []
+        for problem in problems[:EXCERPT_LIMIT]:
+            path = (site / problem.path).resolve()
+            try:
+                text = disk.read_text(path) if path.is_relative_to(site) and path.is_file() else ""
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            found.append(devpage.source_excerpt(text, problem.line) if text else ())
+        return tuple(found)
 
 
 def _summary(what: str, result: BuildResult, seconds: float) -> str:

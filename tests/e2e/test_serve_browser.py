@@ -77,6 +77,7 @@ def test_edit_break_fix_delete_in_an_open_tab(serving: ServeProcess, browser_pag
     expect(overlay).to_be_visible(timeout=WAIT_MS)
     expect(overlay).to_contain_text("content/2022/alpha.md:3")
     expect(overlay).to_contain_text("invalid YAML")
+    expect(overlay).to_contain_text("title: [unclosed")  # the source lines around the problem
     expect(headline).to_have_text("Alpha troops regroup")  # the last good page stays underneath
 
     # 3. Fix it: the tab shows the page again, by itself.

@@ -284,6 +284,7 @@ def test_broken_site_at_start_still_serves_the_error(make_site) -> None:
         reply = fetch(server.url)
         assert reply.status == 500
         assert b"content/a.md:" in reply.body
+        assert b"title: [broken" in reply.body  # with the source lines around the problem
         state = server.board.current()
         (site / "content/a.md").write_text(article("Fixed now", ["X"], 9), encoding="utf-8")
         wait_for_build(server, state)

@@ -127,13 +127,26 @@ def test_state_message_is_one_sse_event() -> None:
     assert message.startswith(b"event: state\ndata: ") and message.endswith(b"\n\n")
     assert message.count(b"\n") == 3  # the data is one line, whatever the message holds
     data = json.loads(message.split(b"data: ")[1])
-    assert data == {"epoch": 3, "problems": [{"path": "content/a.md", "line": 4, "message": "bad </script> value\nnext"}]}
+    assert data == {"epoch": 3, "problems": [
+        {"path": "content/a.md", "line": 4, "message": "bad </script> value\nnext", "excerpt": []}]}
+
+
+def test_source_excerpt_and_its_message() -> None:
+    text = "---\ntitle: [x\ndate: 2022\n---\nBody\n"
+    excerpt = devpage.source_excerpt(text, 2)
+    assert excerpt == ((1, "---"), (2, "title: [x"), (3, "date: 2022"), (4, "---"))
+    assert devpage.source_excerpt(text, 99) == ()
+    assert devpage.source_excerpt("x" * 5000, 1)[0][1] == "x" * devpage.EXCERPT_WIDTH
+    data = json.loads(devpage.state_message(1, [error("content/a.md", 2, "bad")], [excerpt]).split(b"data: ")[1])
+    assert data["problems"][0]["excerpt"][1] == [2, "title: [x"]
 
 
 def test_error_page_escapes() -> None:
-    page = devpage.error_page([error("content/<a>.md", 2, "<script>alert(1)</script>")], 0)
-    assert b"<script>alert(1)" not in page
+    page = devpage.error_page([error("content/<a>.md", 2, "<script>alert(1)</script>")], 0,
+                              [((1, "---"), (2, "title: <script>x</script>"))])
+    assert b"<script>alert(1)" not in page and b"<script>x" not in page
     assert b"content/&lt;a&gt;.md:2" in page
+    assert b"<span class=here>> 2 | title: &lt;script&gt;x&lt;/script&gt;</span>" in page
 
 
 def test_rebuilder_turns_a_burst_into_one_build() -> None:
