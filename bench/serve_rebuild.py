@@ -17,6 +17,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -101,6 +102,7 @@ def start_ours(site: Path) -> Server:
     process = subprocess.Popen(
         [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", "0"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # Ctrl-C works even when run with '&'
     )
     server = Server("newsbite serve", process, Path(), first_article(site))
     server.start_reader()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -82,6 +83,12 @@ def start_in_process(site: Path) -> DevServer:
     return server
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    # A shell without job control starts background commands with SIGINT ignored, and children
+    # inherit that; the server must see SIGINT the way it does when Ctrl-C is pressed in a terminal.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class ServeProcess:
     """``newsbite serve`` as a real subprocess, with its output read line by line."""
 
@@ -90,6 +97,7 @@ class ServeProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", "0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            preexec_fn=_ctrl_c_as_in_a_terminal,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
