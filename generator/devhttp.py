@@ -147,7 +147,10 @@ class _Handler(BaseHTTPRequestHandler):
                        "text/html; charset=utf-8", send_body)
             return
         if "/" + request.rel == devpage.EVENTS_PATH:
-            self._stream_events()
+            if send_body:
+                self._stream_events()
+            else:  # HEAD: the headers, not a stream that never ends
+                self._send(200, b"", "text/event-stream; charset=utf-8", send_body)
             return
         if "/" + request.rel == devpage.SCRIPT_PATH:
             self._send(200, devpage.RELOAD_SCRIPT.encode("utf-8"), "text/javascript; charset=utf-8", send_body)

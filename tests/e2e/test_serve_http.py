@@ -98,6 +98,8 @@ def test_missing_page_gets_the_sites_404_page(served: DevServer) -> None:
     assert devpage.SCRIPT_PATH.encode() in reply.body
     head = fetch(served.url + "no/such/page/", method="HEAD")
     assert head.status == 404 and head.body == b""
+    events = fetch(served.url + devpage.EVENTS_PATH.lstrip("/"), method="HEAD")
+    assert events.status == 200 and events.headers["content-type"].startswith("text/event-stream")
 
 
 TRAVERSALS = [
