@@ -39,7 +39,8 @@ _MAGIC = b"NBC2"
 _SHARDS = 64
 _HEADER = len(_MAGIC) + 32
 
-# A cached Markdown file: (text digest, parse key, article state or None, diagnostics, body or None).
+# A cached Markdown file: (text digest, parse key, (body start, Article without its body) or None,
+# diagnostics, body or None); on disk the Article is stored as its fields (``article_state``).
 # A body: (body key, links resolved as ((target, url or None), ...), html, first paragraph).
 SourceRecord = tuple[str, str, Any, tuple[Diagnostic, ...], Any]
 # An output file: (input key, bytes digest, size, mtime_ns, owning source).
@@ -58,13 +59,13 @@ def code_digest() -> str:
     return combine(*parts)
 
 
-def article_state(article: Article, text: str) -> tuple[int, dict[str, Any]]:
+def article_state(article: Article, text: str, body_start: int | None = None) -> tuple[int, dict[str, Any]]:
     """Return a picklable form of ``article``; its body is kept as where it starts in ``text``."""
     values = {f.name: getattr(article, f.name) for f in dataclasses.fields(Article)}
     body = values.pop("body")
     values["extra"] = dict(values["extra"])
     values["lines"] = dict(values["lines"])
-    return len(text) - len(body), values
+    return len(text) - len(body) if body_start is None else body_start, values
 
 
 def restore_article(state: tuple[int, dict[str, Any]], text: str | None) -> Article:
@@ -91,6 +92,20 @@ def _unpack(data: bytes | None) -> Any:
         return pickle.loads(body)
     except Exception:  # a file from another version or a damaged one: a cache miss, never fatal
         return None
+
+
+def _to_disk(record: SourceRecord) -> SourceRecord:
+    # In memory a record holds (body start, Article); on disk, the article's picklable fields.
+    if record[2] is None:
+        return record
+    body_start, article = record[2]
+    return record[:2] + (article_state(article, "", body_start),) + record[3:]
+
+
+def _from_disk(record: SourceRecord) -> SourceRecord:
+    if record[2] is None:
+        return record
+    return record[:2] + ((record[2][0], restore_article(record[2], None)),) + record[3:]
 
 
 def _shard_of(path: str) -> int:
@@ -152,7 +167,7 @@ class SourceStore:
         for shard in range(_SHARDS):
             payload = _unpack(disk.read_cache_file(self._shard_file(shard)))
             if isinstance(payload, dict) and payload.get("code") == self.code and isinstance(payload.get("records"), dict):
-                records.update(payload["records"])
+                records.update((path, _from_disk(record)) for path, record in payload["records"].items())
         return records
 
     def _shard_file(self, shard: int) -> Path:
@@ -179,7 +194,7 @@ class SourceStore:
             for path, record in self.records.items():
                 shard = _shard_of(path)
                 if shard in by_shard:
-                    by_shard[shard][path] = record
+                    by_shard[shard][path] = _to_disk(record)
             for shard, records in sorted(by_shard.items()):
                 disk.write_cache_file(self._shard_file(shard), _pack({"code": self.code, "records": records}))
             self._dirty.clear()
