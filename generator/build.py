@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import jinja2
 
@@ -120,9 +120,10 @@ def full_build(options: BuildOptions, memo: BuildMemo | None = None) -> BuildRes
     specs = _claim_outputs(site.pages, copies)
     timings["model"] = time.perf_counter() - mark
 
-    store.save()  # parsed articles and bodies stay valid even if a template fails below
+    # The cache is saved while the workers render (parsed articles and bodies stay valid even if
+    # a template fails); the entries are digested up front only when page keys can match.
     files = _render_and_publish(options, memo, env, combine(store.code, config_key), specs, copies, state, jobs,
-                                timings, site.entries)
+                                timings, site.entries if state.files else (), store.save)
     summary = {"pages": len(site.pages), "topics": len(site.topics), "articles": len(site.entries),
                "held_back": site.held_back, "warnings": report.warnings, "base_url": config.base_url,
                "search": files.search}
@@ -269,7 +270,7 @@ class _Published:
 def _render_and_publish(
     options: BuildOptions, memo: BuildMemo | None, env: jinja2.Environment, base_key: str,
     specs: list[PageSpec], copies: dict[str, _Copy], state: OutputState, jobs: int, timings: dict[str, float],
-    shared: Sequence[object],
+    shared: Sequence[object], meanwhile: Callable[[], None],
 ) -> _Published:
     """Render changed pages into the staging folder, then publish: nothing is replaced before all rendered."""
     site_dir, out_dir = options.site_dir, output_dir_for(options)
@@ -278,7 +279,7 @@ def _render_and_publish(
         mark = time.perf_counter()
         job = PageJob(specs, env, site_dir, out_dir, stage, base_key,
                       template_keys(env, {s.template for s in specs}), state.files)
-        results = render_pages(job, jobs, shared)
+        results = render_pages(job, jobs, shared, meanwhile)
         errors = [d for r in results for d in r.diagnostics]
         if errors:
             raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])
@@ -346,7 +347,7 @@ def _add_search_index(
     """Plan Pagefind's bundle like any page: rerun it only when some page's bytes changed."""
     pages = sorted(rel for rel in records if rel.endswith((".html", ".htm")))
     key = combine(job.base_key, _pagefind_identity(), *(f"{rel}={records[rel][1]}" for rel in pages))
-    old = state.summary.get("search")
+    old: tuple[str, tuple[str, ...]] | None = state.summary.get("search")
     if old is not None and old[0] == key and all(
             rel in state.files and disk.stat_matches(job.out_dir, rel, *state.files[rel][2:4]) for rel in old[1]):
         records.update({rel: state.files[rel] for rel in old[1]})

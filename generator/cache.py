@@ -217,9 +217,8 @@ def load_output_state(site_dir: Path, out_dir: Path, memo: BuildMemo | None) -> 
     if memo is not None and key in memo.outputs:
         return memo.outputs[key]
     payload = _unpack(disk.read_cache_file(output_state_file(site_dir, out_dir)))
-    if isinstance(payload, dict) and payload.get("code") == code_digest() and isinstance(payload.get("state"), OutputState):
-        return payload["state"]
-    return OutputState()
+    state = payload.get("state") if isinstance(payload, dict) and payload.get("code") == code_digest() else None
+    return state if isinstance(state, OutputState) else OutputState()
 
 
 def save_output_state(site_dir: Path, out_dir: Path, state: OutputState, memo: BuildMemo | None) -> None:

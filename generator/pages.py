@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import jinja2
 import jinja2.meta
@@ -58,15 +58,17 @@ class PageJob:
     fingerprints: Fingerprinter = dataclasses.field(default_factory=Fingerprinter)
 
 
-def render_pages(job: PageJob, jobs: int, shared: Sequence[object] = ()) -> list[PageResult]:
+def render_pages(
+    job: PageJob, jobs: int, shared: Sequence[object] = (), meanwhile: Callable[[], None] | None = None,
+) -> list[PageResult]:
     """Return the result of every planned page, in plan order, rendering those that changed.
 
     ``shared`` names values that appear in many pages' contexts (the site's entries): they are
-    digested once here rather than once per worker.
+    digested once here rather than once per worker. ``meanwhile`` runs while the workers render.
     """
     for value in shared:
         job.fingerprints.digest(value)
-    return run_spans(_render_span, job, len(job.specs), jobs)
+    return run_spans(_render_span, job, len(job.specs), jobs, meanwhile=meanwhile)
 
 
 def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:

@@ -29,13 +29,20 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_spans(work: Work[R], shared: Any, count: int, jobs: int, min_parallel: int = 64) -> list[R]:
+def run_spans(
+    work: Work[R], shared: Any, count: int, jobs: int, min_parallel: int = 64,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[R]:
     """Return ``work(shared, start, stop)`` for spans covering ``range(count)``, concatenated in order.
 
     Runs in this process when one job is asked for or the work is too small to be worth a fork.
+    ``meanwhile`` runs here while the workers work (or after, when there are none).
     """
     if jobs <= 1 or count < min_parallel or "fork" not in multiprocessing.get_all_start_methods():
-        return work(shared, 0, count)
+        results = work(shared, 0, count)
+        if meanwhile is not None:
+            meanwhile()
+        return results
     global _current
     size = max(8, min(256, count // (jobs * 8) or 1))
     spans = [(start, min(start + size, count)) for start in range(0, count, size)]
@@ -45,7 +52,10 @@ def run_spans(work: Work[R], shared: Any, count: int, jobs: int, min_parallel: i
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(spans))) as pool:
-            parts = pool.map(_run_span, spans, chunksize=1)
+            pending = pool.map_async(_run_span, spans, chunksize=1)
+            if meanwhile is not None:
+                meanwhile()
+            parts = pending.get()
     finally:
         _current = None
         gc.unfreeze()
