@@ -388,6 +388,7 @@ def open_staging(out_dir: Path) -> Path:
         out_dir.mkdir(parents=True)
         (out_dir / _NEW_MARK).touch()
     stage = out_dir / STAGING
+    _made_folders.clear()
     if stage.exists() or stage.is_symlink():
         _remove_tree(stage)
         _sweep_temp_files(out_dir.resolve())
@@ -419,16 +420,21 @@ def stage_bytes(stage: Path, rel: str, data: bytes) -> tuple[int, int]:
     The staging folder is new and holds no symlinks, so checking ``rel`` itself is enough here;
     its final place in the output is checked when the staged tree is published.
     """
-    target = stage / _plain_relative(rel)
-    try:
-        handle = open(target, "wb")
-    except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(target, "wb")
-    with handle:
+    target = os.path.join(stage, _plain_relative(rel))
+    folder = os.path.dirname(target)
+    if folder not in _made_folders:  # most pages live in a folder of their own: make it, then write
+        os.makedirs(folder, exist_ok=True)
+        _made_folders.add(folder)
+    with open(target, "wb") as handle:
         handle.write(data)
-    st = os.stat(target)
+        handle.flush()
+        st = os.fstat(handle.fileno())  # the time of the write; closing does not change it
     return st.st_size, st.st_mtime_ns
+
+
+# Folders made in staging folders by this process (each build's staging folder is new, so an
+# entry can only ever be stale across builds if the name repeats: then makedirs runs again).
+_made_folders: set[str] = set()
 
 
 def _plain_relative(rel: str) -> str:
