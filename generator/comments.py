@@ -64,7 +64,7 @@ def read_comments(value: Any, fail: Fail) -> CommentsConfig | None:
         fail("comments", "'comments' must be a mapping such as {provider: isso, url: https://comments.example.org/}")
         return None
     provider = value.get("provider")
-    if provider not in PROVIDERS:
+    if not isinstance(provider, str) or provider not in PROVIDERS:
         names = ", ".join(PROVIDERS)
         fail("comments.provider" if "provider" in value else "comments",
              f"comments need a 'provider': one of {names} (got {provider!r})")

@@ -28,11 +28,11 @@ BODY_MARK = b"data-pagefind-body"
 def pagefind_executable() -> Path:
     """Return the Pagefind binary shipped by the ``pagefind-bin`` package."""
     try:
-        from pagefind_bin import get_executable
+        from pagefind_bin import get_executable  # type: ignore[import-untyped]
     except ImportError as exc:
         raise BuildError([error("site.yaml", 1, "site search needs the 'pagefind-bin' package "
                                 "(pip install pagefind-bin), or build with --no-search")]) from exc
-    return get_executable()
+    return Path(get_executable())
 
 
 def pages_to_index(files: Mapping[str, bytes]) -> dict[str, bytes]:

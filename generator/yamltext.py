@@ -53,8 +53,8 @@ def parse_yaml(text: str) -> YamlDocument:
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from exc
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         # Constructor errors without a mark, e.g. an impossible date like 2022-02-30.
-        line = _bad_timestamp_line(node) if isinstance(exc, ValueError) else None
-        raise YamlSyntaxError(line or 1, f"invalid YAML: {exc}") from exc
+        bad_line = _bad_timestamp_line(node) if isinstance(exc, ValueError) else None
+        raise YamlSyntaxError(bad_line or 1, f"invalid YAML: {exc}") from exc
     finally:
         loader.dispose()
     key_lines: dict[str, int] = {}
