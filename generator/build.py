@@ -11,7 +11,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 import jinja2
 
-from . import disk, search
+from . import disk, incremental, search
 from .cache import (
     BuildMemo, FileRecord, OutputState, SourceStore, forget_output_state, load_output_state, save_output_state,
 )
@@ -66,6 +66,10 @@ class BuildResult:
     page_sources: dict[str, str] = field(default_factory=dict)
     # The base URL the site was built for (site.yaml or --base-url), to resolve its links.
     base_url: str = ""
+    # Whether the dev server's fast path for an article edit made it (generator/incremental.py),
+    # and the output files it wrote.
+    fast: bool = False
+    written_files: tuple[str, ...] = ()
 
 
 def output_dir_for(options: BuildOptions) -> Path:
@@ -73,18 +77,30 @@ def output_dir_for(options: BuildOptions) -> Path:
     return options.output_dir if options.output_dir is not None else options.site_dir / "public"
 
 
-def full_build(options: BuildOptions, memo: BuildMemo | None = None) -> BuildResult:
+def full_build(
+    options: BuildOptions, memo: BuildMemo | None = None, changed: frozenset[str] | None = None
+) -> BuildResult:
     """Build the whole site; raise BuildError (content) or UsageError (command line) before publishing anything.
 
     Work whose inputs are unchanged is skipped, using the cache in ``<site>/.newsbite-cache/``
     or ``memo``: a caller that builds again and again (the dev server) should pass the same
     ``BuildMemo`` to every call, so nothing is re-read from the cache files. Either way the output
     is byte-identical to a build from scratch, and only files whose bytes changed are written.
+
+    ``changed`` (with a memo) names the sources changed since the last call, relative to the site:
+    when they are a few articles edited without changing the site's structure, only the pages
+    holding them are planned and rendered again (``incremental``); else the whole build runs.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
     site_dir, out_dir = options.site_dir, output_dir_for(options)
     disk.check_output_dir(site_dir, out_dir, options.force)
+    if memo is not None and changed is not None:
+        fast = incremental.rebuild(options, out_dir, memo, changed)
+        if fast is not None:
+            return fast
+    if memo is not None:
+        memo.last_site = None  # the model is kept again only once this build succeeds
     jobs = options.jobs or default_jobs()
     report = Report()
     store = SourceStore(site_dir, memo)
@@ -128,6 +144,10 @@ def full_build(options: BuildOptions, memo: BuildMemo | None = None) -> BuildRes
                "held_back": site.held_back, "warnings": report.warnings, "base_url": config.base_url,
                "search": files.search}
     save_output_state(site_dir, out_dir, OutputState(inputs, summary, files.records), memo)
+    if memo is not None:
+        memo.last_site = incremental.capture(
+            options, out_dir, config, combine(store.code, config_key), env, articles, published, paths, targets,
+            sources.assets, site, bodies, report.warnings, now)
     log.debug("stage timings: %s", {k: round(v, 3) for k, v in timings.items()})
     return BuildResult(
         output_dir=out_dir,

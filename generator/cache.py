@@ -136,6 +136,9 @@ class BuildMemo:
     sources: dict[str, SourceRecord] | None = None
     scan: dict[str, FileSignature] = field(default_factory=dict)
     outputs: dict[Path, OutputState] = field(default_factory=dict)
+    # The site model of the last successful build (an ``incremental.LastSite``), for the dev
+    # server's fast path after an edit to a few articles; None whenever it may be stale.
+    last_site: Any = None
 
 
 class SourceStore:

@@ -215,14 +215,14 @@ def build_site(
     topic_slugs = _topic_slugs(articles)
     topic_paths = {name: config.permalinks.topic.format(slug=slug) for name, slug in topic_slugs.items()}
     topic_urls = {name: site_path(config, path) for name, path in topic_paths.items()}
-    entries = [_entry(config, a, paths[a.path], bodies[a.path], topic_urls, assets, problems) for a in articles]
+    entries = [make_entry(config, a, paths[a.path], bodies[a.path], topic_urls, assets, problems) for a in articles]
     topics = _topics(config, entries, topic_slugs, topic_paths)
     nav = Nav(site_path(config, "/"), site_path(config, TOPICS_INDEX),
               site_path(config, SEARCH_PAGE) if search else None)
     pages: list[PageSpec] = []
     related = related_entries(entries)
     for entry in entries:
-        pages.append(_article_page(config, nav, entry, bodies[entry.path].html, related[entry.path]))
+        pages.append(article_page(config, nav, entry, bodies[entry.path].html, related[entry.path]))
         pages.extend(_alias_pages(config, entry))
     pages.extend(_list_pages(config, nav, "/", entries, None))
     for topic in topics:
@@ -267,7 +267,7 @@ def cut_description(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return cut + "\u2026"
 
 
-def _entry(
+def make_entry(
     config: SiteConfig,
     article: Article,
     path: str,
@@ -358,7 +358,7 @@ def _title(*parts: str) -> str:
     return " | ".join(p for p in parts if p)
 
 
-def _article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str, related: list[Entry]) -> PageSpec:
+def article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str, related: list[Entry]) -> PageSpec:
     page = PageMeta(
         kind="article",
         url=entry.url,

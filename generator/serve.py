@@ -135,12 +135,14 @@ class DevServer:
         self._warned = set(result.warnings)
 
     def _run_build(self, changes: frozenset[Change], first: bool) -> BuildResult:
-        # The one place a rebuild happens. The engine finds what changed itself, by fingerprints
-        # (issue 5), so ``changes`` only names the cause; it is kept for a path-driven rebuild.
+        # The one place a rebuild happens. The changed paths let an edit to a few articles take the
+        # fast path (generator/incremental.py); any other change is found by fingerprints (issue 5).
         # Rebuilds run in this process: with the memo they render few pages, where forking worker
         # processes (from a process with live server threads) costs more than it saves.
-        options = self._build_options if first else dataclasses.replace(self._build_options, jobs=1)
-        return full_build(options, self._memo)
+        if first:
+            return full_build(self._build_options, self._memo)
+        options = dataclasses.replace(self._build_options, jobs=1)
+        return full_build(options, self._memo, frozenset(c.path for c in changes))
 
     def _failed(self, what: str, problems: tuple[Diagnostic, ...]) -> None:
         self.board.update(building=False, problems=problems, excerpts=self._excerpts(problems))

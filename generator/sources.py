@@ -140,6 +140,12 @@ class decoded_bodies(Mapping[str, RenderedBody]):  # noqa: N801 (reads as a func
         return len(self._bodies)
 
 
+def stored_body(html: str) -> StoredBody:
+    """Return a freshly rendered body as page contexts hold it (as ``render_bodies`` stores it)."""
+    record = _body_record("", (), html, "")
+    return StoredBody(record[2], record[4])
+
+
 def body_key(code: str, escape_html: bool) -> str:
     """Return the key of a rendered body: ``render_body`` depends on nothing else but its links."""
     return combine(code, f"escape_html={escape_html}")

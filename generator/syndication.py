@@ -10,7 +10,7 @@ from .feeds import (
     build_feed, last_changed, news_sitemap, rfc3339, sitemap_files,
 )
 from .markup import RenderedBody
-from .model import PageSpec, Site, output_file, site_path
+from .model import PageSpec, Site, Topic, output_file, site_path
 
 # Pages search engines should know about; 404, search and alias pages are left out.
 INDEXED_KINDS = ("home", "topic", "topics", "article")
@@ -21,23 +21,49 @@ def syndication_pages(
 ) -> list[PageSpec]:
     """Return the feeds of the site and of each topic, the sitemaps and robots.txt."""
     config = site.config
-    html = _BodyHtml(bodies)
+    html = feed_bodies(bodies)
     made: dict[str, FeedItem] = {}
-    pages: list[PageSpec] = []
-    site_feed = build_feed(config, config.title, config.description, site_path(config, "/"), site.entries, html, made)
-    pages.extend(_feed_specs("/", site_feed, "site.yaml"))
+    pages = site_feed_specs(site, html, made)
     for topic in site.topics:
-        feed = build_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
-                          topic.url, topic.entries, html, made)
-        # Like the topic pages (model._list_pages), topic feeds are owned by site.yaml in diagnostics.
-        pages.extend(_feed_specs(topic.path, feed, "site.yaml"))
-    sitemaps = sitemap_files(sitemap_urls(site), config.absolute_url(site_path(config, "/")), sitemap_limit)
-    for sitemap in sitemaps:
-        pages.append(PageSpec(sitemap.path, "sitemap.xml", {"sitemap": sitemap}, "site.yaml"))
-    pages.append(PageSpec(NEWS_SITEMAP_FILE, "news-sitemap.xml", {"news": news_sitemap(config, site.entries)}, "site.yaml"))
+        pages.extend(topic_feed_specs(site, topic, html, made))
+    pages.extend(sitemap_specs(site, sitemap_limit))
+    pages.append(news_sitemap_spec(site))
     advertised = [config.absolute_url(site_path(config, "/" + name)) for name in (SITEMAP_FILE, NEWS_SITEMAP_FILE)]
     pages.append(PageSpec("robots.txt", "robots.txt", {"sitemaps": advertised}, "site.yaml"))
     return pages
+
+
+def feed_bodies(bodies: Mapping[str, RenderedBody]) -> Mapping[str, str]:
+    """Return each body's HTML by source path, as the feeds look them up."""
+    return _BodyHtml(bodies)
+
+
+def site_feed_specs(site: Site, html: Mapping[str, str], made: dict[str, FeedItem]) -> list[PageSpec]:
+    """Return the site's Atom and RSS feeds (``made`` shares items between the feeds of one build)."""
+    config = site.config
+    feed = build_feed(config, config.title, config.description, site_path(config, "/"), site.entries, html, made)
+    return _feed_specs("/", feed, "site.yaml")
+
+
+def topic_feed_specs(site: Site, topic: Topic, html: Mapping[str, str], made: dict[str, FeedItem]) -> list[PageSpec]:
+    """Return one topic's Atom and RSS feeds."""
+    config = site.config
+    feed = build_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
+                      topic.url, topic.entries, html, made)
+    # Like the topic pages (model._list_pages), topic feeds are owned by site.yaml in diagnostics.
+    return _feed_specs(topic.path, feed, "site.yaml")
+
+
+def sitemap_specs(site: Site, sitemap_limit: int = SITEMAP_LIMIT) -> list[PageSpec]:
+    """Return the sitemap files (one, or an index and its children past ``sitemap_limit`` URLs)."""
+    config = site.config
+    sitemaps = sitemap_files(sitemap_urls(site), config.absolute_url(site_path(config, "/")), sitemap_limit)
+    return [PageSpec(sitemap.path, "sitemap.xml", {"sitemap": sitemap}, "site.yaml") for sitemap in sitemaps]
+
+
+def news_sitemap_spec(site: Site) -> PageSpec:
+    """Return the Google News sitemap of the site's recent articles."""
+    return PageSpec(NEWS_SITEMAP_FILE, "news-sitemap.xml", {"news": news_sitemap(site.config, site.entries)}, "site.yaml")
 
 
 def _feed_specs(root: str, feed: Feed, source: str) -> list[PageSpec]:

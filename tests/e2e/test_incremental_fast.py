@@ -1,0 +1,217 @@
+"""The dev server's fast path for article edits gives the bytes of a clean build (issue 3, issue 5).
+
+One site is built once with a memo, as ``newsbite serve`` does; then a series of edits is applied,
+each rebuilt with the changed paths (``full_build(options, memo, changed)``). After every step the
+whole output tree must equal a build of the same sources from scratch; the steps that only change
+an article's wording must take the fast path (``result.fast``) and rewrite exactly the files whose
+bytes changed; structural edits must fall back to the full build, and a broken file must fail
+the build and, once fixed, come back on the fast path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from generator.build import BuildOptions, BuildResult, full_build
+from generator.cache import CACHE_DIR, BuildMemo
+from generator.diagnostics import BuildError
+
+ARTICLES = 60
+TOPICS = ["Kazakhstan", "Energy", "Vladimir Putin", "Elections", "Trade", "Côte d'Ivoire"]
+SITE_YAML = "title: Fast\nbase_url: https://example.org/news/\nper_page: 7\nfeed_size: 10\n"
+
+
+def _article(n: int) -> str:
+    topics = [TOPICS[n % len(TOPICS)], TOPICS[(n * 7 + 1) % len(TOPICS)]]
+    link = f"\nSee [the earlier one](a{n - 1:03d}.md) and [the map](map.svg).\n" if n % 9 == 0 and n else ""
+    image = ("image:\n  src: map.svg\n  alt: A map\n  caption: The first caption\n  credit: Desk\n"
+             if n % 10 == 4 else "")
+    aliases = f"aliases: [/old/{n}/]\n" if n % 11 == 5 else ""
+    # Articles 40 and 41 share a date, so their titles decide their order.
+    day, hour, minute = (30, 12, 0) if n in (40, 41) else (1 + n % 28, n % 24, n % 60)
+    return (
+        f"---\ntitle: \"Briefing {n}: talks on \u2018{topics[0]}\u2019\"\n"
+        f"date: 2022-01-{day:02d}T{hour:02d}:{minute:02d}:00+00:00\n"
+        f"standfirst: {'Short standfirst ' + str(n) if n % 3 else ''}\n"
+        f"topics: [{', '.join(repr(t) for t in topics)}]\n"
+        f"{image}{aliases}"
+        f"source: Wire\n---\n\n"
+        f"First paragraph of briefing {n} -- with \"quotes\".\n\n## Details\n\nMore text {n}.\n{link}"
+    )
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    (root / "content" / "2022").mkdir(parents=True)
+    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    for n in range(ARTICLES):
+        (root / "content" / "2022" / f"a{n:03d}.md").write_text(_article(n), encoding="utf-8")
+    (root / "content" / "2022" / "draft.md").write_text(
+        "---\ntitle: Not yet\ndate: 2022-01-02\ndraft: true\ntopics: [Energy]\n---\n\nDraft.\n", encoding="utf-8")
+    (root / "content" / "2022" / "map.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    return root
+
+
+def options(site: Path, out: Path) -> BuildOptions:
+    return BuildOptions(site_dir=site, output_dir=out, search=False, jobs=1)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def stamps(root: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(root).as_posix(): (p.stat().st_mtime_ns, p.stat().st_ino)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def clean_tree(site: Path, scratch: Path) -> dict[str, bytes]:
+    """Return the output of a build of ``site`` from scratch: a copy without its cache, a new output folder."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    copy = scratch / "clean-site"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(CACHE_DIR, "public"))
+    full_build(options(copy, scratch / "clean-out"))
+    return tree(scratch / "clean-out")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+class Session:
+    """A site built as the dev server builds it: one memo, rebuilt with the changed paths."""
+
+    def __init__(self, site: Path, tmp_path: Path) -> None:
+        self.site, self.out, self.scratch = site, tmp_path / "out", tmp_path / "scratch"
+        self.memo = BuildMemo()
+        first = full_build(options(site, self.out), self.memo)
+        assert not first.fast
+
+    def rebuild(self, *changed: str) -> BuildResult:
+        return full_build(options(self.site, self.out), self.memo, frozenset(changed))
+
+    def step(self, change: Callable[[Path], None], changed: tuple[str, ...], fast: bool) -> BuildResult:
+        """Apply ``change``, rebuild, and check the output against a clean build (and what was rewritten)."""
+        before_bytes, before = tree(self.out), stamps(self.out)
+        change(self.site)
+        result = self.rebuild(*changed)
+        assert result.fast is fast, f"expected the {'fast' if fast else 'full'} path"
+        after = tree(self.out)
+        assert after == clean_tree(self.site, self.scratch)
+        if fast:
+            rewritten = {rel for rel, stamp in stamps(self.out).items() if before.get(rel) != stamp}
+            differing = {rel for rel in after if before_bytes.get(rel) != after[rel]}
+            # Exactly the files whose bytes changed were written (the manifest is rewritten as it is).
+            assert rewritten - {".newsbite-manifest.json"} == differing
+            assert set(result.written_files) == differing
+            assert result.written == len(differing)
+        return result
+
+
+A = "content/2022/a{:03d}.md"
+
+
+def test_wording_edits_take_the_fast_path_and_match_a_clean_build(site: Path, tmp_path: Path) -> None:
+    session = Session(site, tmp_path)
+    page = A.format(20)
+
+    result = session.step(lambda s: edit(s / page, 'title: "Briefing 20', 'title: "Renamed briefing 20'), (page,), True)
+    written = set(result.written_files)
+    assert "2022/01/a020/index.html" in written and "index.html" not in written  # a020 is not on page 1
+    assert {"404.html", "robots.txt", "topics/index.html", "sitemap.xml", "feed.xml"}.isdisjoint(written)
+    assert len(written) < 15  # its page, the pages listing it or relating to it; not the site
+
+    session.step(lambda s: edit(s / A.format(22), "standfirst: Short standfirst 22", "standfirst: A new standfirst"),
+                 (A.format(22),), True)
+    session.step(lambda s: edit(s / A.format(21), "First paragraph of briefing 21", "A new opening for 21"),
+                 (A.format(21),), True)
+    session.step(lambda s: edit(s / A.format(24), "caption: The first caption", "caption: A better caption"),
+                 (A.format(24),), True)
+    result = session.step(lambda s: edit(s / A.format(25), "source: Wire", "updated: 2022-03-01T10:00:00+00:00\nsource: Wire"),
+                          (A.format(25),), True)
+    assert "sitemap.xml" in result.written_files  # the article's last change moved
+    session.step(lambda s: edit(s / A.format(25), "updated: 2022-03-01", "updated: 2022-03-02"), (A.format(25),), True)
+
+
+def test_edits_of_several_articles_at_once_and_the_newest_ones(site: Path, tmp_path: Path) -> None:
+    session = Session(site, tmp_path)
+    newest = A.format(27)  # 2022-01-28: on the home page and in the site feed
+
+    def both(s: Path) -> None:
+        edit(s / newest, "More text 27.", "More text 27, and more.")
+        edit(s / A.format(26), 'title: "Briefing 26', 'title: "Briefing twenty-six')
+
+    result = session.step(both, (newest, A.format(26)), True)
+    assert {"index.html", "feed.xml", "rss.xml"} <= set(result.written_files)
+    # An editor's temporary file, gone by the time the build runs, is no reason for a full build.
+    session.step(lambda s: edit(s / newest, "More text 27, and more.", "More text 27."),
+                 (newest, "content/2022/.a027.md.swp", "content/2022/a027.md.tmp.123"), True)
+
+
+@pytest.mark.parametrize("change, changed", [
+    (lambda s: edit(s / A.format(30), "topics: [", "topics: ['Brand new topic', "), A.format(30)),
+    (lambda s: edit(s / A.format(31), "date: 2022-01-04", "date: 2021-12-04"), A.format(31)),
+    (lambda s: edit(s / A.format(32), "source: Wire", "slug: elsewhere\nsource: Wire"), A.format(32)),
+    (lambda s: edit(s / A.format(33), "source: Wire", "aliases: [/moved/]\nsource: Wire"), A.format(33)),
+    (lambda s: edit(s / A.format(34), "source: Wire", "draft: true\nsource: Wire"), A.format(34)),
+    # Same date as a041: the new title moves it after a041.
+    (lambda s: edit(s / A.format(40), 'title: "Briefing 40', 'title: "Zz briefing 40'), A.format(40)),
+    (lambda s: edit(s / "content/2022/draft.md", "Draft.", "Still a draft."), "content/2022/draft.md"),
+    (lambda s: (s / "content/2022/new.md").write_text("---\ntitle: New\ndate: 2022-01-09\n---\n\nNew.\n"),
+     "content/2022/new.md"),
+    (lambda s: (s / A.format(35)).unlink(), A.format(35)),
+    (lambda s: (s / "content/2022/map.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'><g/></svg>"),
+     "content/2022/map.svg"),
+    (lambda s: edit(s / "site.yaml", "per_page: 7", "per_page: 6"), "site.yaml"),
+])
+def test_structural_changes_fall_back_to_the_full_build(
+    site: Path, tmp_path: Path, change: Callable[[Path], None], changed: str
+) -> None:
+    session = Session(site, tmp_path)
+    session.step(change, (changed,), False)
+    # The full build hands a fresh model on: the next wording edit is fast again, and right.
+    session.step(lambda s: edit(s / A.format(50), "More text 50.", "More text 50!"), (A.format(50),), True)
+
+
+def test_a_broken_file_fails_then_its_fix_comes_back_on_the_fast_path(site: Path, tmp_path: Path) -> None:
+    session = Session(site, tmp_path)
+    page = A.format(44)
+    before = tree(session.out)
+    edit(site / page, "title: ", "title: [unclosed\n")
+    with pytest.raises(BuildError) as failure:
+        session.rebuild(page)
+    assert any(d.path == page for d in failure.value.diagnostics)
+    assert tree(session.out) == before  # the last good output stays
+    # The fix arrives with a change to another article: both are applied.
+    edit(site / page, "title: [unclosed\n", "title: ")
+    edit(site / page, 'title: "Briefing 44', 'title: "Fixed briefing 44')
+    session.step(lambda s: edit(s / A.format(45), "More text 45.", "More text 45?"), (A.format(45),), True)
+
+
+def test_the_fast_path_only_runs_with_the_changed_paths_and_a_memo(site: Path, tmp_path: Path) -> None:
+    session = Session(site, tmp_path)
+    edit(site / A.format(20), "More text 20.", "More text 20, plain build.")
+    assert not full_build(options(site, session.out), session.memo).fast  # no changed paths: the full build
+    assert tree(session.out) == clean_tree(site, session.scratch)
+    edit(site / A.format(20), "More text 20, plain build.", "More text 20.")
+    assert not full_build(options(site, session.out), None, frozenset({A.format(20)})).fast  # no memo
+    assert tree(session.out) == clean_tree(site, session.scratch)
+
+
+def test_a_fast_rebuild_leaves_a_record_the_next_full_build_can_trust(site: Path, tmp_path: Path) -> None:
+    session = Session(site, tmp_path)
+    session.step(lambda s: edit(s / A.format(20), "More text 20.", "More text 20, once."), (A.format(20),), True)
+    # Reverting to the bytes of the first build must not look like "nothing changed since then".
+    edit(site / A.format(20), "More text 20, once.", "More text 20.")
+    result = full_build(options(site, session.out), session.memo)
+    assert not result.fast and result.written > 0
+    assert tree(session.out) == clean_tree(site, session.scratch)
+    assert os.path.isfile(session.out / "2022/01/a020/index.html")
