@@ -176,7 +176,8 @@ def check_output_dir(site_dir: Path, out_dir: Path, force: bool) -> None:
     for name in ("content", "layouts", "site.yaml"):
         if (out / name).exists():
             raise UsageError(f"refusing to build into {out_dir}: it holds {name}, so it looks like a site's sources")
-    if not force and not (out / MANIFEST).is_file() and any(out.iterdir()):
+    # A first build killed before publishing leaves only its own staging folder and mark.
+    if not force and not (out / MANIFEST).is_file() and any(p.name not in (STAGING, _NEW_MARK) for p in out.iterdir()):
         raise UsageError(
             f"refusing to build into {out_dir}: it is not empty and was not made by newsbite (use --force to allow it)")
 

@@ -224,3 +224,12 @@ def test_a_failed_rebuild_leaves_the_previous_output_and_no_staging(site: Path) 
         build(site, out)
     assert tree(out) == before
     assert not (out / disk.STAGING).exists()
+
+
+def test_a_first_build_killed_before_publishing_does_not_block_the_next(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fresh"
+    stage = disk.open_staging(out)  # what a killed first build leaves: the folder, its mark, staged files
+    (stage / "half.html").write_text("half")
+    build(site, out)
+    assert not (out / disk.STAGING).exists() and not (out / ".newsbite-new").exists()
+    assert tree(out) == clean_tree(site, tmp_path)
