@@ -39,7 +39,7 @@ from .content import Article, parse_article
 from .diagnostics import BuildError, Diagnostic, Report
 from .feeds import last_changed
 from .markup import RenderedBody, render_body
-from .model import Entry, PageSpec, Site, Topic, article_page, make_entry
+from .model import Entry, PageSpec, Site, article_page, make_entry
 from .pages import ERROR_LIMIT, PageJob, render_pages, template_keys
 from .sources import decoded_bodies, stored_body
 from .syndication import feed_bodies, news_sitemap_spec, site_feed_specs, sitemap_specs, topic_feed_specs
@@ -54,6 +54,14 @@ ENTRY_FIELDS = frozenset({
     "authors", "original_url", "image", "extra", "lines",
 })
 _MARKDOWN = (".md", ".markdown")
+
+
+@dataclass(slots=True)
+class _Derived:
+    positions: dict[str, int] | None = None  # source -> place in the newest-first order
+    holders: dict[str, list[int]] | None = None  # source -> plan index of each page holding its entry
+    at: dict[str, int] | None = None  # output file -> plan index
+    template_keys: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +88,7 @@ class LastSite:
     pending: frozenset[str] = frozenset()
     # Derived from the site's structure, which the fast path never changes: computed on first
     # use and shared by every model that follows.
-    derived: dict[str, Any] = field(default_factory=dict)
+    derived: _Derived = field(default_factory=lambda: _Derived())
 
 
 def capture(
@@ -250,22 +258,27 @@ def _order(article: Article) -> tuple[float, str, str]:
 
 
 def _positions(last: LastSite) -> dict[str, int]:
-    if "positions" not in last.derived:
-        last.derived["positions"] = {a.path: i for i, a in enumerate(last.published)}
-    return last.derived["positions"]
+    if last.derived.positions is None:
+        last.derived.positions = {a.path: i for i, a in enumerate(last.published)}
+    return last.derived.positions
 
 
 def _holders(last: LastSite) -> dict[str, list[int]]:
     """Return, per article, the plan index of every page whose context holds its entry."""
-    if "holders" not in last.derived:
+    if last.derived.holders is None:
         holders: dict[str, list[int]] = {}
         for index, spec in enumerate(last.site.pages):
             for value in spec.context.values():
                 for entry in _entries_in(value):
                     holders.setdefault(entry.path, []).append(index)
-        last.derived["holders"] = holders
-        last.derived["at"] = {spec.output: i for i, spec in enumerate(last.site.pages)}
-    return last.derived["holders"]
+        last.derived.holders = holders
+    return last.derived.holders
+
+
+def _plan_index(last: LastSite) -> dict[str, int]:
+    if last.derived.at is None:
+        last.derived.at = {spec.output: i for i, spec in enumerate(last.site.pages)}
+    return last.derived.at
 
 
 def _entries_in(value: Any) -> list[Entry]:
@@ -319,7 +332,7 @@ def _replan_syndication(
     pages: list[PageSpec], dirty: set[int],
 ) -> None:
     """Re-plan the feeds carrying a new entry, and the sitemaps when an entry's last change moved."""
-    at: dict[str, int] = last.derived["at"]
+    at = _plan_index(last)
     size = last.config.feed_size
     html = feed_bodies(decoded_bodies(bodies))
     made: dict[str, Any] = {}
@@ -353,11 +366,12 @@ def _publish(
 ) -> _Written:
     """Render ``specs`` as a full build would, write the changed bytes, and keep the output record exact."""
     site_dir, out_dir = options.site_dir, last.out_dir
-    if "template_keys" not in last.derived:
-        last.derived["template_keys"] = template_keys(last.env, {s.template for s in last.site.pages})
+    keys = last.derived.template_keys
+    if keys is None:
+        keys = last.derived.template_keys = template_keys(last.env, {s.template for s in last.site.pages})
     stage = disk.open_staging(out_dir)
     try:
-        job = PageJob(specs, last.env, site_dir, out_dir, stage, last.base_key, last.derived["template_keys"],
+        job = PageJob(specs, last.env, site_dir, out_dir, stage, last.base_key, keys,
                       state.files)
         results = render_pages(job, 1)
         errors = [d for r in results for d in r.diagnostics]
