@@ -90,15 +90,20 @@ class Fingerprinter:
         self._memo[id(value)] = (value, result)
         return result
 
-    def _dataclass_digest(self, value: Any, kind: type, getter: Callable[[Any], tuple[Any, ...]]) -> str:
+    def _dataclass_digest(self, value: Any, kind: type, getter: Callable[[Any], tuple[Any, ...]]) -> Any:
         known = self._memo.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
         plain = _PLAIN
+        items = getter(value)
+        if len(items) <= _SMALL and all(type(item) in plain or (type(item) is str and len(item) < _LONG) for item in items):
+            # A small value of plain fields (a topic link, an image): spelled out in place is
+            # cheaper than hashing it on its own and remembering it.
+            return (kind.__module__, kind.__qualname__, items)
         reduced = [kind.__module__, kind.__qualname__]
         reduced.extend([
             item if type(item) in plain or (type(item) is str and len(item) < _LONG) else self._reduce(item)
-            for item in getter(value)
+            for item in items
         ])
         result = "#" + digest_text(repr(reduced))
         self._memo[id(value)] = (value, result)
@@ -107,6 +112,8 @@ class Fingerprinter:
 
 # Strings at least this long are replaced by their digest before the final repr.
 _LONG = 512
+# Dataclasses with at most this many fields, all plain, are spelled out rather than digested.
+_SMALL = 5
 # Types whose repr is exact, deterministic and says which type it is.
 _PLAIN: frozenset[type] = frozenset({
     int, float, bool, type(None), bytes, dt.datetime, dt.date, dt.time, dt.timedelta,
