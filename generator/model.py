@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -338,19 +339,20 @@ def related_entries(entries: Sequence[Entry]) -> dict[str, list[Entry]]:
     related: dict[str, list[Entry]] = {}
     # Each timestamp once, not once per comparison (issue 5: this sort runs for every article).
     stamps = {entry.path: entry.date.timestamp() for entry in entries}
+    by_path = {entry.path: entry for entry in entries}
     for entry in entries:
-        shared: dict[str, int] = defaultdict(int)
-        candidates: dict[str, Entry] = {}
+        path = entry.path
+        shared: dict[str, int] = {}
         for link in entry.topics:
             members = by_topic[link.name]
-            at = position[(link.name, entry.path)]
+            at = position[(link.name, path)]
             for other in members[max(0, at - RELATED_WINDOW): at + RELATED_WINDOW + 1]:
-                if other.path != entry.path:
-                    shared[other.path] += 1
-                    candidates[other.path] = other
-        own = stamps[entry.path]
-        ranked = sorted(candidates.values(), key=lambda o: (-shared[o.path], abs(stamps[o.path] - own), o.path))
-        related[entry.path] = ranked[:RELATED_LIMIT]
+                shared[other.path] = shared.get(other.path, 0) + 1
+        shared.pop(path, None)
+        own = stamps[path]
+        # The RELATED_LIMIT smallest (most shared, nearest, path) keys; the keys are unique.
+        best = heapq.nsmallest(RELATED_LIMIT, [(-count, abs(stamps[p] - own), p) for p, count in shared.items()])
+        related[path] = [by_path[p] for _count, _distance, p in best]
     return related
 
 
