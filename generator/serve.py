@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import devpage, disk
+from . import devpage, disk, incremental
 from .build import BuildOptions, BuildResult, full_build
 from .cache import BuildMemo
 from .devhttp import StateBoard, bind_server
@@ -133,6 +133,15 @@ class DevServer:
             if warning not in self._warned:
                 self._emit(f"  {warning}")
         self._warned = set(result.warnings)
+        if not result.fast:
+            self._prepare_fast_path()
+
+    def _prepare_fast_path(self) -> None:
+        # Done now, while the author reads the page, so their next save does not wait for it.
+        try:
+            incremental.prepare(self._memo)
+        except Exception:  # only a speed-up: the next rebuild does the same work and reports any problem
+            log.debug("preparing the fast path failed", exc_info=True)
 
     def _run_build(self, changes: frozenset[Change], first: bool) -> BuildResult:
         # The one place a rebuild happens. The changed paths let an edit to a few articles take the
