@@ -71,13 +71,17 @@ def stamps(root: Path) -> dict[str, tuple[int, int]]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def clean_tree(site: Path, scratch: Path) -> dict[str, bytes]:
-    """Return the output of a build of ``site`` from scratch: a copy without its cache, a new output folder."""
+def clean_build(site: Path, scratch: Path) -> tuple[dict[str, bytes], BuildResult]:
+    """Return the output of a build of ``site`` from scratch (a copy without its cache, a new output folder)."""
     shutil.rmtree(scratch, ignore_errors=True)
     copy = scratch / "clean-site"
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns(CACHE_DIR, "public"))
-    full_build(options(copy, scratch / "clean-out"))
-    return tree(scratch / "clean-out")
+    result = full_build(options(copy, scratch / "clean-out"))
+    return tree(scratch / "clean-out"), result
+
+
+def clean_tree(site: Path, scratch: Path) -> dict[str, bytes]:
+    return clean_build(site, scratch)[0]
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -105,7 +109,10 @@ class Session:
         result = self.rebuild(*changed)
         assert result.fast is fast, f"expected the {'fast' if fast else 'full'} path"
         after = tree(self.out)
-        assert after == clean_tree(self.site, self.scratch)
+        clean, reference = clean_build(self.site, self.scratch)
+        assert after == clean
+        assert (result.warnings, result.pages, result.topics, result.articles, result.held_back) == (
+            reference.warnings, reference.pages, reference.topics, reference.articles, reference.held_back)
         if fast:
             rewritten = {rel for rel, stamp in stamps(self.out).items() if before.get(rel) != stamp}
             differing = {rel for rel in after if before_bytes.get(rel) != after[rel]}
@@ -139,6 +146,10 @@ def test_wording_edits_take_the_fast_path_and_match_a_clean_build(site: Path, tm
                           (A.format(25),), True)
     assert "sitemap.xml" in result.written_files  # the article's last change moved
     session.step(lambda s: edit(s / A.format(25), "updated: 2022-03-01", "updated: 2022-03-02"), (A.format(25),), True)
+    # An image that is not there: a warning, as in a clean build (and gone again once fixed).
+    result = session.step(lambda s: edit(s / A.format(14), "src: map.svg", "src: missing.svg"), (A.format(14),), True)
+    assert any("missing.svg" in d.message for d in result.warnings)
+    session.step(lambda s: edit(s / A.format(14), "src: missing.svg", "src: map.svg"), (A.format(14),), True)
     # a041 shares a040's date; a new title that keeps it after a040 keeps the order.
     session.step(lambda s: edit(s / A.format(41), 'title: "Briefing 41', 'title: "Briefing 41b'), (A.format(41),), True)
 
