@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.metadata
 import logging
 import pickle
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -49,14 +51,26 @@ FileRecord = tuple[str, str, int, int, str]
 
 @functools.cache
 def code_digest() -> str:
-    """Return the digest of the generator itself: its version and every module's source.
+    """Return the digest of the generator itself: its version, every module's source, and the
+    versions of the libraries that shape its output.
 
     Hashing the code rather than trusting the version number means an edited filter or model
-    function can never serve stale pages, even between releases.
+    function can never serve stale pages, even between releases; an upgraded Markdown or
+    template library renders everything again too.
     """
     package = Path(__file__).parent
-    parts = [__version__] + [f"{name}:{digest_bytes(data)}" for name, data in disk.package_sources(package)]
+    parts = [__version__, sys.version] + [f"{name}:{digest_bytes(data)}" for name, data in disk.package_sources(package)]
+    for library in _LIBRARIES:
+        try:
+            parts.append(f"{library}={importlib.metadata.version(library)}")
+        except importlib.metadata.PackageNotFoundError:
+            parts.append(f"{library}=?")
     return combine(*parts)
+
+
+# Distributions whose behaviour reaches the output (Markdown, templates, escaping, YAML, slugs).
+_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe", "PyYAML", "python-slugify", "Unidecode",
+              "text-unidecode")
 
 
 def article_state(article: Article, text: str, body_start: int | None = None) -> tuple[int, dict[str, Any]]:
