@@ -20,15 +20,16 @@ import jinja2.meta
 
 from . import disk
 from .cache import FileRecord
-from .diagnostics import BuildError, Diagnostic
+from .diagnostics import BuildError, Diagnostic, error
 from .fingerprint import Fingerprinter, combine, digest_bytes, digest_text
 from .model import PageSpec
 from .parallel import run_spans
-from .sources import StoredBody
+from .sources import UNRESOLVED_BODY, StoredBody
 from .templates import render_page
 
 # At most this many template errors are reported: one broken template fails every page.
 ERROR_LIMIT = 20
+_UNRESOLVED = UNRESOLVED_BODY.encode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,12 @@ def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:
         except BuildError as exc:
             errors += 1
             results.append(PageResult("error", spec.output, None, tuple(exc.diagnostics)))
+            continue
+        if _UNRESOLVED in data:  # a stored body below the top level of a context: fail loudly
+            errors += 1
+            results.append(PageResult("error", spec.output, None, (error(spec.source, 1, (
+                f"internal error: an article body reached {spec.output} unresolved; "
+                "put bodies at the top level of a page's context")),)))
             continue
         results.append(place_bytes(job, spec.output, key, data, old, spec.source))
     return results

@@ -100,6 +100,10 @@ def _body_record(key: str, links: tuple[tuple[str, str | None], ...], html: str,
     return key, links, zlib.compress(data, 1), first, digest_bytes(data)
 
 
+# The marker text of a StoredBody; finding it in a rendered page means it was never resolved.
+UNRESOLVED_BODY = "newsbite-unresolved-body"
+
+
 class StoredBody(Markup):
     """An article body as a page context holds it: compressed UTF-8, turned into text when the page renders.
 
@@ -113,7 +117,7 @@ class StoredBody(Markup):
     data: bytes
 
     def __new__(cls, data: bytes, digest: str) -> StoredBody:
-        body = super().__new__(cls, f"<!-- body {digest} -->")
+        body = super().__new__(cls, f"<!-- {UNRESOLVED_BODY} {digest} -->")
         body.data = data
         return body
 

@@ -112,3 +112,24 @@ def test_a_memo_is_used_instead_of_the_files(tmp_path: Path) -> None:
         shard.write_bytes(b"damaged")
     assert set(cache.SourceStore(tmp_path, memo).records) == {"content/a.md"}
     assert cache.SourceStore(tmp_path, None).records == {}
+
+
+def test_a_stored_body_renders_at_the_top_level_and_fails_loudly_below_it(tmp_path: Path) -> None:
+    import jinja2
+
+    from generator.model import PageSpec
+    from generator.pages import PageJob, render_pages
+    from generator.sources import StoredBody, _body_record
+
+    record = _body_record("k", (), "<p>Body \u201cquoted\u201d</p>", "Body")
+    body = StoredBody(record[2], record[4])
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "{{ body }}", "n.html": "{{ holder.body }}"}),
+                             autoescape=True)
+    stage = tmp_path / "out" / "stage"
+    stage.mkdir(parents=True)
+    specs = [PageSpec("a.html", "t.html", {"body": body}, "content/a.md"),
+             PageSpec("b.html", "n.html", {"holder": {"body": body}}, "content/b.md")]
+    job = PageJob(specs, env, tmp_path, tmp_path / "out", stage, "base", {"t.html": "1", "n.html": "2"}, {})
+    first, second = render_pages(job, 1)
+    assert first.status == "staged" and (stage / "a.html").read_text() == "<p>Body \u201cquoted\u201d</p>"
+    assert second.status == "error" and "unresolved" in second.diagnostics[0].message
