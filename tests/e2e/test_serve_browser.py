@@ -11,30 +11,12 @@ from typing import Iterator
 
 import pytest
 
+from tests.e2e.conftest import BROWSER_WAIT_MS, needs_chromium
 from tests.e2e.serving import SITE_FILES, ServeProcess, article
 
-CHROMIUM = Path("/usr/bin/chromium")
-WAIT_MS = 15_000
+WAIT_MS = BROWSER_WAIT_MS
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium")
-
-
-@pytest.fixture
-def browser_page() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(WAIT_MS)
-            yield page
-        finally:
-            browser.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -52,10 +34,10 @@ def mark_page(page) -> None:  # type: ignore[no-untyped-def]
     page.evaluate("window.__testMark = 'still here'")
 
 
-def test_edit_break_fix_delete_in_an_open_tab(serving: ServeProcess, browser_page, make_site) -> None:  # type: ignore[no-untyped-def]
+def test_edit_break_fix_delete_in_an_open_tab(serving: ServeProcess, chromium_page, make_site) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    page = browser_page
+    page = chromium_page
     source_dir = _site_dir(serving)
     alpha = source_dir / "content/2022/alpha.md"
 
@@ -94,10 +76,10 @@ def test_edit_break_fix_delete_in_an_open_tab(serving: ServeProcess, browser_pag
     expect(page.locator("main")).to_contain_text("Alpha troops return")
 
 
-def test_new_tab_during_a_broken_build_shows_the_error(serving: ServeProcess, browser_page) -> None:  # type: ignore[no-untyped-def]
+def test_new_tab_during_a_broken_build_shows_the_error(serving: ServeProcess, chromium_page) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    page = browser_page
+    page = chromium_page
     source_dir = _site_dir(serving)
     page.goto(serving.url)
     page.wait_for_function("document.querySelector('script[data-epoch]') !== null")
