@@ -16,6 +16,8 @@ from typing import Any, Callable, TypeVar
 
 R = TypeVar("R")
 Work = Callable[[Any, int, int], list[R]]
+# Told (items done, items in all) as spans finish, for a progress bar on long builds.
+Progress = Callable[[int, int], None]
 
 # The stage being run, set just before the workers fork so that they inherit it.
 _current: tuple[Work[Any], Any] | None = None
@@ -31,31 +33,40 @@ def default_jobs() -> int:
 
 def run_spans(
     work: Work[R], shared: Any, count: int, jobs: int, min_parallel: int = 64,
-    meanwhile: Callable[[], None] | None = None,
+    meanwhile: Callable[[], None] | None = None, progress: Progress | None = None,
 ) -> list[R]:
     """Return ``work(shared, start, stop)`` for spans covering ``range(count)``, concatenated in order.
 
     Runs in this process when one job is asked for or the work is too small to be worth a fork.
-    ``meanwhile`` runs here while the workers work (or after, when there are none).
+    ``meanwhile`` runs here while the workers work (or after, when there are none); ``progress``
+    hears how many items are done each time a span finishes.
     """
+    size = max(8, min(256, count // (max(jobs, 1) * 8) or 1))
+    spans = [(start, min(start + size, count)) for start in range(0, count, size)]
     if jobs <= 1 or count < min_parallel or "fork" not in multiprocessing.get_all_start_methods():
-        results = work(shared, 0, count)
+        results: list[R] = []
+        for start, stop in spans if progress is not None else [(0, count)]:
+            results.extend(work(shared, start, stop))
+            if progress is not None:
+                progress(stop, count)
         if meanwhile is not None:
             meanwhile()
         return results
     global _current
-    size = max(8, min(256, count // (jobs * 8) or 1))
-    spans = [(start, min(start + size, count)) for start in range(0, count, size)]
     _current = (work, shared)
     # Objects that exist now are never garbage: frozen, the workers' collector leaves them
     # untouched, so their memory stays shared with this process instead of being copied.
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(spans))) as pool:
-            pending = pool.map_async(_run_span, spans, chunksize=1)
+            pending = pool.imap(_run_span, spans, chunksize=1)
             if meanwhile is not None:
                 meanwhile()
-            parts = pending.get()
+            parts = []
+            for (_start, stop), part in zip(spans, pending):
+                parts.append(part)
+                if progress is not None:
+                    progress(stop, count)
     finally:
         _current = None
         gc.unfreeze()
