@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -11,9 +12,10 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 import jinja2
 
-from . import disk, incremental, search
+from . import disk, faststate, incremental, search
 from .cache import (
-    BuildMemo, FileRecord, OutputState, SourceStore, forget_output_state, load_output_state, save_output_state,
+    BuildMemo, FileRecord, OutputState, SourceStore, code_digest, forget_output_state, load_output_state, load_scan,
+    save_output_state, save_scan,
 )
 from .config import SiteConfig, load_config
 from .content import Article
@@ -99,6 +101,11 @@ def full_build(
         fast = incremental.rebuild(options, out_dir, memo, changed)
         if fast is not None:
             return fast
+    scanned = None
+    if memo is None:
+        fast, scanned = _fast_from_disk(options, out_dir)
+        if fast is not None:
+            return fast
     if memo is not None:
         memo.last_site = None  # the model is kept again only once this build succeeds
     jobs = options.jobs or default_jobs()
@@ -106,7 +113,7 @@ def full_build(
     store = SourceStore(site_dir, memo)
 
     mark = time.perf_counter()
-    config, config_key, articles, sources = _load(options, report, store, jobs)
+    config, config_key, articles, sources = _load(options, report, store, jobs, scanned)
     now = options.now or dt.datetime.now(config.tz)
     published, held_back = select_articles(articles, options.drafts, options.future, now)
     paths, clashes = article_paths(config, published)
@@ -143,11 +150,26 @@ def full_build(
     summary = {"pages": len(site.pages), "topics": len(site.topics), "articles": len(site.entries),
                "held_back": site.held_back, "warnings": report.warnings, "base_url": config.base_url,
                "search": files.search}
-    save_output_state(site_dir, out_dir, OutputState(inputs, summary, files.records), memo)
-    if memo is not None:
-        memo.last_site = incremental.capture(
+    # Without a memo the fast path can still apply to the next build (another process): its model
+    # is kept on disk, and the output record names the inputs it came from. Saving it costs about
+    # a second at 10,000 articles, so a first build into an empty folder (a deployment) does not;
+    # the first full rebuild does, for the edits that follow.
+    keep = memo is None and _fast_eligible(options) and bool(state.files)
+    if memo is not None or keep:
+        last = incremental.capture(
             options, out_dir, config, combine(store.code, config_key), env, articles, published, paths, targets,
             sources.assets, site, bodies, report.warnings, now)
+        if memo is not None:
+            memo.last_site = last
+        else:
+            mark = time.perf_counter()
+            faststate.save(site_dir, out_dir, faststate.FastState(inputs, last))
+            timings["fast state"] = time.perf_counter() - mark
+            summary["fast"] = _FastLink(inputs, dict(sources.markdown_digests), _published_key(published),
+                                        _held_key(held_back), ())
+    elif memo is None:
+        faststate.forget(site_dir, out_dir)  # a model no output record will name again
+    save_output_state(site_dir, out_dir, OutputState(inputs, summary, files.records), memo)
     log.debug("stage timings: %s", {k: round(v, 3) for k, v in timings.items()})
     return BuildResult(
         output_dir=out_dir,
@@ -165,12 +187,98 @@ def full_build(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _FastLink:
+    """What the output record keeps of the build whose model the fast path starts from."""
+
+    base: str  # that build's whole-input digest (also in the saved model, which must match it)
+    digests: dict[str, str]  # Markdown source -> digest of its bytes, as that build read them
+    published: str  # digest of the published articles' paths, in order
+    held: str  # digest of the held-back articles
+    touched: tuple[str, ...]  # sources applied by fast builds since: their pages may differ from the model's
+
+
+# Beyond this many sources changed since the last full build, a full build starts afresh.
+_FAST_LIMIT = 100
+
+
+def _fast_eligible(options: BuildOptions) -> bool:
+    # The fast path never runs with search indexing or --strict (incremental._plan).
+    return not options.search and not options.strict
+
+
+def _fast_from_disk(options: BuildOptions, out_dir: Path) -> tuple[BuildResult | None, disk.SiteSources | None]:
+    """Apply an edit of a few published articles to the last full build's saved model; None if it cannot.
+
+    The current inputs must equal that build's in everything but the Markdown files' bytes (the
+    same whole-input digest, computed with the digests it read); the changed files, and those
+    applied by fast builds since, then go through the dev server's fast path, which checks that
+    they keep the site's structure. Anything else, or a broken file, is left to the full build,
+    which gets the scan made here, if any.
+    """
+    site_dir = options.site_dir
+    if not _fast_eligible(options):
+        return None, None
+    state = load_output_state(site_dir, out_dir, None)
+    link = state.summary.get("fast")
+    if not isinstance(link, _FastLink) or not state.files:
+        return None, None
+    mark = time.perf_counter()
+    sources = _scan(site_dir, load_scan(site_dir))
+    current = dict(sources.markdown_digests)
+    changed = frozenset(link.touched) | {path for path, digest in current.items() if link.digests.get(path) != digest}
+    if sources.problems or current.keys() != link.digests.keys() or not changed or len(changed) > _FAST_LIMIT:
+        return None, sources
+    return _fast_apply(options, out_dir, state, link, sources, changed, mark), sources
+
+
+def _fast_apply(
+    options: BuildOptions, out_dir: Path, state: OutputState, link: _FastLink, sources: disk.SiteSources,
+    changed: frozenset[str], mark: float,
+) -> BuildResult | None:
+    site_dir = options.site_dir
+    try:
+        config, _warnings = load_config(sources.config_text or "", "site.yaml", options.base_url)
+        copies = _copies(sources, site_dir)
+    except BuildError:
+        return None
+    env = make_environment(config, site_dir)
+    env.auto_reload = False
+    as_built = [(path, link.digests[path]) for path, _digest in sources.markdown_digests]
+    inputs = _inputs_from(options, Fingerprinter().digest(config), as_built, link.published, link.held, env,
+                          copies, code_digest())
+    if inputs != link.base:
+        return None
+    saved = faststate.load(site_dir, out_dir)
+    if saved is None or saved.base != link.base:
+        return None
+    loaded = time.perf_counter() - mark
+    memo = BuildMemo(outputs={out_dir.resolve(): state}, last_site=dataclasses.replace(saved.last, env=env))
+    try:
+        result = incremental.rebuild(options, out_dir, memo, changed, recheck=True)
+    except BuildError:
+        return None  # the full build reports it, as it reports every problem
+    if result is None:
+        return None
+    record = memo.outputs[out_dir.resolve()]
+    record.summary["fast"] = dataclasses.replace(link, touched=tuple(sorted(changed)))
+    save_output_state(site_dir, out_dir, record, None)
+    save_scan(site_dir, dict(sources.markdown_signatures))
+    result.timings["load"] = loaded
+    return result
+
+
+def _scan(site_dir: Path, known: dict[str, disk.FileSignature]) -> disk.SiteSources:
+    static_dirs = [d / "static" for d in reversed(layout_dirs(site_dir))]
+    return disk.scan_site(site_dir, static_dirs, read_markdown=False, known=known)
+
+
 def _load(
-    options: BuildOptions, report: Report, store: SourceStore, jobs: int
+    options: BuildOptions, report: Report, store: SourceStore, jobs: int, scanned: disk.SiteSources | None,
 ) -> tuple[SiteConfig, str, list[Article], disk.SiteSources]:
     site_dir = options.site_dir
-    static_dirs = [d / "static" for d in reversed(layout_dirs(site_dir))]
-    sources = disk.scan_site(site_dir, static_dirs, read_markdown=False, known=store.scan)
+    # The scan made to look for the fast path, if any, saw the same files with the same signatures.
+    sources = scanned if scanned is not None else _scan(site_dir, store.scan)
     store.remember_scan(dict(sources.markdown_signatures))
     report.extend(sources.problems)
     report.raise_if_failed()
@@ -241,15 +349,31 @@ def _inputs_digest(
     held_back: Sequence[HeldBack], env: jinja2.Environment, copies: dict[str, _Copy], code: str,
 ) -> str:
     """Return one digest of everything the output depends on: equal digests, equal output."""
+    return _inputs_from(options, config_key, sources.markdown_digests, _published_key(published),
+                        _held_key(held_back), env, copies, code)
+
+
+def _inputs_from(
+    options: BuildOptions, config_key: str, markdown_digests: Sequence[tuple[str, str]], published_key: str,
+    held_key: str, env: jinja2.Environment, copies: dict[str, _Copy], code: str,
+) -> str:
     fingerprints = Fingerprinter()
     return combine(
         code, config_key, all_templates_digest(env),
         fingerprints.digest((options.drafts, options.future, options.strict, options.search, options.base_url)),
-        fingerprints.digest(list(sources.markdown_digests)),
-        fingerprints.digest([a.path for a in published]),
-        fingerprints.digest(list(held_back)),
+        fingerprints.digest(list(markdown_digests)),
+        published_key,
+        held_key,
         fingerprints.digest(sorted((rel, c.digest) for rel, c in copies.items())),
     )
+
+
+def _published_key(published: Sequence[Article]) -> str:
+    return Fingerprinter().digest([a.path for a in published])
+
+
+def _held_key(held_back: Sequence[HeldBack]) -> str:
+    return Fingerprinter().digest(list(held_back))
 
 
 def _outputs_intact(out_dir: Path, state: OutputState) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import importlib.metadata
 import logging
 import pickle
@@ -32,14 +33,14 @@ from . import __version__, disk
 from .content import Article
 from .diagnostics import Diagnostic
 from .disk import FileSignature
-from .fingerprint import combine, digest_bytes, digest_text
+from .fingerprint import DIGEST_SIZE, combine, digest_bytes, digest_text
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".newsbite-cache"
 _MAGIC = b"NBC2"
 _SHARDS = 64
-_HEADER = len(_MAGIC) + 32
+_HEADER = HEADER_SIZE = len(_MAGIC) + 32
 
 # A cached Markdown file: (text digest, parse key, (body start, Article without its body) or None,
 # diagnostics, body or None); on disk the Article is stored as its fields (``article_state``).
@@ -92,15 +93,35 @@ def restore_article(state: tuple[int, dict[str, Any]], text: str | None) -> Arti
 
 def _pack(payload: Any) -> bytes:
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    return _MAGIC + digest_bytes(data).encode("ascii") + data
+    return seal_header(data) + data
+
+
+def seal_header(pickled: bytes | memoryview) -> bytes:
+    """Return what precedes a pickled payload in a cache file (checked by ``unpack``)."""
+    return header_for(payload_hash(pickled))
+
+
+def payload_hash(data: bytes | memoryview = b"") -> hashlib.blake2b:
+    """Return the checksum of a cache file's payload, to update as more of it is written."""
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE)
+
+
+def header_for(checksum: hashlib.blake2b) -> bytes:
+    """Return a cache file's header for a payload whose ``payload_hash`` is ``checksum`` (``HEADER_SIZE`` bytes)."""
+    return _MAGIC + checksum.hexdigest().encode("ascii")
+
+
+def unpack(data: bytes | None) -> Any:
+    """Return the payload of a cache file, or None when it is missing, truncated or corrupt."""
+    return _unpack(data)
 
 
 def _unpack(data: bytes | None) -> Any:
     """Return the payload of a cache file, or None when it is missing, truncated or corrupt."""
     if data is None or len(data) < _HEADER or not data.startswith(_MAGIC):
         return None
-    body = data[_HEADER:]
-    if digest_bytes(body).encode("ascii") != data[len(_MAGIC):_HEADER]:
+    body = memoryview(data)[_HEADER:]  # not a copy: the fast path's model is tens of megabytes
+    if seal_header(body) != data[:_HEADER]:
         return None
     try:
         return pickle.loads(body)
@@ -169,8 +190,7 @@ class SourceStore:
         else:
             self.records = self._load()
             self._dirty.clear()
-            payload = _unpack(disk.read_cache_file(self.folder / "scan.pickle"))
-            self.scan = payload if isinstance(payload, dict) else {}
+            self.scan = load_scan(site_dir)
         self._scan_changed = False
 
     def remember_scan(self, signatures: dict[str, FileSignature]) -> None:
@@ -216,11 +236,22 @@ class SourceStore:
                 disk.write_cache_file(self._shard_file(shard), _pack({"code": self.code, "records": records}))
             self._dirty.clear()
         if self._scan_changed:
-            disk.write_cache_file(self.folder / "scan.pickle", _pack(self.scan))
+            save_scan(self.folder.parent, self.scan)
             self._scan_changed = False
         if self.memo is not None:
             self.memo.site_dir, self.memo.code, self.memo.sources = self.folder.parent, self.code, self.records
             self.memo.scan = self.scan
+
+
+def load_scan(site_dir: Path) -> dict[str, FileSignature]:
+    """Return the Markdown files' signatures as the last build saw them (empty when unknown)."""
+    payload = _unpack(disk.read_cache_file(site_dir / CACHE_DIR / "scan.pickle"))
+    return payload if isinstance(payload, dict) else {}
+
+
+def save_scan(site_dir: Path, signatures: dict[str, FileSignature]) -> None:
+    """Keep the Markdown files' signatures for the next scan (as ``SourceStore.save`` does)."""
+    disk.write_cache_file(site_dir / CACHE_DIR / "scan.pickle", _pack(signatures))
 
 
 def output_state_file(site_dir: Path, out_dir: Path) -> Path:

@@ -122,8 +122,14 @@ def prepare(memo: BuildMemo) -> None:
         last.env.get_template(name)
 
 
-def rebuild(options: BuildOptions, out_dir: Path, memo: BuildMemo, changed: frozenset[str]) -> BuildResult | None:
+def rebuild(
+    options: BuildOptions, out_dir: Path, memo: BuildMemo, changed: frozenset[str], recheck: bool = False
+) -> BuildResult | None:
     """Apply an edit of the sources ``changed`` (relative to the site) to the last model; None if it cannot.
+
+    With ``recheck``, the output may hold later versions of ``changed`` than the model: every
+    feed and sitemap that could show them is checked against its output record too (by its
+    key, so an unchanged one costs no rendering), not only those that differ from the model.
 
     Raises BuildError like a full build when a changed file is broken; the model is kept, and the
     file is tried again with the next change.
@@ -138,7 +144,7 @@ def rebuild(options: BuildOptions, out_dir: Path, memo: BuildMemo, changed: froz
     if plan is None or state is None or not state.files:
         return None
     try:
-        return _apply(last, options, memo, state, plan, todo, started)
+        return _apply(last, options, memo, state, plan, todo, started, recheck)
     except BuildError:
         memo.last_site = dataclasses.replace(last, pending=todo)
         raise
@@ -176,7 +182,7 @@ def _known_under(last: LastSite, path: str) -> bool:
 
 def _apply(
     last: LastSite, options: BuildOptions, memo: BuildMemo, state: OutputState, plan: list[str],
-    todo: frozenset[str], started: float,
+    todo: frozenset[str], started: float, recheck: bool,
 ) -> BuildResult | None:
     from .build import BuildResult  # build imports this module
 
@@ -197,7 +203,7 @@ def _apply(
     timings["markdown"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    new_site, dirty = _substitute(last, swap, bodies)
+    new_site, dirty = _substitute(last, swap, bodies, recheck)
     timings["model"] = time.perf_counter() - mark
 
     warnings = [w for w in last.warnings if w.path not in swap]
@@ -320,7 +326,9 @@ def _swapped(value: Any, swap: Mapping[str, Entry]) -> Any:
     return value
 
 
-def _substitute(last: LastSite, swap: Mapping[str, Entry], bodies: Mapping[str, RenderedBody]) -> tuple[Site, set[int]]:
+def _substitute(
+    last: LastSite, swap: Mapping[str, Entry], bodies: Mapping[str, RenderedBody], recheck: bool = False
+) -> tuple[Site, set[int]]:
     """Return the site with the new entries in place, and the plan index of every page they change."""
     site, config = last.site, last.config
     holders = _holders(last)
@@ -346,13 +354,13 @@ def _substitute(last: LastSite, swap: Mapping[str, Entry], bodies: Mapping[str, 
         pages[index] = spec
         dirty.add(index)
     new_site = dataclasses.replace(site, entries=tuple(entries), topics=tuple(topics), pages=tuple(pages))
-    _replan_syndication(last, new_site, swap, bodies, pages, dirty)
+    _replan_syndication(last, new_site, swap, bodies, pages, dirty, recheck)
     return dataclasses.replace(new_site, pages=tuple(pages)), dirty
 
 
 def _replan_syndication(
     last: LastSite, site: Site, swap: Mapping[str, Entry], bodies: Mapping[str, RenderedBody],
-    pages: list[PageSpec], dirty: set[int],
+    pages: list[PageSpec], dirty: set[int], recheck: bool,
 ) -> None:
     """Re-plan the feeds carrying a new entry, and the sitemaps when an entry's last change moved."""
     at = _plan_index(last)
@@ -366,12 +374,12 @@ def _replan_syndication(
         if any(e.path in swap for e in topic.entries[:size]):
             replanned += topic_feed_specs(site, topic, html, made)
     old = {e.path: e for e in last.site.entries if e.path in swap}
-    if any(last_changed(old[path]) != last_changed(entry) for path, entry in swap.items()):
+    if recheck or any(last_changed(old[path]) != last_changed(entry) for path, entry in swap.items()):
         replanned += sitemap_specs(site)
     replanned.append(news_sitemap_spec(site))
     for spec in replanned:
         index = at[spec.output]
-        if pages[index].context != spec.context:
+        if recheck or pages[index].context != spec.context:
             pages[index] = spec
             dirty.add(index)
 

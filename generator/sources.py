@@ -121,6 +121,10 @@ class StoredBody(Markup):
         body.data = data
         return body
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The fast path's saved model holds bodies: rebuild them from the bytes and the digest in the marker.
+        return StoredBody, (self.data, str(self).split()[2])
+
     def resolve(self) -> Markup:
         """Return the body's HTML."""
         return Markup(zlib.decompress(self.data).decode("utf-8"))

@@ -104,23 +104,30 @@ class Session:
 
     def step(self, change: Callable[[Path], None], changed: tuple[str, ...], fast: bool) -> BuildResult:
         """Apply ``change``, rebuild, and check the output against a clean build (and what was rewritten)."""
-        before_bytes, before = tree(self.out), stamps(self.out)
-        change(self.site)
-        result = self.rebuild(*changed)
-        assert result.fast is fast, f"expected the {'fast' if fast else 'full'} path"
-        after = tree(self.out)
-        clean, reference = clean_build(self.site, self.scratch)
-        assert after == clean
-        assert (result.warnings, result.pages, result.topics, result.articles, result.held_back) == (
-            reference.warnings, reference.pages, reference.topics, reference.articles, reference.held_back)
-        if fast:
-            rewritten = {rel for rel, stamp in stamps(self.out).items() if before.get(rel) != stamp}
-            differing = {rel for rel in after if before_bytes.get(rel) != after[rel]}
-            # Exactly the files whose bytes changed were written (the manifest is rewritten as it is).
-            assert rewritten - {".newsbite-manifest.json"} == differing
-            assert set(result.written_files) == differing
-            assert result.written == len(differing)
-        return result
+        return checked_step(self.site, self.out, self.scratch, change, lambda: self.rebuild(*changed), fast)
+
+
+def checked_step(
+    site: Path, out: Path, scratch: Path, change: Callable[[Path], None], build: Callable[[], BuildResult], fast: bool
+) -> BuildResult:
+    """Apply ``change``, ``build``, and check the output against a clean build (and what was rewritten)."""
+    before_bytes, before = tree(out), stamps(out)
+    change(site)
+    result = build()
+    assert result.fast is fast, f"expected the {'fast' if fast else 'full'} path"
+    after = tree(out)
+    clean, reference = clean_build(site, scratch)
+    assert after == clean
+    assert (result.warnings, result.pages, result.topics, result.articles, result.held_back) == (
+        reference.warnings, reference.pages, reference.topics, reference.articles, reference.held_back)
+    if fast:
+        rewritten = {rel for rel, stamp in stamps(out).items() if before.get(rel) != stamp}
+        differing = {rel for rel in after if before_bytes.get(rel) != after[rel]}
+        # Exactly the files whose bytes changed were written (the manifest is rewritten as it is).
+        assert rewritten - {".newsbite-manifest.json"} == differing
+        assert set(result.written_files) == differing
+        assert result.written == len(differing)
+    return result
 
 
 A = "content/2022/a{:03d}.md"

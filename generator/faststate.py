@@ -1,0 +1,113 @@
+"""The fast path's model kept across processes, so ``newsbite build`` can take it too (issue 5).
+
+After a full rebuild without search indexing (not a first build into an empty folder), the
+model the fast path starts from (``incremental.LastSite``, without its template environment) is
+saved in
+``<site>/.newsbite-cache/fast/`` with the digest of every input of that build (the *base*); the
+output record keeps the base too, with each Markdown file's digest at the time. The next build
+compares the current inputs with the base: when nothing but published Markdown files differs, it
+loads the model and applies the edit as the dev server does (``build._fast_from_disk``). The
+file is checksummed like every cache file; a damaged one, one from other code, or one whose base
+does not match the output record reads as missing, and the build runs in full.
+
+Saving costs about a second at 10,000 articles (72 MB); loading about 0.4 s.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import gc
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, BinaryIO, Callable
+
+from . import disk
+from .cache import CACHE_DIR, HEADER_SIZE, code_digest, header_for, payload_hash, unpack
+from .fingerprint import digest_text
+from .incremental import LastSite
+
+
+@dataclass(frozen=True, slots=True)
+class FastState:
+    """A full build's model and the inputs it came from."""
+
+    base: str  # the build's whole-input digest (``OutputState.inputs`` of that build)
+    last: LastSite  # with ``env`` None: the caller makes a fresh one
+
+
+def state_file(site_dir: Path, out_dir: Path) -> Path:
+    """Return the file holding the fast path's model for builds into ``out_dir``."""
+    return site_dir / CACHE_DIR / "fast" / f"{digest_text(str(out_dir.resolve()))}.pickle"
+
+
+def save(site_dir: Path, out_dir: Path, state: FastState) -> None:
+    """Keep ``state`` for the next build into ``out_dir``."""
+    # The template environment cannot be pickled (the loader makes a new one); the derived indexes
+    # are derived again on first use, as after any full build.
+    last = dataclasses.replace(state.last, env=None, derived=type(state.last.derived)())  # type: ignore[arg-type]
+    payload = {"code": code_digest(), "state": dataclasses.replace(state, last=last)}
+
+    def fill(handle: BinaryIO) -> bytes:
+        sink = _Checksummed(handle)
+        pickler = pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = _DISPATCH
+        # The model is hundreds of thousands of small objects, none of them in a cycle.
+        with _no_gc():
+            pickler.dump(payload)
+        return header_for(sink.checksum)
+
+    # Written as it is pickled: tens of megabytes at 10,000 articles, never held in memory whole.
+    disk.write_cache_stream(state_file(site_dir, out_dir), HEADER_SIZE, fill)
+
+
+def load(site_dir: Path, out_dir: Path) -> FastState | None:
+    """Return the state saved for ``out_dir``, or None when it is missing, damaged or from other code."""
+    with _no_gc():
+        payload = unpack(disk.read_cache_file(state_file(site_dir, out_dir)))
+    if not isinstance(payload, dict) or payload.get("code") != code_digest():
+        return None
+    state = payload.get("state")
+    return state if isinstance(state, FastState) else None
+
+
+def forget(site_dir: Path, out_dir: Path) -> None:
+    """Drop the saved state (before a build changes the output it describes)."""
+    disk.remove_cache_file(state_file(site_dir, out_dir))
+
+
+class _no_gc:  # noqa: N801 (a context manager, read as a function at its call site)
+    """Pause the cyclic garbage collector: it would rescan every new object again and again (2-3 x slower)."""
+
+    def __enter__(self) -> None:
+        self._was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was:
+            gc.enable()
+
+
+class _Checksummed:
+    """A file to pickle into that keeps the checksum of everything written."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self.checksum = payload_hash()
+
+    def write(self, data: bytes) -> int:
+        self.checksum.update(data)
+        return self._handle.write(data)
+
+
+def _read_only(values: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(values)
+
+
+def _reduce_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    return _read_only, (dict(proxy),)
+
+
+_DISPATCH: dict[type, Any] = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
