@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from . import __version__, disk
 from .build import BuildOptions, BuildResult, full_build
@@ -134,11 +135,36 @@ def run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(
         site_dir=args.site, output_dir=args.output, base_url=args.base_url,
         drafts=args.drafts, future=args.future, strict=args.strict, force=args.force, search=args.search,
-        jobs=args.jobs,
+        jobs=args.jobs, progress=ProgressBar(sys.stderr) if sys.stderr.isatty() else None,
     )
     result = full_build(options)
     print_summary(result)
     return EXIT_OK
+
+
+class ProgressBar:
+    """Draws one self-overwriting line on a terminal: ``Rendering pages [#####     ] 6,100/12,363``."""
+
+    MIN_ITEMS = 500  # small builds finish before a bar would be read
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown: tuple[str, int] | None = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if total < self.MIN_ITEMS:
+            return
+        percent = 100 * done // total
+        if self.shown == (stage, percent) and done < total:
+            return
+        self.shown = (stage, percent)
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + " " * (self.WIDTH - filled)
+        self.stream.write(f"\r{stage:<17} [{bar}] {done:,}/{total:,}")
+        if done >= total:
+            self.stream.write("\r\x1b[2K")  # clear the line for the summary
+        self.stream.flush()
 
 
 def print_summary(result: BuildResult) -> None:

@@ -47,6 +47,8 @@ class BuildOptions:
     search: bool = True
     # Worker processes for parsing and rendering (--jobs); None means one per usable core.
     jobs: int | None = None
+    # Told (stage, items done, items in all) on the long stages, for a progress bar.
+    progress: Callable[[str, int, int], None] | None = None
 
 
 @dataclass(slots=True)
@@ -286,7 +288,8 @@ def _load(
     report.extend(warnings)
     config_key = Fingerprinter().digest(config)
     assets = {a: site_path(config, "/" + a.removeprefix("content/")) for a in sources.assets}
-    articles, diagnostics = parse_sources(sources.markdown_digests, site_dir, config, config_key, assets, store, jobs)
+    articles, diagnostics = parse_sources(sources.markdown_digests, site_dir, config, config_key, assets, store, jobs,
+                                          progress=_stage_progress(options, "Reading articles"))
     report.extend(diagnostics)
     report.raise_if_failed()
     return config, config_key, articles, sources
@@ -342,6 +345,13 @@ def _claim_outputs(pages: Sequence[PageSpec], copies: dict[str, _Copy]) -> list[
     if clashes:
         raise BuildError(clashes)
     return specs
+
+
+def _stage_progress(options: BuildOptions, stage: str) -> Callable[[int, int], None] | None:
+    report = options.progress
+    if report is None:
+        return None
+    return lambda done, total: report(stage, done, total)
 
 
 def _inputs_digest(
@@ -423,7 +433,7 @@ def _render_and_publish(
         mark = time.perf_counter()
         job = PageJob(specs, env, site_dir, out_dir, stage, base_key,
                       template_keys(env, {s.template for s in specs}), state.files)
-        results = render_pages(job, jobs, shared, meanwhile)
+        results = render_pages(job, jobs, shared, meanwhile, progress=_stage_progress(options, "Rendering pages"))
         errors = [d for r in results for d in r.diagnostics]
         if errors:
             raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])

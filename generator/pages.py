@@ -23,7 +23,7 @@ from .cache import FileRecord
 from .diagnostics import BuildError, Diagnostic, error
 from .fingerprint import Fingerprinter, combine, digest_bytes, digest_text
 from .model import PageSpec
-from .parallel import run_spans
+from .parallel import Progress, run_spans
 from .sources import UNRESOLVED_BODY, StoredBody
 from .templates import render_page
 
@@ -61,15 +61,17 @@ class PageJob:
 
 def render_pages(
     job: PageJob, jobs: int, shared: Sequence[object] = (), meanwhile: Callable[[], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[PageResult]:
     """Return the result of every planned page, in plan order, rendering those that changed.
 
     ``shared`` names values that appear in many pages' contexts (the site's entries): they are
-    digested once here rather than once per worker. ``meanwhile`` runs while the workers render.
+    digested once here rather than once per worker. ``meanwhile`` runs while the workers render;
+    ``progress`` hears how many pages are done.
     """
     for value in shared:
         job.fingerprints.digest(value)
-    return run_spans(_render_span, job, len(job.specs), jobs, meanwhile=meanwhile)
+    return run_spans(_render_span, job, len(job.specs), jobs, meanwhile=meanwhile, progress=progress)
 
 
 def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:

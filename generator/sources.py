@@ -26,7 +26,7 @@ from .content import Article, parse_article
 from .diagnostics import BuildError, Diagnostic, error
 from .fingerprint import combine, digest_bytes
 from .markup import RenderedBody, render_body
-from .parallel import run_spans
+from .parallel import Progress, run_spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class _ParseJob:
 
 def parse_sources(
     files: Sequence[tuple[str, str]], site_dir: Path, config: SiteConfig, config_key: str,
-    asset_targets: Mapping[str, str], store: SourceStore, jobs: int,
+    asset_targets: Mapping[str, str], store: SourceStore, jobs: int, progress: Progress | None = None,
 ) -> tuple[list[Article], list[Diagnostic]]:
     """Return the articles of the ``(path, digest)`` Markdown files (parsed only where not cached), and all diagnostics.
 
@@ -53,7 +53,7 @@ def parse_sources(
     parse_key = combine(store.code, config_key)
     missing = [(path, digest) for path, digest in files if not _parsed_matches(store.get(path), digest, parse_key)]
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html), asset_targets)
-    results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)))
+    results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress)
     for (path, digest), (state, diagnostics, body) in zip(missing, results):
         old = store.get(path)
         if body is None and old is not None and old[0] == digest:
