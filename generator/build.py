@@ -8,7 +8,7 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Protocol, Sequence
 
 import jinja2
 
@@ -21,7 +21,7 @@ from .config import SiteConfig, load_config
 from .content import Article
 from .diagnostics import BuildError, Diagnostic, Report, error
 from .fingerprint import Fingerprinter, combine, digest_bytes
-from .model import HeldBack, PageSpec, article_paths, build_site, select_articles, site_path
+from .model import HeldBack, PageSpec, Site, article_paths, build_site, select_articles, site_path
 from .pages import ERROR_LIMIT, PageJob, all_templates_digest, place_bytes, render_pages, template_keys
 from .parallel import default_jobs
 from .sources import decoded_bodies, parse_sources, render_bodies
@@ -74,6 +74,40 @@ class BuildResult:
     # and the output files it wrote.
     fast: bool = False
     written_files: tuple[str, ...] = ()
+
+    @classmethod
+    def published(
+        cls, out_dir: Path, site: Site, warnings: list[Diagnostic], files: PublishedFiles, started: float,
+        timings: dict[str, float], base_url: str, fast: bool = False,
+    ) -> BuildResult:
+        """Return the result of a build that published ``site`` as ``files``."""
+        return cls(
+            output_dir=out_dir,
+            pages=len(site.pages),
+            topics=len(site.topics),
+            articles=len(site.entries),
+            held_back=site.held_back,
+            warnings=warnings,
+            written=len(files.written),
+            removed=len(files.removed),
+            seconds=time.perf_counter() - started,
+            timings=timings,
+            page_sources={rel: record[4] for rel, record in files.records.items() if record[4]},
+            base_url=base_url,
+            fast=fast,
+            written_files=tuple(files.written) if fast else (),
+        )
+
+
+class PublishedFiles(Protocol):
+    """What publishing reports: the output record and the files written and removed."""
+
+    @property
+    def records(self) -> Mapping[str, FileRecord]: ...
+    @property
+    def written(self) -> Sequence[str]: ...
+    @property
+    def removed(self) -> Sequence[str]: ...
 
 
 def output_dir_for(options: BuildOptions) -> Path:
@@ -173,20 +207,7 @@ def full_build(
         faststate.forget(site_dir, out_dir)  # a model no output record will name again
     save_output_state(site_dir, out_dir, OutputState(inputs, summary, files.records), memo)
     log.debug("stage timings: %s", {k: round(v, 3) for k, v in timings.items()})
-    return BuildResult(
-        output_dir=out_dir,
-        pages=len(site.pages),
-        topics=len(site.topics),
-        articles=len(site.entries),
-        held_back=site.held_back,
-        warnings=report.warnings,
-        written=len(files.written),
-        removed=len(files.removed),
-        seconds=time.perf_counter() - started,
-        timings=timings,
-        page_sources={rel: record[4] for rel, record in files.records.items() if record[4]},
-        base_url=config.base_url,
-    )
+    return BuildResult.published(out_dir, site, report.warnings, files, started, timings, config.base_url)
 
 
 @dataclass(frozen=True, slots=True)

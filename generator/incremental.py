@@ -219,22 +219,9 @@ def _apply(
     timings["write"] = time.perf_counter() - mark
     memo.last_site = dataclasses.replace(last, published=tuple(published), site=new_site, bodies=bodies,
                                          warnings=tuple(report.warnings), pending=frozenset())
-    return BuildResult(
-        output_dir=options.output_dir if options.output_dir is not None else options.site_dir / "public",
-        pages=len(new_site.pages),
-        topics=len(new_site.topics),
-        articles=len(new_site.entries),
-        held_back=new_site.held_back,
-        warnings=report.warnings,
-        written=len(files.written),
-        removed=len(files.removed),
-        seconds=time.perf_counter() - started,
-        timings=timings,
-        page_sources={rel: record[4] for rel, record in files.records.items() if record[4]},
-        base_url=config.base_url,
-        fast=True,
-        written_files=tuple(files.written),
-    )
+    out_dir = options.output_dir if options.output_dir is not None else options.site_dir / "public"
+    return BuildResult.published(out_dir, new_site, report.warnings, files, started, timings, config.base_url,
+                                 fast=True)
 
 
 def _read(site_dir: Path, plan: list[str], config: SiteConfig) -> dict[str, tuple[Article, list[Diagnostic]]]:
