@@ -167,7 +167,7 @@ def full_build(
 
     mark = time.perf_counter()
     targets = _link_targets(config, paths, sources.assets)
-    bodies = render_bodies(published, site_dir, config.escape_html, targets, store, jobs)
+    bodies = render_bodies(published, site_dir, config.escape_html, targets, store, jobs, config.base_path)
     timings["markdown"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

@@ -197,7 +197,7 @@ def _apply(
     topic_urls = {t.name: t.url for t in site.topics}
     swap: dict[str, Entry] = {}
     for path, (article, _warnings) in articles.items():
-        body = render_body(path, article.body, config.escape_html, last.targets.get)
+        body = render_body(path, article.body, config.escape_html, last.targets.get, config.base_path)
         bodies[path] = RenderedBody(stored_body(body.html), body.first_paragraph)
         swap[path] = make_entry(config, article, last.paths[path], bodies[path], topic_urls, set(last.assets), problems)
     timings["markdown"] = time.perf_counter() - mark

@@ -57,12 +57,18 @@ def markdown_parser(escape_html: bool) -> MarkdownIt:
     return md
 
 
-def render_body(source_path: str, body: str, escape_html: bool, resolve: LinkResolver) -> RenderedBody:
-    """Return the body of the article at ``source_path`` rendered to HTML, its relative links resolved."""
+def render_body(
+    source_path: str, body: str, escape_html: bool, resolve: LinkResolver, base_path: str = "/",
+) -> RenderedBody:
+    """Return the body of the article at ``source_path`` rendered to HTML, its links resolved.
+
+    Relative links to site files become their URLs; site-root links (``/topics/csto/``) are put
+    under ``base_path``, as front-matter images are, so they work under a subpath base_url.
+    """
     md = markdown_parser(escape_html)
     env: dict[str, object] = {}
     tokens = md.parse(body, env)
-    _resolve_links(tokens, posixpath.dirname(source_path), resolve)
+    _resolve_links(tokens, posixpath.dirname(source_path), resolve, base_path)
     return RenderedBody(md.renderer.render(tokens, md.options, env), _first_paragraph(tokens))
 
 
@@ -73,7 +79,7 @@ def _demote_h1(state: StateCore) -> None:
             token.tag = "h2"
 
 
-def _resolve_links(tokens: Sequence[Token], base_dir: str, resolve: LinkResolver) -> None:
+def _resolve_links(tokens: Sequence[Token], base_dir: str, resolve: LinkResolver, base_path: str) -> None:
     """Point relative links and images at the output URL of the file they name."""
     for token in tokens:
         for child in token.children or ():
@@ -82,18 +88,24 @@ def _resolve_links(tokens: Sequence[Token], base_dir: str, resolve: LinkResolver
                 continue
             value = child.attrGet(attr)
             if isinstance(value, str):
-                resolved = resolve_reference(value, base_dir, resolve)
+                resolved = resolve_reference(value, base_dir, resolve, base_path)
                 if resolved is not None:
                     child.attrSet(attr, resolved)
 
 
-def resolve_reference(url: str, base_dir: str, resolve: LinkResolver) -> str | None:
-    """Return the output URL for a relative reference to a site file, or None to leave it as written."""
+def resolve_reference(url: str, base_dir: str, resolve: LinkResolver, base_path: str = "/") -> str | None:
+    """Return the output URL for a reference to a site file or path, or None to leave it as written."""
     parts = urlsplit(url)
-    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+    if parts.scheme or parts.netloc or not parts.path:
         return None
-    target = posixpath.normpath(posixpath.join(base_dir, unquote(parts.path)))
-    resolved = resolve(target)
+    if parts.path.startswith("/"):
+        # Already under the base path (or no subpath at all): the author wrote the final URL.
+        if base_path == "/" or parts.path.startswith(base_path):
+            return None
+        resolved: str | None = base_path + parts.path[1:]
+    else:
+        target = posixpath.normpath(posixpath.join(base_dir, unquote(parts.path)))
+        resolved = resolve(target)
     if resolved is None:
         return None
     return resolved + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")

@@ -5,7 +5,8 @@ functions of their inputs, so a result is reused whenever those inputs are uncha
 
 - ``parse_article(path, text, config)``: keyed by the text's digest, the settings' digest and
   the generator's code (``SourceStore`` records, keyed by path).
-- ``render_body(path, body, escape_html, resolve)``: keyed by the code and ``escape_html``, plus
+- ``render_body(path, body, escape_html, resolve, base_path)``: keyed by the code, ``escape_html``
+  and the base path (site-root links are put under it), plus
   each link target the body looked up with the URL it got; a cached body is valid only while
   every one of those targets still resolves to the same URL.
 """
@@ -52,7 +53,8 @@ def parse_sources(
     """
     parse_key = combine(store.code, config_key)
     missing = [(path, digest) for path, digest in files if not _parsed_matches(store.get(path), digest, parse_key)]
-    job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html), asset_targets)
+    job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
+                    asset_targets)
     results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress)
     for (path, digest), (state, diagnostics, body) in zip(missing, results):
         old = store.get(path)
@@ -88,7 +90,8 @@ def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[
             results.append((None, tuple(diagnostics), None))
             continue
         links: dict[str, str | None] = {}
-        body = render_body(path, article.body, job.config.escape_html, _recording(job.targets, links))
+        body = render_body(path, article.body, job.config.escape_html, _recording(job.targets, links),
+                           job.config.base_path)
         record = _body_record(job.body_key, tuple(links.items()), body.html, body.first_paragraph)
         results.append((article_state(article, text), tuple(diagnostics), record))
     return results
@@ -154,9 +157,9 @@ def stored_body(html: str) -> StoredBody:
     return StoredBody(record[2], record[4])
 
 
-def body_key(code: str, escape_html: bool) -> str:
+def body_key(code: str, escape_html: bool, base_path: str) -> str:
     """Return the key of a rendered body: ``render_body`` depends on nothing else but its links."""
-    return combine(code, f"escape_html={escape_html}")
+    return combine(code, f"escape_html={escape_html}", f"base_path={base_path}")
 
 
 def _read_unchanged(site_dir: Path, path: str, digest: str) -> tuple[str | None, list[Diagnostic]]:
@@ -173,17 +176,19 @@ class _BodyJob:
     site_dir: Path
     escape_html: bool
     targets: Mapping[str, str]
+    base_path: str
 
 
 def render_bodies(
-    articles: Sequence[Article], site_dir: Path, escape_html: bool, targets: Mapping[str, str], store: SourceStore, jobs: int
+    articles: Sequence[Article], site_dir: Path, escape_html: bool, targets: Mapping[str, str], store: SourceStore,
+    jobs: int, base_path: str = "/",
 ) -> dict[str, RenderedBody]:
     """Return every article's rendered body by source path, rendering only those not cached.
 
     The HTML comes as a ``StoredBody``: compact, and ``Markup`` (the trusted output of the
     Markdown renderer), so the model places it in pages without copying it.
     """
-    key = body_key(store.code, escape_html)
+    key = body_key(store.code, escape_html, base_path)
     bodies: dict[str, RenderedBody] = {}
     todo: list[tuple[Article, str, int]] = []
     for article in articles:
@@ -194,7 +199,7 @@ def render_bodies(
             todo.append((article, record[0], record[2][0]))
         else:
             bodies[article.path] = body
-    job = _BodyJob(todo, site_dir, escape_html, targets)
+    job = _BodyJob(todo, site_dir, escape_html, targets, base_path)
     errors: list[Diagnostic] = []
     for (article, _digest, _start), result in zip(todo, run_spans(_body_span, job, len(todo), _jobs_for(jobs, len(todo)))):
         if isinstance(result, Diagnostic):
@@ -228,7 +233,8 @@ def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:
             results.append(problems[0] if problems else error(article.path, 1, "cannot read the file"))
             continue
         links: dict[str, str | None] = {}
-        body = render_body(article.path, text[body_start:], job.escape_html, _recording(job.targets, links))
+        body = render_body(article.path, text[body_start:], job.escape_html, _recording(job.targets, links),
+                           job.base_path)
         results.append((body.html, body.first_paragraph, tuple(links.items())))
     return results
 

@@ -129,3 +129,16 @@ def test_body_heading_never_takes_a_layout_id() -> None:
     ids = set(re.findall(r'id="([^"]+)"', html))
     assert ids == {"main-section", "related-heading-section"}
     assert not ids & LAYOUT_IDS
+
+
+def test_site_root_links_go_under_a_subpath_base_url() -> None:
+    from generator.markup import render_body
+
+    body = "[CSTO](/topics/csto/#latest) ![map](/images/map.svg) [here](/briefings/already/) [far](https://x.org/a)\n"
+    html = render_body("content/a.md", body, False, lambda _: None, "/briefings/").html
+    assert 'href="/briefings/topics/csto/#latest"' in html
+    assert 'src="/briefings/images/map.svg"' in html
+    assert 'href="/briefings/already/"' in html
+    assert 'href="https://x.org/a"' in html
+    at_root = render_body("content/a.md", body, False, lambda _: None, "/").html
+    assert 'href="/topics/csto/#latest"' in at_root
