@@ -184,7 +184,7 @@ def _apply(
     last: LastSite, options: BuildOptions, memo: BuildMemo, state: OutputState, plan: list[str],
     todo: frozenset[str], started: float, recheck: bool,
 ) -> BuildResult | None:
-    from .build import BuildResult  # build imports this module
+    from .build import BuildResult, output_dir_for  # build imports this module
 
     timings: dict[str, float] = {}
     mark = time.perf_counter()
@@ -219,8 +219,7 @@ def _apply(
     timings["write"] = time.perf_counter() - mark
     memo.last_site = dataclasses.replace(last, published=tuple(published), site=new_site, bodies=bodies,
                                          warnings=tuple(report.warnings), pending=frozenset())
-    out_dir = options.output_dir if options.output_dir is not None else options.site_dir / "public"
-    return BuildResult.published(out_dir, new_site, report.warnings, files, started, timings, config.base_url,
+    return BuildResult.published(output_dir_for(options), new_site, report.warnings, files, started, timings, config.base_url,
                                  fast=True)
 
 
