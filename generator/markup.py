@@ -15,6 +15,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from .quickmark import ReferenceResolver, render_quick
 from .slugs import make_slug
 
 # Maps a path relative to the site folder (e.g. "content/2022/map.svg") to its URL, or None.
@@ -66,9 +67,20 @@ def render_body(
     under ``base_path``, as front-matter images are, so they work under a subpath base_url.
     """
     md = markdown_parser(escape_html)
+
+    def resolve_url(url: str, folder: str) -> str | None:
+        return resolve_reference(url, folder, resolve, base_path)
+
+    base_dir = posixpath.dirname(source_path)
+    quick = render_quick(body, md, resolve_url, base_dir, heading_id)
+    return RenderedBody(*quick) if quick is not None else render_fully(body, md, resolve_url, base_dir)
+
+
+def render_fully(body: str, md: MarkdownIt, resolve_url: ReferenceResolver, base_dir: str) -> RenderedBody:
+    """Return the body rendered by the full parser (what the quick path must equal, byte for byte)."""
     env: dict[str, object] = {}
     tokens = md.parse(body, env)
-    _resolve_links(tokens, posixpath.dirname(source_path), resolve, base_path)
+    _resolve_links(tokens, base_dir, resolve_url)
     return RenderedBody(md.renderer.render(tokens, md.options, env), _first_paragraph(tokens))
 
 
@@ -79,7 +91,7 @@ def _demote_h1(state: StateCore) -> None:
             token.tag = "h2"
 
 
-def _resolve_links(tokens: Sequence[Token], base_dir: str, resolve: LinkResolver, base_path: str) -> None:
+def _resolve_links(tokens: Sequence[Token], base_dir: str, resolve_url: ReferenceResolver) -> None:
     """Point relative links and images at the output URL of the file they name."""
     for token in tokens:
         for child in token.children or ():
@@ -88,7 +100,7 @@ def _resolve_links(tokens: Sequence[Token], base_dir: str, resolve: LinkResolver
                 continue
             value = child.attrGet(attr)
             if isinstance(value, str):
-                resolved = resolve_reference(value, base_dir, resolve, base_path)
+                resolved = resolve_url(value, base_dir)
                 if resolved is not None:
                     child.attrSet(attr, resolved)
 
