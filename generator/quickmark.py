@@ -17,20 +17,21 @@ from typing import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import replacements
 from mdit_py_plugins.anchors.index import unique_slug
 
 # A resolver of the references a body makes: (url as written, the body's folder) -> new url or None.
 ReferenceResolver = Callable[[str, str], "str | None"]
 
 # Characters the quick path leaves to the full parser, anywhere in a body: escapes, code, HTML
-# and autolinks, underscores, strikethrough, tables, inline footnotes, straight quotes (the
-# typographer would curl them), control characters the parser normalises or treats as space.
-_SPECIAL_CHARACTERS = re.compile(r"""[\\`<_~|"'\t\r\x00\x0b\x0c^]""")
-# And sequences: reference and footnote definitions, images, the typographer's replacements.
-_SPECIAL_SEQUENCES = ("]:", "![", "+-", "..", "????", "!!!!", ",,", "--")
-# Entities, and the typographer's (c), (tm) and (r); looked for only after a cheap test.
+# and autolinks, underscores, strikethrough, tables, inline footnotes, double quotes (curling
+# them takes the typographer's pairing), control characters the parser normalises or treats as
+# space.
+_SPECIAL_CHARACTERS = re.compile(r"""[\\`<_~|"\t\r\x00\x0b\x0c^]""")
+# And sequences: reference and footnote definitions, images.
+_SPECIAL_SEQUENCES = ("]:", "![")
+# Entities; looked for only after a cheap test.
 _ENTITY = re.compile(r"&(?:#|[A-Za-z][A-Za-z0-9]{0,31};)")
-_SYMBOL = re.compile(r"\((?:c|tm|r)\)", re.IGNORECASE)
 
 # A line that would start something other than paragraph text: a heading, quote, list item,
 # thematic break, setext underline, fence, table row, HTML, indented code, ordered list.
@@ -56,7 +57,7 @@ def render_quick(
     """
     if _SPECIAL_CHARACTERS.search(body) or any(sequence in body for sequence in _SPECIAL_SEQUENCES):
         return None
-    if ("&" in body and _ENTITY.search(body)) or ("(" in body and _SYMBOL.search(body)):
+    if "&" in body and _ENTITY.search(body):
         return None
     try:
         return _Renderer(md, resolve, base_dir, heading_id).render(body.split("\n"))
@@ -174,20 +175,22 @@ class _Renderer:
         if "[" in segment or "]" in segment:
             raise _Unsure
         if "*" not in segment:
-            html.append(escapeHtml(segment))
-            text.append(segment)
+            plain = _typography(segment)
+            html.append(escapeHtml(plain))
+            text.append(plain)
             return
         parts = segment.split("*")
         if len(parts) % 2 == 0:
             raise _Unsure
         for number, part in enumerate(parts):
+            plain = _typography(part)
             if number % 2:  # inside a pair: both ends must be letters or digits, so flanking is certain
                 if not part or not part[0].isalnum() or not part[-1].isalnum():
                     raise _Unsure
-                html.append(f"<em>{escapeHtml(part)}</em>")
+                html.append(f"<em>{escapeHtml(plain)}</em>")
             else:
-                html.append(escapeHtml(part))
-            text.append(part)
+                html.append(escapeHtml(plain))
+            text.append(plain)
 
     def link_target(self, written: str) -> str:
         href = self.md.normalizeLink(written)
@@ -195,3 +198,36 @@ class _Renderer:
             raise _Unsure
         resolved = self.resolve(href, self.base_dir)
         return href if resolved is None else resolved
+
+
+def _typography(run: str) -> str:
+    """Return a run of text as the typographer leaves it: each line of it is one of its text tokens."""
+    if "'" in run:
+        # An apostrophe right after a letter or digit always becomes ’ (the typographer's
+        # "middle of a word" and "closing, with nothing open" cases); any other ' could open a
+        # quotation, whose pairing only the full parser follows.
+        for index, character in enumerate(run):
+            if character == "'" and (index == 0 or not run[index - 1].isalnum()):
+                raise _Unsure
+    typography = "(" in run or _RARE.search(run) is not None
+    if typography:
+        run = "\n".join(_replacements(line) for line in run.split("\n"))
+    return run.replace("'", "\u2019")
+
+
+def _replacements(token: str) -> str:
+    # The typographer's replacement rules, in markdown-it-py's own order and patterns.
+    token = replacements.SCOPED_ABBR_RE.sub(replacements.replaceFn, token)
+    if _RARE.search(token):
+        token = replacements.PLUS_MINUS_RE.sub("±", token)
+        token = replacements.ELLIPSIS_RE.sub("…", token)
+        token = replacements.ELLIPSIS_QUESTION_EXCLAMATION_RE.sub("\\1..", token)
+        token = replacements.QUESTION_EXCLAMATION_RE.sub("\\1\\1\\1", token)
+        token = replacements.COMMA_RE.sub(",", token)
+        token = replacements.EM_DASH_RE.sub("\\1\u2014", token)
+        token = replacements.EN_DASH_RE.sub("\\1\u2013", token)
+        token = replacements.EN_DASH_INDENT_RE.sub("\\1\u2013", token)
+    return token
+
+
+_RARE = replacements.RARE_RE

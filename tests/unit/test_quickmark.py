@@ -59,8 +59,6 @@ def test_a_typical_briefing_takes_the_quick_path_with_identical_output(base_path
 @pytest.mark.parametrize("body", [
     "Straight 'quotes' get curled.\n",
     'He said "no".\n',
-    "Wait... what -- really?\n",
-    "Copyright (c) 2022.\n",
     "A `code` span.\n",
     "An <b>HTML</b> tag.\n",
     "snake_case words\n",
@@ -90,10 +88,22 @@ def test_anything_outside_the_usual_shape_goes_to_the_full_parser(body: str) -> 
     assert quick is None
 
 
+@pytest.mark.parametrize("body", [
+    "Wait... what -- really?\n", "Copyright (c) 2022 --- all (TM).\n", "Russia's *players* rock'n'roll.\n",
+    "## It's 2022...\n", "- a--b\n- [it's](https://e.org/)\n",
+])
+def test_typography_the_quick_path_applies(body: str) -> None:
+    quick, full = both(body)
+    assert quick is not None
+    assert quick == full
+
+
 # Pieces of text, many of them awkward, from which random bodies are put together.
 WORDS = ["troops", "Zürich", "São", "“quoted,”", "said.", "week…", "50%", "a>b", "AT&T", "R&D", "x*y",
          "(c)", "(a)", "--", "-", "...", "…", "?", "!", "#tag", "C#", "’", "'", '"', "é", "1.", "2)", "+",
-         "=", ":", "]", "[", "(", ")", "\u00a0", "\u2028", "日本", "_", "~", "`", "\\", "<i>", "&#42;", ":-)"]
+         "=", ":", "]", "[", "(", ")", "\u00a0", "\u2028", "日本", "_", "~", "`", "\\", "<i>", "&#42;", ":-)",
+         "Russia's", "players'", "'90s", "rock'n'roll", "it's.", "a--b", "x---y", "?....", "!!!!!", ",,,", "+-3",
+         "(TM)", "(r)", "-- ", "--", "...", "O'Neill's"]
 INLINE = ["*{w}*", "*{w} {w}*", "[{w}](https://example.org/{w})", "[*{w}*](b.md)", "[{w}](map.svg)",
           "[{w}](/topics/{w}/)", "[{w}](#anchor)", "[{w}](../2022/b.md?x=1#y)", "*{w}", "{w}*", "**{w}**",
           "[{w}]", "[{w}]({w} x)", "![{w}](map.svg)", "[{w}](javascript:x)", "*{w}*{w}*{w}*"]
@@ -133,6 +143,28 @@ def test_random_bodies_render_identically_whenever_the_quick_path_takes_them() -
                 assert quick == full, body
     # The generator is tuned so that both paths are exercised in earnest.
     assert 800 < quick_count < 7000
+
+
+TYPOGRAPHY = ["Russia's", "players'", "'90s", "rock'n'roll", "it's.", "a--b", "x---y", "?....", "!!!!!", ",,,",
+              "+-3", "(TM)", "(r)", "--", "...", "O'Neill's", "word", "Word", "2022", "?", "-", "—", "(", ")"]
+
+
+def test_typography_heavy_bodies_render_identically() -> None:
+    rng = random.Random(11)
+    quick_count = 0
+    for _ in range(3000):
+        lines = []
+        for _ in range(rng.randint(1, 5)):
+            words = [rng.choice(TYPOGRAPHY) for _ in range(rng.randint(1, 10))]
+            words = [rng.choice(INLINE[:8]).format(w=w) if rng.random() < 0.2 else w for w in words]
+            lines.append(rng.choice(["", "", "## ", "- ", "> "]) + rng.choice([" ", "\n"]).join(words))
+            lines.append(rng.choice(["", "", "\n"]))
+        body = "\n".join(lines)
+        quick, full = both(body)
+        if quick is not None:
+            quick_count += 1
+            assert quick == full, body
+    assert quick_count > 200
 
 
 def test_plain_bodies_usually_take_the_quick_path() -> None:
