@@ -42,6 +42,7 @@ class Run:
     seconds: float
     peak_mb: float
     output: str
+    cpu: float = 0.0  # user + system seconds over the process tree
 
 
 def main() -> int:
@@ -66,7 +67,8 @@ def main() -> int:
             _clean(corpora[name], out)
             cold[name].append(tool(corpora[name], out))
             _check_output(name, out, args.articles)
-            print(f"run {number + 1}: {name} {cold[name][-1].seconds:.2f} s {cold[name][-1].peak_mb:.0f} MB", flush=True)
+            last = cold[name][-1]
+            print(f"run {number + 1}: {name} {last.seconds:.2f} s {last.peak_mb:.0f} MB {last.cpu:.2f} CPU s", flush=True)
     ours_out = work / "out-ours"
     unchanged = [_ours(src, corpora["ours"], ours_out, args.jobs) for _ in range(args.runs)]
     edits = [_edit_and_build(src, corpora["ours"], ours_out, args.jobs, n) for n in range(args.runs)]
@@ -131,12 +133,12 @@ def _settle() -> None:
 
 def _timed(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
     started = time.perf_counter()
-    done = subprocess.run([TIME, "-f", "%M", "--", *command], cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run([TIME, "-f", "%M %U %S", "--", *command], cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    peak_kb = int(done.stderr.strip().splitlines()[-1])
-    return Run(seconds, peak_kb / 1024, done.stdout + done.stderr)
+    peak_kb, user, system = done.stderr.strip().splitlines()[-1].split()
+    return Run(seconds, int(peak_kb) / 1024, done.stdout + done.stderr, float(user) + float(system))
 
 
 def _ours_env(src: Path) -> dict[str, str]:
@@ -224,14 +226,18 @@ def _table(args: argparse.Namespace, cold: dict[str, list[Run]], unchanged: list
     row("cold build, wall time", "<= 0.7 x Hugo", f"{ours_s:.2f} s",
         [f"{s:.2f} s ({ours_s / s:.2f} x)" for s, _ in peers.values()],
         f"{ratio}: {'met' if hugo and ours_s <= 0.7 * hugo[0] else 'not met'}")
+    ours_cpu = statistics.median(r.cpu for r in cold["ours"])
+    row("cold build, CPU time (user + system)", "(reported)", f"{ours_cpu:.2f} s",
+        [f"{statistics.median(r.cpu for r in runs):.2f} s" for name, runs in cold.items() if name != "ours"], "")
     row("peak memory, largest process", "<= 300 MB", f"{ours_mb:.0f} MB", [f"{mb:.0f} MB" for _, mb in peers.values()],
         "met" if ours_mb <= 300 else "not met")
     same = statistics.median(r.seconds for r in unchanged)
     row("rebuild, nothing changed", "<= 1 s", f"{same:.2f} s", ["" for _ in peers], "met" if same <= 1 else "not met")
     edit = statistics.median(r.seconds for r, _ in edits)
-    written = ", ".join(str(w) for _, w in edits)
-    row("rebuild after editing one article", "<= 1.5 s", f"{edit:.2f} s ({written} files written)",
-        ["" for _ in peers], "met" if edit <= 1.5 else "not met")
+    each = ", ".join(f"{r.seconds:.2f} s / {w} files" for r, w in edits)
+    row("rebuild after editing one article", "<= 1.5 s", f"{edit:.2f} s (in turn: {each})",
+        ["" for _ in peers], "met" if max(r.seconds for r, _ in edits) <= 1.5 else
+        "median met, not every edit" if edit <= 1.5 else "not met")
     row("Pagefind search index, on its own", "(reported)", f"{search.get('search', 0):.2f} s of {search['total']:.2f} s",
         ["" for _ in peers], "")
     if big is not None:
