@@ -16,8 +16,8 @@ from markupsafe import Markup
 from .config import SiteConfig
 from . import seo
 from .diagnostics import BuildError, Diagnostic, error
-from .feeds import xml_safe
 from .model import PageSpec, site_path
+from .printing import PageEnvironment, printable
 
 DEFAULT_LAYOUTS = Path(__file__).parent / "layouts"
 
@@ -39,7 +39,7 @@ def layout_dirs(site_dir: Path) -> list[Path]:
 
 def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
     """Return the Jinja2 environment: autoescaping for HTML and XML, strict about undefined names."""
-    env = jinja2.Environment(
+    env = PageEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in layout_dirs(site_dir)]),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -55,16 +55,6 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
     env.globals["social_tags"] = functools.partial(seo.social_tags, config)
     env.globals["news_article"] = functools.partial(seo.news_article, config)
     return env
-
-
-def printable(value: Any) -> Any:
-    """Return a printed value without the control characters no HTML or XML page may hold (SPEC section 7)."""
-    if isinstance(value, str):
-        if value.isprintable():  # the common case, checked in C: nothing to remove, nothing to copy
-            return value
-        cleaned = xml_safe(value)
-        return Markup(cleaned) if isinstance(value, Markup) else cleaned
-    return value
 
 
 def json_for_script(value: Any) -> Markup:

@@ -1,0 +1,73 @@
+"""How templates print a value: control characters removed, HTML escaped, in one call (issue 5).
+
+Jinja compiles ``{{ value }}`` in an autoescaped template to ``escape(finalize(value))``: three
+Python calls per printed value (the finalizer, ``escape`` and the ``Markup`` it builds), about
+1.7 million of them in a 10,000-article build. ``PageEnvironment`` compiles it to one call of
+``print_escaped`` instead, which returns the same text. Returning a plain ``str`` is enough:
+Jinja joins printed values into one string, and marks the output of blocks, macros, ``caller()``
+and ``{% set %}`` bodies as safe itself. Templates without autoescaping (``robots.txt``), and
+``{% autoescape %}`` sections, compile as Jinja compiles them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2 import nodes
+from markupsafe import Markup, escape
+
+from .feeds import xml_safe
+
+try:  # markupsafe's own escaping of a str, in C, without the Markup wrapper escape() adds
+    from markupsafe._speedups import _escape_inner as _escape_text
+except ImportError:  # pragma: no cover - markupsafe built without its C extension
+    def _escape_text(text: str, /) -> str:
+        return str(escape(text))
+
+
+def printable(value: Any) -> Any:
+    """Return a printed value without the control characters no HTML or XML page may hold (SPEC section 7)."""
+    if isinstance(value, str):
+        if value.isprintable():  # the common case, checked in C: nothing to remove, nothing to copy
+            return value
+        cleaned = xml_safe(value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
+def print_escaped(value: Any) -> str:
+    """Return the text of ``escape(printable(value))``; plain strings (most values) take a short way."""
+    if type(value) is str:
+        return _escape_text(value if value.isprintable() else xml_safe(value))
+    return escape(printable(value))
+
+
+class _PrintingCodeGenerator(CodeGenerator):
+    """Compiles an autoescaped ``{{ value }}`` to ``environment.print_escaped(value)``."""
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if self._prints_escaped(frame):
+            self.write("environment.print_escaped(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if self._prints_escaped(frame):
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+    def _prints_escaped(self, frame: Frame) -> bool:
+        # Only when autoescaping is known at compile time and the finalizer is the one
+        # print_escaped applies; anything else keeps Jinja's own code.
+        return (not frame.eval_ctx.volatile and bool(frame.eval_ctx.autoescape)
+                and self.environment.finalize is printable)
+
+
+class PageEnvironment(jinja2.Environment):
+    """A Jinja environment whose autoescaped templates print each value with one call."""
+
+    code_generator_class = _PrintingCodeGenerator
+    print_escaped = staticmethod(print_escaped)

@@ -1,0 +1,61 @@
+"""PageEnvironment prints exactly what a stock Jinja environment with the same settings prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+import pytest
+from markupsafe import Markup
+
+from generator.printing import PageEnvironment, printable
+
+TEMPLATES = {
+    "value.html": "<p title=\"{{ value }}\">{{ value }}</p>|{{ value ~ '!' }}|{{ [value]|first }}",
+    "blocks.html": (
+        "{% macro box(x) %}<b>{{ x }}</b>{% endmacro %}"
+        "{% set held %}<i>{{ value }}</i>{% endset %}"
+        "{{ box(value) }}{{ held }}{{ held|length }}"
+        "{% filter upper %}{{ value }}{% endfilter %}"
+        "{% autoescape false %}[{{ value }}]{% endautoescape %}"
+        "{% autoescape flag %}({{ value }}){% endautoescape %}"
+    ),
+    "child.html": "{% extends 'parent.html' %}{% block b %}{{ super() }}<{{ value }}>{% endblock %}",
+    "parent.html": "{% block b %}{{ value }}{% endblock %}|{{ self.b() }}",
+    "inc.html": "{% include 'value.html' %}",
+    "plain.txt": "{{ value }}",
+    "feed.xml": "<t>{{ value }}</t>",
+}
+
+VALUES: list[Any] = [
+    "plain", "<a href='x'>&\"", "tab\tnew\nline", "bell\x07 and \x0b\ufffe", "\udcff", "nbsp\u00a0",
+    Markup("<em>safe</em>\x01"), Markup("ok"), 7, 2.5, None, True, ("t",), {"k": "<v>"},
+]
+
+
+def _environment(kind: type[jinja2.Environment]) -> jinja2.Environment:
+    return kind(
+        loader=jinja2.DictLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, finalize=printable,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_same_output_as_stock_jinja(name: str, value: Any) -> None:
+    stock, ours = _environment(jinja2.Environment), _environment(PageEnvironment)
+    for flag in (True, False):
+        expected = stock.get_template(name).render(value=value, flag=flag)
+        assert ours.get_template(name).render(value=value, flag=flag) == expected
+
+
+def test_autoescaped_values_compile_to_one_call() -> None:
+    source = _environment(PageEnvironment).compile("{{ value }}", "t.html", raw=True)
+    assert "environment.print_escaped(" in source and "escape(" not in source.split("def root", 1)[1]
+
+
+def test_undefined_names_still_fail() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        _environment(PageEnvironment).get_template("value.html").render()
