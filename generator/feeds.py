@@ -127,7 +127,9 @@ def rfc822(moment: dt.datetime, config: SiteConfig) -> str:
 
 def absolute_html(html: str, config: SiteConfig) -> str:
     """Return ``html`` with site-absolute links and images made absolute (for feed readers)."""
-    if _ROOT_RELATIVE.search(html) is None:  # re.sub would copy the whole body even so (issue 5)
+    # re.sub would copy the whole body even when nothing matches (issue 5), and the pattern's
+    # leading \s makes even a search slow; a plain substring test rules out most bodies.
+    if '="/' not in html or _ROOT_RELATIVE.search(html) is None:
         return html
     origin = config.absolute_url("/").rstrip("/")
     return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{origin}/", html)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import posixpath
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
@@ -330,29 +329,31 @@ def _topics(
 
 def related_entries(entries: Sequence[Entry]) -> dict[str, list[Entry]]:
     """Return, per article, up to RELATED_LIMIT others sharing the most topics, nearest in date first."""
-    by_topic: dict[str, list[Entry]] = defaultdict(list)
-    position: dict[tuple[str, str], int] = {}
-    for entry in entries:
-        for link in entry.topics:
-            position[(link.name, entry.path)] = len(by_topic[link.name])
-            by_topic[link.name].append(entry)
-    related: dict[str, list[Entry]] = {}
-    # Each timestamp once, not once per comparison (issue 5: this sort runs for every article).
-    stamps = {entry.path: entry.date.timestamp() for entry in entries}
-    by_path = {entry.path: entry for entry in entries}
-    for entry in entries:
-        path = entry.path
-        shared: dict[str, int] = {}
+    # Articles are counted by their index (issue 5: this runs for every article, and counting
+    # ints in C is cheaper than hashing paths); each article's topics are unique (content.text_list).
+    by_topic: dict[str, list[int]] = defaultdict(list)
+    windows: list[list[tuple[list[int], int]]] = []
+    for index, entry in enumerate(entries):
+        own: list[tuple[list[int], int]] = []
         for link in entry.topics:
             members = by_topic[link.name]
-            at = position[(link.name, path)]
-            for other in members[max(0, at - RELATED_WINDOW): at + RELATED_WINDOW + 1]:
-                shared[other.path] = shared.get(other.path, 0) + 1
-        shared.pop(path, None)
-        own = stamps[path]
-        # The RELATED_LIMIT smallest (most shared, nearest, path) keys; the keys are unique.
-        best = heapq.nsmallest(RELATED_LIMIT, [(-count, abs(stamps[p] - own), p) for p, count in shared.items()])
-        related[path] = [by_path[p] for _count, _distance, p in best]
+            own.append((members, len(members)))
+            members.append(index)
+        windows.append(own)
+    # Each timestamp once, not once per comparison.
+    stamps = [entry.date.timestamp() for entry in entries]
+    related: dict[str, list[Entry]] = {}
+    for index, entry in enumerate(entries):
+        shared: Counter[int] = Counter()
+        for members, at in windows[index]:
+            shared.update(members[max(0, at - RELATED_WINDOW): at + RELATED_WINDOW + 1])
+        del shared[index]
+        own_stamp = stamps[index]
+        # The RELATED_LIMIT smallest (most shared, nearest, path) keys; paths are unique, so
+        # the order is total and sorting a few dozen keys in C beats a heap built in Python.
+        best = sorted([(-count, abs(stamps[other] - own_stamp), entries[other].path, other)
+                       for other, count in shared.items()])[:RELATED_LIMIT]
+        related[entry.path] = [entries[other] for _count, _distance, _path, other in best]
     return related
 
 
