@@ -12,7 +12,7 @@ from typing import Callable, Iterator, Mapping, Protocol, Sequence
 
 import jinja2
 
-from . import disk, faststate, incremental, search
+from . import collector, disk, faststate, incremental, search
 from .cache import (
     BuildMemo, FileRecord, OutputState, SourceStore, code_digest, forget_output_state, load_output_state, load_scan,
     save_output_state, save_scan,
@@ -129,6 +129,11 @@ def full_build(
     when they are a few articles edited without changing the site's structure, only the pages
     holding them are planned and rendered again (``incremental``); else the whole build runs.
     """
+    with collector.paused():
+        return _full_build(options, memo, changed)
+
+
+def _full_build(options: BuildOptions, memo: BuildMemo | None, changed: frozenset[str] | None) -> BuildResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     site_dir, out_dir = options.site_dir, output_dir_for(options)
@@ -140,8 +145,8 @@ def full_build(
     scanned = None
     if memo is None:
         fast, scanned = _fast_from_disk(options, out_dir)
-        if fast is not None:
-            return fast
+        if fast is not None:  # timed from here: loading the saved model is part of the build
+            return replace(fast, seconds=time.perf_counter() - started)
     if memo is not None:
         memo.last_site = None  # the model is kept again only once this build succeeds
     jobs = options.jobs or default_jobs()

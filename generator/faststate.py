@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
+import functools
 import gc
+import operator
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +54,7 @@ def save(site_dir: Path, out_dir: Path, state: FastState) -> None:
 
     def fill(handle: BinaryIO) -> bytes:
         sink = _Checksummed(handle)
-        pickler = pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = _DISPATCH
+        pickler = _StatePickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
         # The model is hundreds of thousands of small objects, none of them in a cycle.
         with _no_gc():
             pickler.dump(payload)
@@ -111,3 +112,47 @@ def _reduce_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Callable[..., Any]
 
 
 _DISPATCH: dict[type, Any] = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
+
+
+class _StatePickler(pickle.Pickler):
+    """Pickles slotted dataclasses as their type and field values.
+
+    The model holds over a hundred thousand of them; dataclasses' own ``__getstate__`` and
+    ``__setstate__`` look up the fields again for every object, which made up half the time of
+    saving and loading the model.
+    """
+
+    dispatch_table = _DISPATCH
+
+    def reducer_override(self, obj: Any) -> Any:
+        kind: type = type(obj)
+        getter = _GETTERS.get(kind, _UNSEEN)
+        if getter is _UNSEEN:
+            getter = _GETTERS[kind] = _field_values(kind)
+        if getter is None:
+            return NotImplemented
+        return _restore, (type(obj), getter(obj))
+
+
+_UNSEEN: Any = object()
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]] | None] = {}
+
+
+def _field_values(cls: type) -> Callable[[Any], tuple[Any, ...]] | None:
+    if not (dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__):
+        return None
+    getter = operator.attrgetter(*_field_names(cls))
+    return getter if len(_field_names(cls)) > 1 else lambda obj: (getter(obj),)
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _restore(cls: type, values: tuple[Any, ...]) -> Any:
+    """Return an instance of a slotted (usually frozen) dataclass with these field values."""
+    obj: Any = object.__new__(cls)
+    for name, value in zip(_field_names(cls), values):
+        object.__setattr__(obj, name, value)
+    return obj
