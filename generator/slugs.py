@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from slugify import slugify
 
 # Apostrophes join a word rather than split it: "Côte d'Ivoire" -> "cote-divoire".
 _REPLACEMENTS = [["'", ""], ["\u2019", ""], ["\u02bc", ""], ["&", " and "]]
+_MAX_LENGTH = 120
+# Text already in slug form, as most file names are, comes back from slugify unchanged; testing
+# for that is several times cheaper than slugify's pipeline of transliteration and regexes (issue 5).
+_SLUG_FORM = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
 def make_slug(text: str) -> str:
     """Return ``text`` folded to lowercase ASCII words joined by hyphens ('' if nothing is left)."""
-    return slugify(text, replacements=_REPLACEMENTS, max_length=120, word_boundary=True)
+    if len(text) <= _MAX_LENGTH and _SLUG_FORM.match(text):
+        return text
+    return slugify(text, replacements=_REPLACEMENTS, max_length=_MAX_LENGTH, word_boundary=True)
 
 
 def unsafe_slug_reason(slug: str) -> str | None:
