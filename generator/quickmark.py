@@ -12,22 +12,24 @@ on many generated bodies, so the shape can only grow where the two are proven eq
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from markdown_it.common.utils import escapeHtml, isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.rules_core import replacements
+from markdown_it.rules_core.smartquotes import process_inlines
 from mdit_py_plugins.anchors.index import unique_slug
 
 # A resolver of the references a body makes: (url as written, the body's folder) -> new url or None.
 ReferenceResolver = Callable[[str, str], "str | None"]
 
 # Characters the quick path leaves to the full parser, anywhere in a body: escapes, code, HTML
-# and autolinks, underscores, strikethrough, tables, inline footnotes, double quotes (curling
-# them takes the typographer's pairing), control characters the parser normalises or treats as
-# space.
-_SPECIAL_CHARACTERS = re.compile(r"""[\\`<_~|"\t\r\x00\x0b\x0c^]""")
+# and autolinks, underscores, strikethrough, tables, inline footnotes, control characters the
+# parser normalises or treats as space.
+_SPECIAL_CHARACTERS = re.compile(r"""[\\`<_~|\t\r\x00\x0b\x0c^]""")
 # And sequences: reference and footnote definitions, images.
 _SPECIAL_SEQUENCES = ("]:", "![")
 # Entities; looked for only after a cheap test.
@@ -39,6 +41,9 @@ _BLOCK_START = re.compile(r"[#>\-+=*\s]|\d{1,9}[.)]")
 
 # An inline link with a plain label and a plain destination (no title, no spaces, no parentheses).
 _LINK = re.compile(r"\[([^\[\]\n]+)\]\(([A-Za-z0-9\-._~:/?#@!$&+,;=%]+)\)")
+
+# A line opening with emphasis ('*word*', '**Word:**') rather than a list item or a rule.
+_STARRED_TEXT = re.compile(r"\*\*?[^\s*]")
 
 _HEADING = re.compile(r"(#{1,6}) (\S.*)")
 
@@ -151,46 +156,78 @@ class _Renderer:
         """Return a line of paragraph text, or raise if it could start another block."""
         if not line or line[-1].isspace():
             raise _Unsure
-        if _BLOCK_START.match(line) and not (line[0] == "*" and line[1:2].isalnum()):  # '*word*' is text
+        if _BLOCK_START.match(line) and not _STARRED_TEXT.match(line):
             raise _Unsure
         return line
 
     def inline(self, source: str) -> tuple[str, str]:
         """Return the HTML and the plain text of a paragraph's or heading's inline content."""
+        if "'" in source or '"' in source:
+            return self.quoted_inline(source)
+        # Looked for once in the whole content, not in each run: most paragraphs need neither.
+        typographic = _RARE.search(source) is not None or _SCOPED.search(source) is not None
+        escaped = "&" in source or ">" in source
         html: list[str] = []
         text: list[str] = []
-        position = 0
-        for match in _LINK.finditer(source):
-            self.emphasis(source[position:match.start()], html, text)
-            href = self.link_target(match.group(2))
-            html.append(f'<a href="{escapeHtml(href)}">')
-            self.emphasis(match.group(1), html, text)
-            html.append("</a>")
-            position = match.end()
-        self.emphasis(source[position:], html, text)
+        for strength, run, href in self.spans(source):
+            if href is not None:
+                html.append(f'<a href="{href}">' if strength else "</a>")
+                continue
+            plain = _typography(run) if typographic else run
+            text.append(plain)
+            html.append(_EMPHASIS_HTML[strength].format(escapeHtml(plain) if escaped else plain))
         return "".join(html), "".join(text)
 
-    def emphasis(self, segment: str, html: list[str], text: list[str]) -> None:
-        """Append a run of text holding only plain ``*emphasis*`` pairs, or raise."""
-        if "[" in segment or "]" in segment:
-            raise _Unsure
-        if "*" not in segment:
-            plain = _typography(segment)
-            html.append(escapeHtml(plain))
-            text.append(plain)
-            return
-        parts = segment.split("*")
-        if len(parts) % 2 == 0:
-            raise _Unsure
-        for number, part in enumerate(parts):
-            plain = _typography(part)
-            if number % 2:  # inside a pair: both ends must be letters or digits, so flanking is certain
-                if not part or not part[0].isalnum() or not part[-1].isalnum():
-                    raise _Unsure
-                html.append(f"<em>{escapeHtml(plain)}</em>")
+    def quoted_inline(self, source: str) -> tuple[str, str]:
+        """Return what ``inline`` returns, for text with quotes: the typographer's own pairing curls them.
+
+        The text becomes the tokens the full parser would make (text split at line breaks,
+        emphasis and links, each with its nesting level), so that markdown-it-py's smart quotes
+        can run on them unchanged.
+        """
+        tokens: list[_Token] = []
+        level = 0
+        for strength, run, href in self.spans(source):
+            if href is not None:
+                level -= 0 if strength else 1
+                tokens.append(_Token("link_open" if strength else "link_close", level, href))
+                level += 1 if strength else 0
+            elif strength:
+                kind = "em" if strength == 1 else "strong"
+                tokens.append(_Token(f"{kind}_open", level))
+                _text_tokens(run, level + 1, tokens)
+                tokens.append(_Token(f"{kind}_close", level))
             else:
-                html.append(escapeHtml(plain))
-            text.append(plain)
+                _text_tokens(run, level, tokens)
+        if _RARE.search(source) or _SCOPED.search(source):
+            for token in tokens:
+                if token.type == "text":
+                    token.content = _replacements(token.content)
+        process_inlines(tokens, self.quote_state)  # type: ignore[arg-type]
+        html = "".join(_TOKEN_HTML[t.type] if t.type in _TOKEN_HTML else escapeHtml(t.content) if t.type == "text"
+                       else f'<a href="{t.href}">' for t in tokens)
+        return html, "".join(t.content if t.type == "text" else " " if t.type == "softbreak" else "" for t in tokens)
+
+    def spans(self, source: str) -> list[tuple[int, str, str | None]]:
+        """Split inline content into ``(strength, text, None)`` runs (0 plain, 1 emphasis, 2 strong)
+        and the marks ``(1, "", href)`` and ``(0, "", "")`` where a link opens and closes; raise if unsure."""
+        spans: list[tuple[int, str, str | None]] = []
+        position = 0
+        for match in _LINK.finditer(source):
+            # The parser sees the characters around a run of stars as written (')' after a link,
+            # '[' before one and at the start of its text), and a space at either end of what it
+            # parses: the whole content, or a link's text.
+            _emphasis_spans(source[position:match.start()], ")" if position else " ", "[", spans)
+            spans.append((1, "", escapeHtml(self.link_target(match.group(2)))))
+            _emphasis_spans(match.group(1), "[", " ", spans)
+            spans.append((0, "", ""))
+            position = match.end()
+        _emphasis_spans(source[position:], ")" if position else " ", " ", spans)
+        return spans
+
+    @functools.cached_property
+    def quote_state(self) -> _QuoteState:
+        return _QuoteState(self.md)
 
     def link_target(self, written: str) -> str:
         href = self.md.normalizeLink(written)
@@ -200,19 +237,92 @@ class _Renderer:
         return href if resolved is None else resolved
 
 
+class _Token:
+    """The parts of a markdown-it token that its smart quotes read and write."""
+
+    __slots__ = ("type", "level", "href", "content")
+
+    def __init__(self, type: str, level: int, href: str = "", content: str = "") -> None:  # noqa: A002
+        self.type = type
+        self.level = level
+        self.href = href
+        self.content = content
+
+
+@dataclass(frozen=True, slots=True)
+class _QuoteState:
+    """What markdown-it-py's smart quotes read of the parser state: the parser (for its quote characters)."""
+
+    md: MarkdownIt
+
+
+_TOKEN_HTML = {"softbreak": "\n", "em_open": "<em>", "em_close": "</em>", "strong_open": "<strong>",
+               "strong_close": "</strong>", "link_close": "</a>"}
+_EMPHASIS_HTML = ("{}", "<em>{}</em>", "<strong>{}</strong>")
+_STARS = re.compile(r"\*+")
+
+
+def _emphasis_spans(segment: str, before: str, after: str, spans: list[tuple[int, str, str | None]]) -> None:
+    """Append the runs of a text holding only ``*emphasis*`` and ``**strong**`` pairs, or raise.
+
+    Every run of stars must pair with the next one, of the same length (one or two), the first
+    able to open and the second to close by the parser's flanking rules: then the parser's
+    delimiter matching pairs them the same way.
+    """
+    if "[" in segment or "]" in segment:
+        raise _Unsure
+    if "*" not in segment:
+        if segment:
+            spans.append((0, segment, None))
+        return
+    runs = list(_STARS.finditer(segment))
+    if len(runs) % 2:
+        raise _Unsure
+    position = 0
+    for opener, closer in zip(runs[::2], runs[1::2]):
+        width = opener.end() - opener.start()
+        if width > 2 or closer.end() - closer.start() != width:
+            raise _Unsure
+        # A letter or digit inside the pair settles its flanking at once (the usual case).
+        if not segment[opener.end()].isalnum() and not _flanking(segment, opener.start(), opener.end(), before, after)[0]:
+            raise _Unsure
+        if not segment[closer.start() - 1].isalnum() and not _flanking(segment, closer.start(), closer.end(), before, after)[1]:
+            raise _Unsure
+        if opener.start() > position:
+            spans.append((0, segment[position:opener.start()], None))
+        spans.append((width, segment[opener.end():closer.start()], None))
+        position = closer.end()
+    if position < len(segment):
+        spans.append((0, segment[position:], None))
+
+
+def _flanking(segment: str, start: int, stop: int, before: str, after: str) -> tuple[bool, bool]:
+    """Return whether the run of stars at ``segment[start:stop]`` can open and can close emphasis."""
+    last = segment[start - 1] if start else before
+    next_ = segment[stop] if stop < len(segment) else after
+    last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
+    next_punct = isMdAsciiPunct(ord(next_)) or isPunctChar(next_)
+    last_space = isWhiteSpace(ord(last))
+    next_space = isWhiteSpace(ord(next_))
+    left = not (next_space or (next_punct and not (last_space or last_punct)))
+    right = not (last_space or (last_punct and not (next_space or next_punct)))
+    return left, right
+
+
+def _text_tokens(run: str, level: int, tokens: list[_Token]) -> None:
+    # The parser ends a text token at each line break, with a soft break token between.
+    for number, line in enumerate(run.split("\n")):
+        if number:
+            tokens.append(_Token("softbreak", level))
+        if line:
+            tokens.append(_Token("text", level, content=line))
+
+
 def _typography(run: str) -> str:
-    """Return a run of text as the typographer leaves it: each line of it is one of its text tokens."""
-    if "'" in run:
-        # An apostrophe right after a letter or digit always becomes ’ (the typographer's
-        # "middle of a word" and "closing, with nothing open" cases); any other ' could open a
-        # quotation, whose pairing only the full parser follows.
-        for index, character in enumerate(run):
-            if character == "'" and (index == 0 or not run[index - 1].isalnum()):
-                raise _Unsure
-    typography = "(" in run or _RARE.search(run) is not None
-    if typography:
-        run = "\n".join(_replacements(line) for line in run.split("\n"))
-    return run.replace("'", "\u2019")
+    """Return a run of text without quotes as the typographer leaves it (each line is one of its text tokens)."""
+    if _RARE.search(run) or _SCOPED.search(run):
+        return "\n".join(_replacements(line) for line in run.split("\n"))
+    return run
 
 
 def _replacements(token: str) -> str:
@@ -231,3 +341,4 @@ def _replacements(token: str) -> str:
 
 
 _RARE = replacements.RARE_RE
+_SCOPED = replacements.SCOPED_ABBR_RE
