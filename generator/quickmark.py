@@ -65,7 +65,8 @@ def render_quick(
     if "&" in body and _ENTITY.search(body):
         return None
     try:
-        return _Renderer(md, resolve, base_dir, heading_id).render(body.split("\n"))
+        typographic = _RARE.search(body) is not None or _SCOPED.search(body) is not None
+        return _Renderer(md, resolve, base_dir, heading_id, typographic).render(body.split("\n"))
     except _Unsure:
         return None
 
@@ -73,6 +74,7 @@ def render_quick(
 class _Renderer:
     def __init__(
         self, md: MarkdownIt, resolve: ReferenceResolver, base_dir: str, heading_id: Callable[[str], str],
+        typographic: bool,
     ) -> None:
         self.md = md
         self.heading_id = heading_id
@@ -80,6 +82,9 @@ class _Renderer:
         self.base_dir = base_dir
         self.slugs: set[str] = set()
         self.first_paragraph: str | None = None
+        # Whether the typographer's replacements apply anywhere in the body (rarely): if not,
+        # no paragraph need be searched for them.
+        self.typographic = typographic
 
     def render(self, lines: list[str]) -> tuple[str, str]:
         out: list[str] = []
@@ -165,7 +170,7 @@ class _Renderer:
         if "'" in source or '"' in source:
             return self.quoted_inline(source)
         # Looked for once in the whole content, not in each run: most paragraphs need neither.
-        typographic = _RARE.search(source) is not None or _SCOPED.search(source) is not None
+        typographic = self.typographic and (_RARE.search(source) is not None or _SCOPED.search(source) is not None)
         escaped = "&" in source or ">" in source
         html: list[str] = []
         text: list[str] = []
@@ -199,7 +204,7 @@ class _Renderer:
                 tokens.append(_Token(f"{kind}_close", level))
             else:
                 _text_tokens(run, level, tokens)
-        if _RARE.search(source) or _SCOPED.search(source):
+        if self.typographic and (_RARE.search(source) or _SCOPED.search(source)):
             for token in tokens:
                 if token.type == "text":
                     token.content = _replacements(token.content)
