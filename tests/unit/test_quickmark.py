@@ -187,3 +187,18 @@ def test_empty_and_blank_bodies() -> None:
     for body in ("", "\n", "\n\n\n"):
         quick, full = both(body)
         assert quick == full == RenderedBody("", "")
+
+
+def test_every_sample_briefing_renders_as_the_full_parser_renders_it() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    bodies = [path.read_text(encoding="utf-8").split("\n---\n", 1)[-1] for path in sorted((root / "content").rglob("*.md"))]
+    assert len(bodies) >= 10
+    quick_count = 0
+    for body in bodies:
+        quick, full = both(body)
+        if quick is not None:
+            quick_count += 1
+            assert quick == full
+    assert quick_count >= 5  # the sample's plainer briefings take the quick path
