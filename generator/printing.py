@@ -70,4 +70,37 @@ class PageEnvironment(jinja2.Environment):
     """A Jinja environment whose autoescaped templates print each value with one call."""
 
     code_generator_class = _PrintingCodeGenerator
-    print_escaped = staticmethod(print_escaped)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._long_texts = _EscapedLongTexts()
+
+    def print_escaped(self, value: Any) -> str:
+        """Return what ``print_escaped(value)`` returns; long texts printed again are escaped once."""
+        if type(value) is str and len(value) >= _LONG_TEXT:
+            return self._long_texts.escaped(value)
+        return print_escaped(value)
+
+
+# Texts at least this long are escaped once while they are printed again soon after: a feed
+# item's content is printed by its Atom feed, then by its RSS feed (and by the feeds of its other
+# topics): 11,266 prints of 4,097 texts, 6.5 kB each, in a 10,000-article build.
+_LONG_TEXT = 2048
+# How many escaped texts an environment keeps (in this process), the oldest dropped first.
+_KEPT_TEXTS = 64
+
+
+class _EscapedLongTexts:
+    def __init__(self) -> None:
+        # id of the text -> (the text, kept so its id stays its own; its printed form)
+        self._kept: dict[int, tuple[str, str]] = {}
+
+    def escaped(self, text: str) -> str:
+        known = self._kept.get(id(text))
+        if known is not None and known[0] is text:
+            return known[1]
+        printed = print_escaped(text)
+        if len(self._kept) >= _KEPT_TEXTS:
+            del self._kept[next(iter(self._kept))]
+        self._kept[id(text)] = (text, printed)
+        return printed

@@ -30,6 +30,7 @@ TEMPLATES = {
 VALUES: list[Any] = [
     "plain", "<a href='x'>&\"", "tab\tnew\nline", "bell\x07 and \x0b\ufffe", "\udcff", "nbsp\u00a0",
     Markup("<em>safe</em>\x01"), Markup("ok"), 7, 2.5, None, True, ("t",), {"k": "<v>"},
+    "<p>long & \x02 text</p>\n" * 200, Markup("<p>long markup</p>\x03\n" * 200),  # kept once escaped
 ]
 
 
@@ -59,3 +60,10 @@ def test_autoescaped_values_compile_to_one_call() -> None:
 def test_undefined_names_still_fail() -> None:
     with pytest.raises(jinja2.UndefinedError):
         _environment(PageEnvironment).get_template("value.html").render()
+
+
+def test_long_texts_print_the_same_however_often_and_in_whatever_order() -> None:
+    stock, ours = _environment(jinja2.Environment), _environment(PageEnvironment)
+    texts = [f"<b>{n}</b> & more\n" * 300 for n in range(150)]  # more than an environment keeps
+    for value in texts + texts[::-1] + texts:
+        assert ours.get_template("feed.xml").render(value=value) == stock.get_template("feed.xml").render(value=value)
