@@ -22,7 +22,6 @@ import functools
 import hashlib
 import importlib.metadata
 import logging
-import operator
 import pickle
 import sys
 from dataclasses import dataclass, field
@@ -43,9 +42,8 @@ _MAGIC = b"NBC2"
 _SHARDS = 64
 _HEADER = HEADER_SIZE = len(_MAGIC) + 32
 
-# A cached Markdown file: (text digest, parse key, (body start, Article without its body, its fields
-# pickled) or None, diagnostics, body or None); on disk the Article is stored only as its pickled
-# fields (``packed_article``), which the worker that parsed it made once for the trip to the main process.
+# A cached Markdown file: (text digest, parse key, (body start, Article without its body) or None,
+# diagnostics, body or None); on disk the Article is stored as its fields (``article_state``).
 # A body: (body key, links resolved as ((target, url or None), ...), html, first paragraph).
 SourceRecord = tuple[str, str, Any, tuple[Diagnostic, ...], Any]
 # An output file: (input key, bytes digest, size, mtime_ns, owning source).
@@ -78,15 +76,11 @@ _LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe", "PyYA
 
 def article_state(article: Article, text: str, body_start: int | None = None) -> tuple[int, dict[str, Any]]:
     """Return a picklable form of ``article``; its body is kept as where it starts in ``text``."""
-    values = dict(zip(_STATE_FIELDS, _state_values(article)))
+    values = {f.name: getattr(article, f.name) for f in dataclasses.fields(Article)}
+    body = values.pop("body")
     values["extra"] = dict(values["extra"])
     values["lines"] = dict(values["lines"])
-    return len(text) - len(article.body) if body_start is None else body_start, values
-
-
-# The fields ``article_state`` keeps, read in one C call (it runs for every article parsed and saved).
-_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name != "body")
-_state_values = operator.attrgetter(*_STATE_FIELDS)
+    return len(text) - len(body) if body_start is None else body_start, values
 
 
 def restore_article(state: tuple[int, dict[str, Any]], text: str | None) -> Article:
@@ -135,34 +129,18 @@ def _unpack(data: bytes | None) -> Any:
         return None
 
 
-def packed_article(article: Article, text: str) -> tuple[int, bytes]:
-    """Return where the article's body starts in ``text`` and its other fields pickled, as the cache keeps them."""
-    body_start, values = article_state(article, text)
-    return body_start, pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def unpacked_article(packed: tuple[int, bytes]) -> tuple[int, Article, bytes]:
-    """Return the in-memory form of a ``packed_article``: body start, Article without its body, the packed fields.
-
-    The packed fields are kept so that saving the record again costs a copy of bytes rather than
-    pickling the article's fields anew (issue 5: the cache is saved after every cold build).
-    """
-    body_start, data = packed
-    return body_start, restore_article((body_start, pickle.loads(data)), None), data
-
-
 def _to_disk(record: SourceRecord) -> SourceRecord:
-    # In memory a record holds (body start, Article, packed fields); on disk only the packed form.
+    # In memory a record holds (body start, Article); on disk, the article's picklable fields.
     if record[2] is None:
         return record
-    body_start, _article, data = record[2]
-    return record[:2] + ((body_start, data),) + record[3:]
+    body_start, article = record[2]
+    return record[:2] + (article_state(article, "", body_start),) + record[3:]
 
 
 def _from_disk(record: SourceRecord) -> SourceRecord:
     if record[2] is None:
         return record
-    return record[:2] + (unpacked_article(record[2]),) + record[3:]
+    return record[:2] + ((record[2][0], restore_article(record[2], None)),) + record[3:]
 
 
 def _shard_of(path: str) -> int:

@@ -21,7 +21,7 @@ import lz4.block  # type: ignore[import-untyped]  # ships no type information
 from markupsafe import Markup
 
 from . import disk
-from .cache import SourceStore, packed_article, unpacked_article
+from .cache import SourceStore, article_state, restore_article
 from .config import SiteConfig
 from .content import Article, parse_article
 from .diagnostics import BuildError, Diagnostic, error
@@ -56,11 +56,11 @@ def parse_sources(
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
                     asset_targets)
     results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress)
-    for (path, digest), (packed, diagnostics, body) in zip(missing, results):
+    for (path, digest), (state, diagnostics, body) in zip(missing, results):
         old = store.get(path)
         if body is None and old is not None and old[0] == digest:
             body = old[4]
-        article = None if packed is None else unpacked_article(packed)
+        article = None if state is None else (state[0], restore_article(state, None))
         store.put(path, (digest, parse_key, article, diagnostics, body))
     store.retain({path for path, _digest in files})
     articles: list[Article] = []
@@ -93,7 +93,7 @@ def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[
         body = render_body(path, article.body, job.config.escape_html, _recording(job.targets, links),
                            job.config.base_path)
         record = _body_record(job.body_key, tuple(links.items()), body.html, body.first_paragraph)
-        results.append((packed_article(article, text), tuple(diagnostics), record))
+        results.append((article_state(article, text), tuple(diagnostics), record))
     return results
 
 
