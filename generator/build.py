@@ -185,9 +185,9 @@ def _full_build(options: BuildOptions, memo: BuildMemo | None, changed: frozense
     timings["model"] = time.perf_counter() - mark
 
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if
-    # a template fails); the entries are digested up front only when page keys can match.
+    # a template fails); the entries, which most pages show, are digested once up front.
     files = _render_and_publish(options, memo, env, combine(store.code, config_key), specs, copies, state, jobs,
-                                timings, site.entries if state.files else (), store.save)
+                                timings, site.entries, store.save)
     summary = {"pages": len(site.pages), "topics": len(site.topics), "articles": len(site.entries),
                "held_back": site.held_back, "warnings": report.warnings, "base_url": config.base_url,
                "search": files.search}
@@ -296,9 +296,9 @@ def _fast_apply(
     return result
 
 
-def _scan(site_dir: Path, known: dict[str, disk.FileSignature]) -> disk.SiteSources:
+def _scan(site_dir: Path, known: dict[str, disk.FileSignature], hash_markdown: bool = True) -> disk.SiteSources:
     static_dirs = [d / "static" for d in reversed(layout_dirs(site_dir))]
-    return disk.scan_site(site_dir, static_dirs, read_markdown=False, known=known)
+    return disk.scan_site(site_dir, static_dirs, read_markdown=False, known=known, hash_markdown=hash_markdown)
 
 
 def _load(
@@ -306,19 +306,30 @@ def _load(
 ) -> tuple[SiteConfig, str, list[Article], disk.SiteSources]:
     site_dir = options.site_dir
     # The scan made to look for the fast path, if any, saw the same files with the same signatures.
-    sources = scanned if scanned is not None else _scan(site_dir, store.scan)
-    store.remember_scan(dict(sources.markdown_signatures))
+    # Without signatures from a last build every file is to be read: the workers that parse
+    # them read and digest them, rather than the scan reading each one first.
+    sources = scanned if scanned is not None else _scan(site_dir, store.scan, hash_markdown=bool(store.scan))
     report.extend(sources.problems)
     report.raise_if_failed()
     config, warnings = load_config(sources.config_text or "", "site.yaml", options.base_url)
     report.extend(warnings)
     config_key = Fingerprinter().digest(config)
     assets = {a: site_path(config, "/" + a.removeprefix("content/")) for a in sources.assets}
-    articles, diagnostics = parse_sources(sources.markdown_digests, site_dir, config, config_key, assets, store, jobs,
-                                          progress=_stage_progress(options, "Reading articles"))
+    articles, diagnostics, read = parse_sources(sources.markdown_digests, site_dir, config, config_key, assets, store,
+                                                jobs, progress=_stage_progress(options, "Reading articles"))
     report.extend(diagnostics)
     report.raise_if_failed()
+    if read:
+        sources = _with_digests(sources, read)
+    store.remember_scan(dict(sources.markdown_signatures))
     return config, config_key, articles, sources
+
+
+def _with_digests(sources: disk.SiteSources, read: Mapping[str, str]) -> disk.SiteSources:
+    """Return the scan with the digests of the Markdown files it left unread, as their readers found them."""
+    signatures = tuple((path, sig if sig[4] else (*sig[:4], read[path])) for path, sig in sources.markdown_signatures)
+    return replace(sources, markdown_signatures=signatures,
+                   markdown_digests=tuple((path, sig[4]) for path, sig in signatures))
 
 
 def _link_targets(config: SiteConfig, paths: dict[str, str], assets: tuple[str, ...]) -> dict[str, str]:

@@ -66,12 +66,19 @@ def render_pages(
     """Return the result of every planned page, in plan order, rendering those that changed.
 
     ``shared`` names values that appear in many pages' contexts (the site's entries): they are
-    digested once here rather than once per worker. ``meanwhile`` runs while the workers render;
+    digested once before the page workers fork, spread over workers of their own, rather than
+    in every page worker that meets them. ``meanwhile`` runs while the workers render;
     ``progress`` hears how many pages are done.
     """
-    for value in shared:
-        job.fingerprints.digest(value)
+    if shared:
+        digests = run_spans(_digest_span, (job.fingerprints, shared), len(shared), jobs)
+        job.fingerprints.learn(shared, digests)
     return run_spans(_render_span, job, len(job.specs), jobs, meanwhile=meanwhile, progress=progress)
+
+
+def _digest_span(work: tuple[Fingerprinter, Sequence[object]], start: int, stop: int) -> list[str | None]:
+    fingerprints, values = work
+    return fingerprints.shared_digests(values[start:stop])
 
 
 def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:

@@ -67,6 +67,16 @@ def test_a_shared_instance_is_digested_once_and_consistently() -> None:
     assert fingerprints.digest([shared, shared]) == Fingerprinter().digest([Item("a", WHEN, ("x",))] * 2)
 
 
+def test_digests_learnt_from_another_fingerprinter_give_the_same_page_digests() -> None:
+    shared = [Item("a", WHEN, ("x",) * 9), Item("b", WHEN, ()), "long text " * 100, "short", ("t",)]
+    digests = Fingerprinter().shared_digests(shared)
+    assert digests[3] is None and digests[4] is None  # nothing kept for plain values
+    learnt = Fingerprinter()
+    learnt.learn(shared, digests)
+    page = {"entries": shared[:2], "body": shared[2], "more": shared[3:]}
+    assert learnt.digest(page) == Fingerprinter().digest(page)
+
+
 def test_settings_digest_follows_every_field() -> None:
     assert digest(SiteConfig()) == digest(SiteConfig())
     assert digest(SiteConfig()) != digest(SiteConfig(per_page=5))
