@@ -82,7 +82,7 @@ _RACY_NS = 2_000_000_000
 
 def scan_site(
     site_dir: Path, static_dirs: Iterable[Path], read_markdown: bool = True,
-    known: Mapping[str, FileSignature] | None = None,
+    known: Mapping[str, FileSignature] | None = None, hash_markdown: bool = True,
 ) -> SiteSources:
     """Return the site's settings text, Markdown sources, content assets and static files.
 
@@ -90,7 +90,9 @@ def scan_site(
     so a large site's texts are never all in memory at once; ``read_markdown_file`` reads one.
     A file whose size, times and inode equal its entry in ``known`` (the last scan's
     ``markdown_signatures``) and that did not change in the last two seconds is not read again:
-    its ctime changes with any write, and no tool can set that one back.
+    its ctime changes with any write, and no tool can set that one back. Without ``hash_markdown``
+    no other Markdown file is read either: its digest is left empty, for whoever reads it next
+    (a first build reads every file once, in the workers that parse them, instead of twice).
     """
     config_file = site_dir / "site.yaml"
     problems: list[Diagnostic] = []
@@ -111,6 +113,9 @@ def scan_site(
         old = known.get(rel) if known is not None and not read_markdown else None
         if old is not None and old[:4] == stamp and now - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
             signatures.append((rel, old))
+            continue
+        if not hash_markdown and not read_markdown:
+            signatures.append((rel, (*stamp, "")))
             continue
         text, digest = _read_markdown(path, rel, problems)
         if text is not None and read_markdown:

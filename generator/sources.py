@@ -42,8 +42,9 @@ class _ParseJob:
 def parse_sources(
     files: Sequence[tuple[str, str]], site_dir: Path, config: SiteConfig, config_key: str,
     asset_targets: Mapping[str, str], store: SourceStore, jobs: int, progress: Progress | None = None,
-) -> tuple[list[Article], list[Diagnostic]]:
-    """Return the articles of the ``(path, digest)`` Markdown files (parsed only where not cached), and all diagnostics.
+) -> tuple[list[Article], list[Diagnostic], dict[str, str]]:
+    """Return the articles of the ``(path, digest)`` Markdown files (parsed only where not cached), all
+    diagnostics, and the digests of the files given with an empty one (the scan did not read them).
 
     The articles come without their bodies: the texts of a large site are read where they are
     needed, one at a time (in the workers), instead of all being held here. While a worker has
@@ -52,11 +53,15 @@ def parse_sources(
     bodies whose recorded links resolve differently once every article's URL is known.
     """
     parse_key = combine(store.code, config_key)
-    missing = [(path, digest) for path, digest in files if not _parsed_matches(store.get(path), digest, parse_key)]
+    missing = [(path, digest) for path, digest in files
+               if not digest or not _parsed_matches(store.get(path), digest, parse_key)]
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
                     asset_targets)
     results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress)
-    for (path, digest), (state, diagnostics, body) in zip(missing, results):
+    read: dict[str, str] = {}
+    for (path, digest), (state, diagnostics, body, read_digest) in zip(missing, results):
+        if not digest:
+            digest = read[path] = read_digest
         old = store.get(path)
         if body is None and old is not None and old[0] == digest:
             body = old[4]
@@ -71,29 +76,29 @@ def parse_sources(
         problems.extend(record[3])
         if record[2] is not None:
             articles.append(record[2][1])
-    return articles, problems
+    return articles, problems, read
 
 
 def _parsed_matches(record: Any, digest: str, parse_key: str) -> bool:
     return record is not None and record[0] == digest and record[1] == parse_key
 
 
-def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[Diagnostic, ...], Any]]:
-    results: list[tuple[Any, tuple[Diagnostic, ...], Any]] = []
+def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[Diagnostic, ...], Any, str]]:
+    results: list[tuple[Any, tuple[Diagnostic, ...], Any, str]] = []
     for path, digest in job.files[start:stop]:
-        text, problems = _read_unchanged(job.site_dir, path, digest)
+        text, digest, problems = _read_unchanged(job.site_dir, path, digest)
         if text is None:
-            results.append((None, tuple(problems), None))
+            results.append((None, tuple(problems), None, digest))
             continue
         article, diagnostics = parse_article(path, text, job.config)
         if article is None:
-            results.append((None, tuple(diagnostics), None))
+            results.append((None, tuple(diagnostics), None, digest))
             continue
         links: dict[str, str | None] = {}
         body = render_body(path, article.body, job.config.escape_html, _recording(job.targets, links),
                            job.config.base_path)
         record = _body_record(job.body_key, tuple(links.items()), body.html, body.first_paragraph)
-        results.append((article_state(article, text), tuple(diagnostics), record))
+        results.append((article_state(article, text), tuple(diagnostics), record, digest))
     return results
 
 
@@ -163,12 +168,15 @@ def body_key(code: str, escape_html: bool, base_path: str) -> str:
     return combine(code, f"escape_html={escape_html}", f"base_path={base_path}")
 
 
-def _read_unchanged(site_dir: Path, path: str, digest: str) -> tuple[str | None, list[Diagnostic]]:
-    """Return the file's text, or None and a problem when it changed since the build scanned it."""
+def _read_unchanged(site_dir: Path, path: str, digest: str) -> tuple[str | None, str, list[Diagnostic]]:
+    """Return the file's text and digest, or None and a problem when it changed since the build scanned it.
+
+    An empty ``digest`` means the scan did not read the file: there is nothing to compare.
+    """
     text, now, problems = disk.read_markdown_file(site_dir, path)
-    if text is not None and now != digest:
-        return None, [error(path, 1, "the file changed while the site was building; build again")]
-    return text, problems
+    if text is not None and digest and now != digest:
+        return None, now, [error(path, 1, "the file changed while the site was building; build again")]
+    return text, now, problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +237,7 @@ def _cached_body(record: Any, body_key: str, targets: Mapping[str, str]) -> Rend
 def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:
     results: list[Any] = []
     for article, digest, body_start in job.articles[start:stop]:
-        text, problems = _read_unchanged(job.site_dir, article.path, digest)
+        text, _digest, problems = _read_unchanged(job.site_dir, article.path, digest)
         if text is None:
             results.append(problems[0] if problems else error(article.path, 1, "cannot read the file"))
             continue

@@ -166,3 +166,13 @@ def test_write_new_file_refuses_to_overwrite(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         disk.write_new_file(path, "second")
     assert path.read_text() == "first"
+
+
+def test_scan_without_hashing_leaves_markdown_unread(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "a.md").write_text("---\ntitle: T\n---\nBody\n")
+    unread = disk.scan_site(tmp_path, [], read_markdown=False, hash_markdown=False)
+    read = disk.scan_site(tmp_path, [], read_markdown=False)
+    assert unread.markdown_digests == (("content/a.md", ""),)
+    assert read.markdown_digests[0][1] != ""
+    assert unread.markdown_signatures[0][1][:4] == read.markdown_signatures[0][1][:4]
