@@ -77,9 +77,12 @@ class PageEnvironment(jinja2.Environment):
 
     def print_escaped(self, value: Any) -> str:
         """Return what ``print_escaped(value)`` returns; long texts printed again are escaped once."""
-        if type(value) is str and len(value) >= _LONG_TEXT:
-            return self._long_texts.escaped(value)
-        return print_escaped(value)
+        if type(value) is str:
+            if len(value) >= _LONG_TEXT:
+                return self._long_texts.escaped(value)
+            # print_escaped's short way, spelled out here: this runs for nearly every printed value
+            return _escape_text(value if value.isprintable() else xml_safe(value))
+        return escape(printable(value))
 
 
 # Texts at least this long are escaped once while they are printed again soon after: a feed
