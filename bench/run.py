@@ -73,11 +73,13 @@ def main() -> int:
     unchanged = [_ours(src, corpora["ours"], ours_out, args.jobs) for _ in range(args.runs)]
     edits = [_edit_and_build(src, corpora["ours"], ours_out, args.jobs, n) for n in range(args.runs)]
     search = _ours_timings(src, corpora["ours"], work / "out-search", args.jobs, search=True)
-    big = None
-    if args.big:
+    big: list[Run] = []
+    if args.big:  # as many runs as at 10,000: one noisy minute must not decide the row
         big_corpus = _corpus(work, "ours", args.big)
-        _clean(big_corpus, work / "out-big")
-        big = _ours(src, big_corpus, work / "out-big", args.jobs)
+        for number in range(args.runs):
+            _clean(big_corpus, work / "out-big")
+            big.append(_ours(src, big_corpus, work / "out-big", args.jobs))
+            print(f"run {number + 1}: ours at {args.big:,} {big[-1].seconds:.1f} s {big[-1].peak_mb:.0f} MB", flush=True)
         shutil.rmtree(work / "out-big", ignore_errors=True)
     print()
     print(_table(args, cold, unchanged, edits, search, big))
@@ -210,7 +212,7 @@ def _median(runs: list[Run]) -> tuple[float, float]:
 
 
 def _table(args: argparse.Namespace, cold: dict[str, list[Run]], unchanged: list[Run],
-           edits: list[tuple[Run, int]], search: dict[str, float], big: Run | None) -> str:
+           edits: list[tuple[Run, int]], search: dict[str, float], big: list[Run]) -> str:
     ours_s, ours_mb = _median(cold["ours"])
     peers = {name: _median(runs) for name, runs in cold.items() if name != "ours"}
     hugo = peers.get("hugo")
@@ -240,11 +242,13 @@ def _table(args: argparse.Namespace, cold: dict[str, list[Run]], unchanged: list
         "median met, not every edit" if edit <= 1.5 else "not met")
     row("Pagefind search index, on its own", "(reported)", f"{search.get('search', 0):.2f} s of {search['total']:.2f} s",
         ["" for _ in peers], "")
-    if big is not None:
+    if big:
         limit = 11 * ours_s
-        row(f"cold build, {args.big:,} articles", f"<= 11 x 10k ({limit:.0f} s), <= 1.5 GB",
-            f"{big.seconds:.1f} s, {big.peak_mb:.0f} MB", ["" for _ in peers],
-            "met" if big.seconds <= limit and big.peak_mb <= 1536 else "not met")
+        big_s = statistics.median(r.seconds for r in big)
+        big_mb = max(r.peak_mb for r in big)  # the worst run's memory, not the median's
+        row(f"cold build, {args.big:,} articles (median time, highest memory)", f"<= 11 x 10k ({limit:.0f} s), <= 1.5 GB",
+            f"{big_s:.1f} s ({big_s / ours_s:.1f} x 10k), {big_mb:.0f} MB", ["" for _ in peers],
+            "met" if big_s <= limit and big_mb <= 1536 else "not met")
     return "\n".join(lines)
 
 
