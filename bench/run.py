@@ -61,15 +61,18 @@ def main() -> int:
         corpora["pelican"] = _corpus(work, "pelican", args.articles)
         tools["pelican"] = lambda c, o: _pelican(pelican, c, o)
     cold: dict[str, list[Run]] = {name: [] for name in tools}
+    _remove_outputs(work)
     for number in range(args.runs):  # alternate, so a noisy minute hits every tool alike
         for name, tool in tools.items():
-            out = work / f"out-{name}"
+            # Each run writes a folder of its own: deleting a whole site's files just before a
+            # run slowed this disk's file creation for a while after (the cost grew run by run).
+            out = work / f"out-{name}-{number + 1}"
             _clean(corpora[name], out)
             cold[name].append(tool(corpora[name], out))
             _check_output(name, out, args.articles)
             last = cold[name][-1]
             print(f"run {number + 1}: {name} {last.seconds:.2f} s {last.peak_mb:.0f} MB {last.cpu:.2f} CPU s", flush=True)
-    ours_out = work / "out-ours"
+    ours_out = work / f"out-ours-{args.runs}"
     unchanged = [_ours(src, corpora["ours"], ours_out, args.jobs) for _ in range(args.runs)]
     edits = [_edit_and_build(src, corpora["ours"], ours_out, args.jobs, n) for n in range(args.runs)]
     search = _ours_timings(src, corpora["ours"], work / "out-search", args.jobs, search=True)
@@ -77,10 +80,11 @@ def main() -> int:
     if args.big:  # as many runs as at 10,000: one noisy minute must not decide the row
         big_corpus = _corpus(work, "ours", args.big)
         for number in range(args.runs):
-            _clean(big_corpus, work / "out-big")
-            big.append(_ours(src, big_corpus, work / "out-big", args.jobs))
+            out = work / f"out-big-{number + 1}"
+            _clean(big_corpus, out)
+            big.append(_ours(src, big_corpus, out, args.jobs))
             print(f"run {number + 1}: ours at {args.big:,} {big[-1].seconds:.1f} s {big[-1].peak_mb:.0f} MB", flush=True)
-        shutil.rmtree(work / "out-big", ignore_errors=True)
+    _remove_outputs(work)
     print()
     print(_table(args, cold, unchanged, edits, search, big))
     print()
@@ -119,6 +123,12 @@ def _corpus(work: Path, flavor: str, articles: int) -> Path:
         else:
             shutil.copy(SHARED / "peers" / "pelican" / "pelicanconf.py", root)
     return root
+
+
+def _remove_outputs(work: Path) -> None:
+    for out in work.glob("out-*"):
+        shutil.rmtree(out, ignore_errors=True)
+    _settle()
 
 
 def _clean(corpus: Path, out: Path) -> None:
