@@ -94,3 +94,35 @@ def copy_sample_site(dest: Path) -> Path:
     shutil.copytree(SAMPLE_SITE / "content", dest / "content")
     shutil.copy(SAMPLE_SITE / "site.yaml", dest / "site.yaml")
     return dest
+
+
+BRIEFING_TOPICS = ["Kazakhstan", "Energy", "Vladimir Putin", "Elections", "Trade", "Côte d'Ivoire"]
+
+
+def numbered_briefing(n: int, varied: bool = False) -> str:
+    """Return article ``n`` of the incremental tests' site (``a{n:03d}.md``): two topics each,
+    every ninth links to the one before and to a map, curly and straight quotes in the text.
+
+    ``varied`` adds what the fast path must also carry: an image on every tenth, an alias on
+    every eleventh, and articles 40 and 41 on the same date (their titles decide the order).
+    """
+    topics = [BRIEFING_TOPICS[n % len(BRIEFING_TOPICS)], BRIEFING_TOPICS[(n * 7 + 1) % len(BRIEFING_TOPICS)]]
+    link = f"\nSee [the earlier one](a{n - 1:03d}.md) and [the map](map.svg).\n" if n % 9 == 0 and n else ""
+    image = ("image:\n  src: map.svg\n  alt: A map\n  caption: The first caption\n  credit: Desk\n"
+             if varied and n % 10 == 4 else "")
+    aliases = f"aliases: [/old/{n}/]\n" if varied and n % 11 == 5 else ""
+    day, hour, minute = (30, 12, 0) if varied and n in (40, 41) else (1 + n % 28, n % 24, n % 60)
+    return (
+        f"---\ntitle: \"Briefing {n}: talks on \u2018{topics[0]}\u2019\"\n"
+        f"date: 2022-01-{day:02d}T{hour:02d}:{minute:02d}:00+00:00\n"
+        f"standfirst: {'Short standfirst ' + str(n) if n % 3 else ''}\n"
+        f"topics: [{', '.join(repr(t) for t in topics)}]\n"
+        f"{image}{aliases}"
+        f"source: Wire\n---\n\n"
+        f"First paragraph of briefing {n} -- with \"quotes\".\n\n## Details\n\nMore text {n}.\n{link}"
+    )
+
+
+def file_tree(root: Path) -> dict[str, bytes]:
+    """Return every file under ``root`` (relative POSIX path -> bytes), to compare whole outputs."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

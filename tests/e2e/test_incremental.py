@@ -18,31 +18,16 @@ from generator import disk
 from generator.build import BuildOptions, BuildResult, full_build
 from generator.cache import CACHE_DIR, BuildMemo
 from generator.diagnostics import BuildError
+from tests.e2e.helpers import file_tree, numbered_briefing
 
 ARTICLES = 80
-TOPICS = ["Kazakhstan", "Energy", "Vladimir Putin", "Elections", "Trade", "Côte d'Ivoire"]
-
-
-def _article(n: int) -> str:
-    topics = [TOPICS[n % len(TOPICS)], TOPICS[(n * 7 + 1) % len(TOPICS)]]
-    link = f"\nSee [the earlier one](a{n - 1:03d}.md) and [the map](map.svg).\n" if n % 9 == 0 and n else ""
-    return (
-        f"---\ntitle: \"Briefing {n}: talks on \u2018{topics[0]}\u2019\"\n"
-        f"date: 2022-01-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00+00:00\n"
-        f"standfirst: {'Short standfirst ' + str(n) if n % 3 else ''}\n"
-        f"topics: [{', '.join(repr(t) for t in topics)}]\n"
-        f"source: Wire\n---\n\n"
-        f"First paragraph of briefing {n} -- with \"quotes\".\n\n## Details\n\nMore text {n}.\n{link}"
-    )
-
-
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     (root / "content" / "2022").mkdir(parents=True)
     (root / "site.yaml").write_text("title: Incremental\nbase_url: https://example.org/news/\nper_page: 7\n")
     for n in range(ARTICLES):
-        (root / "content" / "2022" / f"a{n:03d}.md").write_text(_article(n), encoding="utf-8")
+        (root / "content" / "2022" / f"a{n:03d}.md").write_text(numbered_briefing(n), encoding="utf-8")
     (root / "content" / "2022" / "map.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     (root / "layouts" / "static" / "css").mkdir(parents=True)
     (root / "layouts" / "static" / "css" / "extra.css").write_text("body { color: black; }\n")
@@ -53,16 +38,12 @@ def build(site: Path, out: Path, jobs: int = 2, memo: BuildMemo | None = None) -
     return full_build(BuildOptions(site_dir=site, output_dir=out, search=False, jobs=jobs), memo)
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def clean_tree(site: Path, scratch: Path) -> dict[str, bytes]:
     """Return the output of a build of ``site`` from scratch: a copy without its cache."""
     copy = scratch / "clean-site"
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns(CACHE_DIR, "public"))
     build(copy, scratch / "clean-out", jobs=1)
-    return tree(scratch / "clean-out")
+    return file_tree(scratch / "clean-out")
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -128,7 +109,7 @@ def _renamed(site: Path) -> None:  # a026 is linked from a027's body
 
 
 def _added(site: Path) -> None:
-    (site / "content/2022/a999.md").write_text(_article(999).replace("2022-01-", "2023-01-"), encoding="utf-8")
+    (site / "content/2022/a999.md").write_text(numbered_briefing(999).replace("2022-01-", "2023-01-"), encoding="utf-8")
 
 
 def _draft(site: Path) -> None:
@@ -149,7 +130,7 @@ def test_an_incremental_build_equals_a_clean_build(site: Path, tmp_path: Path, c
     build(site, out)
     CHANGES[change](site)
     build(site, out)
-    assert tree(out) == clean_tree(site, tmp_path)
+    assert file_tree(out) == clean_tree(site, tmp_path)
 
 
 @pytest.mark.parametrize("change", ["article body", "template", "article deleted", "site.yaml"])
@@ -159,7 +140,7 @@ def test_a_dev_server_memo_gives_the_same_bytes(site: Path, tmp_path: Path, chan
     build(site, out, memo=memo)
     CHANGES[change](site)
     build(site, out, memo=memo)
-    assert tree(out) == clean_tree(site, tmp_path)
+    assert file_tree(out) == clean_tree(site, tmp_path)
 
 
 def test_a_rebuild_with_nothing_changed_writes_nothing(site: Path) -> None:
@@ -189,7 +170,7 @@ def test_an_output_file_changed_by_hand_is_restored(site: Path, tmp_path: Path) 
     (out / "css" / "extra.css").write_text("x")
     result = build(site, out)
     assert result.written == 3
-    assert tree(out) == clean_tree(site, tmp_path)
+    assert file_tree(out) == clean_tree(site, tmp_path)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garble", "empty", "foreign"])
@@ -204,25 +185,25 @@ def test_a_damaged_cache_is_ignored(site: Path, tmp_path: Path, damage: str) -> 
                           "empty": b"", "foreign": b"not a cache file at all"}[damage])
     _body(site)
     build(site, out)
-    assert tree(out) == clean_tree(site, tmp_path)
+    assert file_tree(out) == clean_tree(site, tmp_path)
 
 
 def test_one_job_and_two_jobs_give_the_same_bytes(site: Path, tmp_path: Path) -> None:
     build(site, tmp_path / "one", jobs=1)
     shutil.rmtree(site / CACHE_DIR)
     build(site, tmp_path / "two", jobs=2)
-    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    assert file_tree(tmp_path / "one") == file_tree(tmp_path / "two")
 
 
 def test_a_failed_rebuild_leaves_the_previous_output_and_no_staging(site: Path) -> None:
     out = site / "public"
     build(site, out)
-    before = tree(out)
+    before = file_tree(out)
     (site / "layouts" / "article.html").write_text("{% extends 'base.html' %}{% block content %}{{ nope.x }}{% endblock %}")
     _body(site)
     with pytest.raises(BuildError):
         build(site, out)
-    assert tree(out) == before
+    assert file_tree(out) == before
     assert not (out / disk.STAGING).exists()
 
 
@@ -232,4 +213,4 @@ def test_a_first_build_killed_before_publishing_does_not_block_the_next(site: Pa
     (stage / "half.html").write_text("half")
     build(site, out)
     assert not (out / disk.STAGING).exists() and not (out / ".newsbite-new").exists()
-    assert tree(out) == clean_tree(site, tmp_path)
+    assert file_tree(out) == clean_tree(site, tmp_path)

@@ -20,29 +20,10 @@ import pytest
 from generator.build import BuildOptions, BuildResult, full_build
 from generator.cache import CACHE_DIR, BuildMemo
 from generator.diagnostics import BuildError
+from tests.e2e.helpers import file_tree, numbered_briefing
 
 ARTICLES = 60
-TOPICS = ["Kazakhstan", "Energy", "Vladimir Putin", "Elections", "Trade", "Côte d'Ivoire"]
 SITE_YAML = "title: Fast\nbase_url: https://example.org/news/\nper_page: 7\nfeed_size: 10\n"
-
-
-def _article(n: int) -> str:
-    topics = [TOPICS[n % len(TOPICS)], TOPICS[(n * 7 + 1) % len(TOPICS)]]
-    link = f"\nSee [the earlier one](a{n - 1:03d}.md) and [the map](map.svg).\n" if n % 9 == 0 and n else ""
-    image = ("image:\n  src: map.svg\n  alt: A map\n  caption: The first caption\n  credit: Desk\n"
-             if n % 10 == 4 else "")
-    aliases = f"aliases: [/old/{n}/]\n" if n % 11 == 5 else ""
-    # Articles 40 and 41 share a date, so their titles decide their order.
-    day, hour, minute = (30, 12, 0) if n in (40, 41) else (1 + n % 28, n % 24, n % 60)
-    return (
-        f"---\ntitle: \"Briefing {n}: talks on \u2018{topics[0]}\u2019\"\n"
-        f"date: 2022-01-{day:02d}T{hour:02d}:{minute:02d}:00+00:00\n"
-        f"standfirst: {'Short standfirst ' + str(n) if n % 3 else ''}\n"
-        f"topics: [{', '.join(repr(t) for t in topics)}]\n"
-        f"{image}{aliases}"
-        f"source: Wire\n---\n\n"
-        f"First paragraph of briefing {n} -- with \"quotes\".\n\n## Details\n\nMore text {n}.\n{link}"
-    )
 
 
 @pytest.fixture
@@ -51,7 +32,7 @@ def site(tmp_path: Path) -> Path:
     (root / "content" / "2022").mkdir(parents=True)
     (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
     for n in range(ARTICLES):
-        (root / "content" / "2022" / f"a{n:03d}.md").write_text(_article(n), encoding="utf-8")
+        (root / "content" / "2022" / f"a{n:03d}.md").write_text(numbered_briefing(n, varied=True), encoding="utf-8")
     (root / "content" / "2022" / "draft.md").write_text(
         "---\ntitle: Not yet\ndate: 2022-01-02\ndraft: true\ntopics: [Energy]\n---\n\nDraft.\n", encoding="utf-8")
     (root / "content" / "2022" / "map.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
@@ -60,10 +41,6 @@ def site(tmp_path: Path) -> Path:
 
 def options(site: Path, out: Path) -> BuildOptions:
     return BuildOptions(site_dir=site, output_dir=out, search=False, jobs=1)
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def stamps(root: Path) -> dict[str, tuple[int, int]]:
@@ -77,7 +54,7 @@ def clean_build(site: Path, scratch: Path) -> tuple[dict[str, bytes], BuildResul
     copy = scratch / "clean-site"
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns(CACHE_DIR, "public"))
     result = full_build(options(copy, scratch / "clean-out"))
-    return tree(scratch / "clean-out"), result
+    return file_tree(scratch / "clean-out"), result
 
 
 def clean_tree(site: Path, scratch: Path) -> dict[str, bytes]:
@@ -111,11 +88,11 @@ def checked_step(
     site: Path, out: Path, scratch: Path, change: Callable[[Path], None], build: Callable[[], BuildResult], fast: bool
 ) -> BuildResult:
     """Apply ``change``, ``build``, and check the output against a clean build (and what was rewritten)."""
-    before_bytes, before = tree(out), stamps(out)
+    before_bytes, before = file_tree(out), stamps(out)
     change(site)
     result = build()
     assert result.fast is fast, f"expected the {'fast' if fast else 'full'} path"
-    after = tree(out)
+    after = file_tree(out)
     clean, reference = clean_build(site, scratch)
     assert after == clean
     assert (result.warnings, result.pages, result.topics, result.articles, result.held_back) == (
@@ -204,12 +181,12 @@ def test_structural_changes_fall_back_to_the_full_build(
 def test_a_broken_file_fails_then_its_fix_comes_back_on_the_fast_path(site: Path, tmp_path: Path) -> None:
     session = Session(site, tmp_path)
     page = A.format(44)
-    before = tree(session.out)
+    before = file_tree(session.out)
     edit(site / page, "title: ", "title: [unclosed\n")
     with pytest.raises(BuildError) as failure:
         session.rebuild(page)
     assert any(d.path == page for d in failure.value.diagnostics)
-    assert tree(session.out) == before  # the last good output stays
+    assert file_tree(session.out) == before  # the last good output stays
     # The fix arrives with a change to another article: both are applied.
     edit(site / page, "title: [unclosed\n", "title: ")
     edit(site / page, 'title: "Briefing 44', 'title: "Fixed briefing 44')
@@ -220,10 +197,10 @@ def test_the_fast_path_only_runs_with_the_changed_paths_and_a_memo(site: Path, t
     session = Session(site, tmp_path)
     edit(site / A.format(20), "More text 20.", "More text 20, plain build.")
     assert not full_build(options(site, session.out), session.memo).fast  # no changed paths: the full build
-    assert tree(session.out) == clean_tree(site, session.scratch)
+    assert file_tree(session.out) == clean_tree(site, session.scratch)
     edit(site / A.format(20), "More text 20, plain build.", "More text 20.")
     assert not full_build(options(site, session.out), None, frozenset({A.format(20)})).fast  # no memo
-    assert tree(session.out) == clean_tree(site, session.scratch)
+    assert file_tree(session.out) == clean_tree(site, session.scratch)
 
 
 def test_a_fast_rebuild_leaves_a_record_the_next_full_build_can_trust(site: Path, tmp_path: Path) -> None:
@@ -233,5 +210,5 @@ def test_a_fast_rebuild_leaves_a_record_the_next_full_build_can_trust(site: Path
     edit(site / A.format(20), "More text 20, once.", "More text 20.")
     result = full_build(options(site, session.out), session.memo)
     assert not result.fast and result.written > 0
-    assert tree(session.out) == clean_tree(site, session.scratch)
+    assert file_tree(session.out) == clean_tree(site, session.scratch)
     assert os.path.isfile(session.out / "2022/01/a020/index.html")

@@ -18,7 +18,8 @@ import pytest
 from generator import faststate
 from generator.build import BuildResult, full_build
 from generator.diagnostics import BuildError
-from tests.e2e.test_incremental_fast import A, checked_step, edit, options, site, tree
+from tests.e2e.helpers import file_tree
+from tests.e2e.test_incremental_fast import A, checked_step, edit, options, site
 
 __all__ = ["site"]  # the fixture, shared with the dev server's tests
 
@@ -117,12 +118,12 @@ def test_a_damaged_or_missing_saved_model_is_ignored(site: Path, tmp_path: Path)
 def test_a_broken_file_fails_like_a_full_build_and_its_fix_is_fast(site: Path, tmp_path: Path) -> None:
     builds = Builds(site, tmp_path)
     page = A.format(44)
-    before = tree(builds.out)
+    before = file_tree(builds.out)
     edit(site / page, "title: ", "title: [unclosed\n")
     with pytest.raises(BuildError) as failure:
         full_build(options(site, builds.out))
     assert any(d.path == page for d in failure.value.diagnostics)
-    assert tree(builds.out) == before
+    assert file_tree(builds.out) == before
 
     def fix(s: Path) -> None:
         edit(s / page, "title: [unclosed\n", "title: ")
