@@ -1,13 +1,14 @@
 """The usual shape of a briefing body, rendered without a full Markdown parse (issue 5).
 
 Most briefings are paragraphs, ``##`` subheadings, ``-`` lists and ``>`` quotes, with
-``*emphasis*`` and ``[links](https://…)`` and the typography already in the text. For exactly
-that shape, this module writes the same bytes the markdown-it-py pipeline in ``markup.py``
-writes, about twenty times faster. Anything outside the shape, or anything that could read two
-ways (an ambiguous ``*``, a ``[`` that is not a plain link, straight quotes the typographer
-would curl, HTML, tabs, indentation, a list that may continue after a blank line), makes
-``render_quick`` return None and the full parser takes the body. Tests compare both renderers
-on many generated bodies, so the shape can only grow where the two are proven equal.
+``*emphasis*``, ``**strong**``, ``[links](https://…)`` and quotes and dashes the typographer
+turns into curly quotes and proper dashes. For exactly that shape, this module writes the same
+bytes the markdown-it-py pipeline in ``markup.py`` writes, several times faster; the
+typographer's work is done by markdown-it-py's own rules, run on tokens shaped as its own.
+Anything outside the shape, or anything that could read two ways (a ``*`` whose pairing is not
+plain, a ``[`` that is not a plain link, HTML, tabs, indentation, a lazy continuation line),
+makes ``render_quick`` return None and the full parser takes the body. Tests compare both
+renderers on many generated bodies, so the shape can only grow where the two are proven equal.
 """
 
 from __future__ import annotations
@@ -205,9 +206,7 @@ class _Renderer:
             else:
                 _text_tokens(run, level, tokens)
         if self.typographic and (_RARE.search(source) or _SCOPED.search(source)):
-            for token in tokens:
-                if token.type == "text":
-                    token.content = _replacements(token.content)
+            _replace(tokens)
         process_inlines(tokens, self.quote_state)  # type: ignore[arg-type]
         html = "".join(_TOKEN_HTML[t.type] if t.type in _TOKEN_HTML else escapeHtml(t.content) if t.type == "text"
                        else f'<a href="{t.href}">' for t in tokens)
@@ -243,15 +242,16 @@ class _Renderer:
 
 
 class _Token:
-    """The parts of a markdown-it token that its smart quotes read and write."""
+    """The parts of a markdown-it token that its typographer (replacements, smart quotes) reads and writes."""
 
-    __slots__ = ("type", "level", "href", "content")
+    __slots__ = ("type", "level", "href", "content", "info")
 
     def __init__(self, type: str, level: int, href: str = "", content: str = "") -> None:  # noqa: A002
         self.type = type
         self.level = level
         self.href = href
         self.content = content
+        self.info = ""  # "auto" marks an autolink, which the quick path never makes
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,24 +325,18 @@ def _text_tokens(run: str, level: int, tokens: list[_Token]) -> None:
 
 def _typography(run: str) -> str:
     """Return a run of text without quotes as the typographer leaves it (each line is one of its text tokens)."""
-    if _RARE.search(run) or _SCOPED.search(run):
-        return "\n".join(_replacements(line) for line in run.split("\n"))
-    return run
+    if not (_RARE.search(run) or _SCOPED.search(run)):
+        return run
+    tokens: list[_Token] = []
+    _text_tokens(run, 0, tokens)
+    _replace(tokens)
+    return "".join(_TOKEN_HTML["softbreak"] if t.type == "softbreak" else t.content for t in tokens)
 
 
-def _replacements(token: str) -> str:
-    # The typographer's replacement rules, in markdown-it-py's own order and patterns.
-    token = replacements.SCOPED_ABBR_RE.sub(replacements.replaceFn, token)
-    if _RARE.search(token):
-        token = replacements.PLUS_MINUS_RE.sub("±", token)
-        token = replacements.ELLIPSIS_RE.sub("…", token)
-        token = replacements.ELLIPSIS_QUESTION_EXCLAMATION_RE.sub("\\1..", token)
-        token = replacements.QUESTION_EXCLAMATION_RE.sub("\\1\\1\\1", token)
-        token = replacements.COMMA_RE.sub(",", token)
-        token = replacements.EM_DASH_RE.sub("\\1\u2014", token)
-        token = replacements.EN_DASH_RE.sub("\\1\u2013", token)
-        token = replacements.EN_DASH_INDENT_RE.sub("\\1\u2013", token)
-    return token
+def _replace(tokens: list[_Token]) -> None:
+    # markdown-it-py's own replacement rules: (c), (tm) and (r), then dashes, ellipses and the rest.
+    replacements.replace_scoped(tokens)  # type: ignore[arg-type]
+    replacements.replace_rare(tokens)  # type: ignore[arg-type]
 
 
 _RARE = replacements.RARE_RE
