@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -23,6 +25,12 @@ TEMPLATES = {
     "child.html": "{% extends 'parent.html' %}{% block b %}{{ super() }}<{{ value }}>{% endblock %}",
     "parent.html": "{% block b %}{{ value }}{% endblock %}|{{ self.b() }}",
     "inc.html": "{% include 'value.html' %}",
+    "loop.html": (
+        "{% for v in [value, 2] %}{% set n = loop.index %}{% include 'card.html' %}{% endfor %}"
+        "|{% set held %}{% include 'card.html' %}{% endset %}{{ held }}|{{ held|length }}"
+        "{% macro boxed() %}[{% include 'card.html' %}]{% endmacro %}{{ boxed() }}"
+    ),
+    "card.html": "<i>{{ value }}</i>{% if n is defined %}<b title=\"{{ n }}\">{{ v }}</b>{% endif %}\n",
     "plain.txt": "{{ value }}",
     "feed.xml": "<t>{{ value }}</t>",
 }
@@ -57,6 +65,12 @@ def test_autoescaped_values_compile_to_one_call() -> None:
     assert "environment.print_escaped(" in source and "escape(" not in source.split("def root", 1)[1]
 
 
+def test_runs_of_output_and_includes_are_yielded_whole() -> None:
+    source = _environment(PageEnvironment).compile(TEMPLATES["loop.html"] + "<p>{{ value }}</p>", "t.html", raw=True)
+    assert 'yield "".join((' in source and 'yield "".join(template.root_render_func(' in source
+    assert "for event in" not in source
+
+
 def test_undefined_names_still_fail() -> None:
     with pytest.raises(jinja2.UndefinedError):
         _environment(PageEnvironment).get_template("value.html").render()
@@ -67,3 +81,16 @@ def test_long_texts_print_the_same_however_often_and_in_whatever_order() -> None
     texts = [f"<b>{n}</b> & more\n" * 300 for n in range(150)]  # more than an environment keeps
     for value in texts + texts[::-1] + texts:
         assert ours.get_template("feed.xml").render(value=value) == stock.get_template("feed.xml").render(value=value)
+
+
+def test_runtime_errors_name_the_line_they_happen_on(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text("<p>{{ value }}</p>\n<p>{{ value }}\n{{ value.missing.deeper }}</p>\n")
+    (tmp_path / "outer.html").write_text("<ul>\n{% for n in [1] %}\n{% include 'page.html' %}\n{% endfor %}\n</ul>\n")
+    for kind in (jinja2.Environment, PageEnvironment):
+        env = kind(loader=jinja2.FileSystemLoader(str(tmp_path)), autoescape=True, undefined=jinja2.StrictUndefined,
+                   finalize=printable)
+        with pytest.raises(jinja2.UndefinedError) as caught:
+            env.get_template("outer.html").render(value="x")
+        frames = [(Path(f.filename).name, f.lineno) for f in traceback.extract_tb(caught.value.__traceback__)
+                  if f.filename.endswith(".html")]
+        assert frames[-2:] == [("outer.html", 3), ("page.html", 3)], kind
