@@ -22,7 +22,7 @@ from .content import Article
 from .diagnostics import BuildError, Diagnostic, Report, error
 from .fingerprint import Fingerprinter, combine, digest_bytes
 from .model import HeldBack, PageSpec, Site, article_paths, build_site, select_articles, site_path
-from .pages import ERROR_LIMIT, PageJob, all_templates_digest, place_bytes, render_pages, template_keys
+from .pages import ERROR_LIMIT, PageJob, all_templates_digest, learn_shared, place_bytes, render_pages, template_keys
 from .parallel import default_jobs
 from .sources import decoded_bodies, parse_sources, render_bodies
 from .syndication import syndication_pages
@@ -180,14 +180,20 @@ def _full_build(options: BuildOptions, memo: BuildMemo | None, changed: frozense
                                 search=options.search)
     report.extend(problems)
     report.raise_if_failed(options.strict)
-    site = replace(site, pages=site.pages + tuple(syndication_pages(site, decoded_bodies(bodies))))
+    # The entries, which most pages show, are digested once, by workers, while this process plans
+    # the feeds and sitemaps.
+    fingerprints = Fingerprinter()
+    syndicated: list[PageSpec] = []
+    learn_shared(fingerprints, site.entries, jobs,
+                 meanwhile=lambda: syndicated.extend(syndication_pages(site, decoded_bodies(bodies))))
+    site = replace(site, pages=site.pages + tuple(syndicated))
     specs = _claim_outputs(site.pages, copies)
     timings["model"] = time.perf_counter() - mark
 
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if
-    # a template fails); the entries, which most pages show, are digested once up front.
+    # a template fails).
     files = _render_and_publish(options, memo, env, combine(store.code, config_key), specs, copies, state, jobs,
-                                timings, site.entries, store.save)
+                                timings, fingerprints, store.save)
     summary = {"pages": len(site.pages), "topics": len(site.topics), "articles": len(site.entries),
                "held_back": site.held_back, "warnings": report.warnings, "base_url": config.base_url,
                "search": files.search}
@@ -461,7 +467,7 @@ class _Published:
 def _render_and_publish(
     options: BuildOptions, memo: BuildMemo | None, env: jinja2.Environment, base_key: str,
     specs: list[PageSpec], copies: dict[str, _Copy], state: OutputState, jobs: int, timings: dict[str, float],
-    shared: Sequence[object], meanwhile: Callable[[], None],
+    fingerprints: Fingerprinter, meanwhile: Callable[[], None],
 ) -> _Published:
     """Render changed pages into the staging folder, then publish: nothing is replaced before all rendered."""
     site_dir, out_dir = options.site_dir, output_dir_for(options)
@@ -469,8 +475,8 @@ def _render_and_publish(
     try:
         mark = time.perf_counter()
         job = PageJob(specs, env, site_dir, out_dir, stage, base_key,
-                      template_keys(env, {s.template for s in specs}), state.files)
-        results = render_pages(job, jobs, shared, meanwhile, progress=_stage_progress(options, "Rendering pages"))
+                      template_keys(env, {s.template for s in specs}), state.files, fingerprints)
+        results = render_pages(job, jobs, meanwhile, progress=_stage_progress(options, "Rendering pages"))
         errors = [d for r in results for d in r.diagnostics]
         if errors:
             raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])

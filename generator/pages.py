@@ -60,20 +60,25 @@ class PageJob:
 
 
 def render_pages(
-    job: PageJob, jobs: int, shared: Sequence[object] = (), meanwhile: Callable[[], None] | None = None,
-    progress: Progress | None = None,
+    job: PageJob, jobs: int, meanwhile: Callable[[], None] | None = None, progress: Progress | None = None,
 ) -> list[PageResult]:
     """Return the result of every planned page, in plan order, rendering those that changed.
 
-    ``shared`` names values that appear in many pages' contexts (the site's entries): they are
-    digested once before the page workers fork, spread over workers of their own, rather than
-    in every page worker that meets them. ``meanwhile`` runs while the workers render;
-    ``progress`` hears how many pages are done.
+    ``meanwhile`` runs while the workers render; ``progress`` hears how many pages are done.
     """
-    if shared:
-        digests = run_spans(_digest_span, (job.fingerprints, shared), len(shared), jobs)
-        job.fingerprints.learn(shared, digests)
     return run_spans(_render_span, job, len(job.specs), jobs, meanwhile=meanwhile, progress=progress)
+
+
+def learn_shared(
+    fingerprints: Fingerprinter, shared: Sequence[object], jobs: int, meanwhile: Callable[[], None] | None = None,
+) -> None:
+    """Digest values that appear in many pages' contexts (the site's entries) once, spread over workers.
+
+    ``fingerprints`` keeps their digests, so page workers forked later inherit them instead of
+    each digesting the same entries again. ``meanwhile`` runs here while the workers digest.
+    """
+    digests = run_spans(_digest_span, (fingerprints, shared), len(shared), jobs, meanwhile=meanwhile)
+    fingerprints.learn(shared, digests)
 
 
 def _digest_span(work: tuple[Fingerprinter, Sequence[object]], start: int, stop: int) -> list[str | None]:
