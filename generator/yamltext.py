@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from .quickyaml import read_plain_document
+
 # The C loader is several times faster on large sites; fall back when libyaml is absent.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -37,6 +39,9 @@ class YamlSyntaxError(Exception):
 
 def parse_yaml(text: str) -> YamlDocument:
     """Return the parsed document, raising YamlSyntaxError with the offending line."""
+    plain = read_plain_document(text)
+    if plain is not None:
+        return YamlDocument(plain[0], plain[1], ())
     loader = _Loader(text)
     node = None
     try:
