@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from .pages import ERROR_LIMIT, PageJob, all_templates_digest, learn_shared, pla
 from .parallel import default_jobs
 from .sources import decoded_bodies, parse_sources, render_bodies
 from .syndication import syndication_pages
-from .templates import DEFAULT_LAYOUTS, layout_dirs, make_environment
+from .templates import DEFAULT_LAYOUTS, compile_templates, layout_dirs, make_environment
 
 log = logging.getLogger(__name__)
 
@@ -154,14 +155,12 @@ def _full_build(options: BuildOptions, memo: BuildMemo | None, changed: frozense
     store = SourceStore(site_dir, memo)
 
     mark = time.perf_counter()
-    config, config_key, articles, sources = _load(options, report, store, jobs, scanned)
+    config, config_key, articles, sources, env = _load(options, report, store, jobs, scanned)
     now = options.now or dt.datetime.now(config.tz)
     published, held_back = select_articles(articles, options.drafts, options.future, now)
     paths, clashes = article_paths(config, published)
     report.extend(clashes)
     report.raise_if_failed()
-    env = make_environment(config, site_dir)
-    env.auto_reload = False  # templates cannot change during one build: skip a stat per page
     copies = _copies(sources, site_dir)
     inputs = _inputs_digest(options, config_key, sources, published, held_back, env, copies, store.code)
     state = load_output_state(site_dir, out_dir, memo)
@@ -309,7 +308,7 @@ def _scan(site_dir: Path, known: dict[str, disk.FileSignature], hash_markdown: b
 
 def _load(
     options: BuildOptions, report: Report, store: SourceStore, jobs: int, scanned: disk.SiteSources | None,
-) -> tuple[SiteConfig, str, list[Article], disk.SiteSources]:
+) -> tuple[SiteConfig, str, list[Article], disk.SiteSources, jinja2.Environment]:
     site_dir = options.site_dir
     # The scan made to look for the fast path, if any, saw the same files with the same signatures.
     # Without signatures from a last build every file is to be read: the workers that parse
@@ -321,14 +320,18 @@ def _load(
     report.extend(warnings)
     config_key = Fingerprinter().digest(config)
     assets = {a: site_path(config, "/" + a.removeprefix("content/")) for a in sources.assets}
+    env = make_environment(config, site_dir)
+    env.auto_reload = False  # templates cannot change during one build: skip a stat per page
+    # The templates are compiled while the workers parse, so the page workers inherit them.
     articles, diagnostics, read = parse_sources(sources.markdown_digests, site_dir, config, config_key, assets, store,
-                                                jobs, progress=_stage_progress(options, "Reading articles"))
+                                                jobs, progress=_stage_progress(options, "Reading articles"),
+                                                meanwhile=functools.partial(compile_templates, env))
     report.extend(diagnostics)
     report.raise_if_failed()
     if read:
         sources = _with_digests(sources, read)
     store.remember_scan(dict(sources.markdown_signatures))
-    return config, config_key, articles, sources
+    return config, config_key, articles, sources, env
 
 
 def _with_digests(sources: disk.SiteSources, read: Mapping[str, str]) -> disk.SiteSources:

@@ -25,7 +25,7 @@ from .fingerprint import Fingerprinter, combine, digest_bytes, digest_text
 from .model import PageSpec
 from .parallel import Progress, run_spans
 from .sources import UNRESOLVED_BODY, StoredBody
-from .templates import render_page
+from .templates import render_page, template_names
 
 # At most this many template errors are reported: one broken template fails every page.
 ERROR_LIMIT = 20
@@ -149,7 +149,7 @@ def template_keys(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
     for name in sorted(names):
         closure = _closure(env, name, sources)
         if closure is None:
-            closure = set(_every_template(env)) | {name}
+            closure = set(template_names(env)) | {name}
         keys[name] = combine(*sorted(f"{n}={_source_digest(env, n, sources)}" for n in closure))
     return keys
 
@@ -173,11 +173,6 @@ def _closure(env: jinja2.Environment, name: str, sources: dict[str, str]) -> set
     return seen
 
 
-def _every_template(env: jinja2.Environment) -> list[str]:
-    assert env.loader is not None
-    return [n for n in env.loader.list_templates() if not n.startswith("static/")]
-
-
 def _source_digest(env: jinja2.Environment, name: str, sources: dict[str, str]) -> str:
     if name not in sources:
         try:
@@ -191,4 +186,4 @@ def _source_digest(env: jinja2.Environment, name: str, sources: dict[str, str]) 
 def all_templates_digest(env: jinja2.Environment) -> str:
     """Return one digest of every template the loader can see (for the whole-build check)."""
     sources: dict[str, str] = {}
-    return combine(*sorted(f"{n}={_source_digest(env, n, sources)}" for n in _every_template(env)))
+    return combine(*sorted(f"{n}={_source_digest(env, n, sources)}" for n in template_names(env)))

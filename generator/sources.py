@@ -42,6 +42,7 @@ class _ParseJob:
 def parse_sources(
     files: Sequence[tuple[str, str]], site_dir: Path, config: SiteConfig, config_key: str,
     asset_targets: Mapping[str, str], store: SourceStore, jobs: int, progress: Progress | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[Article], list[Diagnostic], dict[str, str]]:
     """Return the articles of the ``(path, digest)`` Markdown files (parsed only where not cached), all
     diagnostics, and the digests of the files given with an empty one (the scan did not read them).
@@ -51,13 +52,15 @@ def parse_sources(
     a text, it also renders the body, resolving links to content assets (known from the scan)
     and leaving links to other articles unresolved; ``render_bodies`` later re-renders the few
     bodies whose recorded links resolve differently once every article's URL is known.
+    ``meanwhile`` runs in this process while the workers parse.
     """
     parse_key = combine(store.code, config_key)
     missing = [(path, digest) for path, digest in files
                if not digest or not _parsed_matches(store.get(path), digest, parse_key)]
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
                     asset_targets)
-    results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress)
+    results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress,
+                        meanwhile=meanwhile)
     read: dict[str, str] = {}
     for (path, digest), (state, diagnostics, body, read_digest) in zip(missing, results):
         if not digest:

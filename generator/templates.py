@@ -57,6 +57,24 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
     return env
 
 
+def template_names(env: jinja2.Environment) -> list[str]:
+    """Return the name of every template the loader can see (files under static/ are copied, not rendered)."""
+    assert env.loader is not None
+    return [n for n in env.loader.list_templates() if not n.startswith("static/")]
+
+
+def compile_templates(env: jinja2.Environment) -> None:
+    """Compile every template into the environment's cache, so that workers forked later inherit them.
+
+    A template that fails to compile is left out: rendering reports it, naming its file and line.
+    """
+    for name in template_names(env):
+        try:
+            env.get_template(name)
+        except (jinja2.TemplateError, UnicodeDecodeError):
+            pass
+
+
 def json_for_script(value: Any) -> Markup:
     """Return JSON that is safe inside <script>: no '<', '>' or '&' can end or alter the element."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
