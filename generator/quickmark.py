@@ -28,8 +28,13 @@ from mdit_py_plugins.anchors.index import unique_slug
 ReferenceResolver = Callable[[str, str], "str | None"]
 
 # A ']' that does not close a link's text: ']:' of a definition, or a bracket left alone (which
-# would make a paragraph unsure anyway). See ``_has_special``.
+# would make a paragraph unsure anyway).
 _STRAY_BRACKET = re.compile(r"\][^(]")
+# What makes a body unsure or typographic: a stray ']', or the sequences the typographer's
+# replacements act on (as markdown-it-py looks for them). Most bodies hold none, and one pass of
+# this pattern costs less than one of each.
+_SUSPECT = re.compile(f"{replacements.RARE_RE.pattern}|{replacements.SCOPED_ABBR_RE.pattern}|{_STRAY_BRACKET.pattern}",
+                      re.IGNORECASE)
 # Entities; looked for only after a cheap test.
 _ENTITY = re.compile(r"&(?:#|[A-Za-z][A-Za-z0-9]{0,31};)")
 
@@ -62,8 +67,12 @@ def render_quick(
         return None
     if "&" in body and _ENTITY.search(body):
         return None
-    try:
+    typographic = False
+    if _SUSPECT.search(body) is not None:  # rarely; then which of them
+        if _STRAY_BRACKET.search(body) is not None:
+            return None
         typographic = _RARE.search(body) is not None or _SCOPED.search(body) is not None
+    try:
         return _Renderer(md, resolve, base_dir, heading_id, typographic).render(body.split("\n"))
     except _Unsure:
         return None
@@ -73,13 +82,14 @@ def _has_special(body: str) -> bool:
     """Return whether the body holds anything the quick path leaves to the full parser.
 
     Characters: escapes, code, HTML and autolinks, underscores, strikethrough, tables, inline
-    footnotes, control characters the parser normalises or treats as space. Sequences: images,
-    reference and footnote definitions. One search for each character (a memchr when it is
-    absent) is several times faster than one pass of a character class (issue 5).
+    footnotes, control characters the parser normalises or treats as space. Sequences: images
+    (the ']:' of definitions is among what ``_STRAY_BRACKET`` finds). One search for each
+    character (a memchr when it is absent) is several times faster than one pass of a character
+    class (issue 5).
     """
     return ("\\" in body or "`" in body or "<" in body or "_" in body or "~" in body or "|" in body
             or "\t" in body or "\r" in body or "\x00" in body or "\x0b" in body or "\x0c" in body or "^" in body
-            or ("!" in body and "![" in body) or ("]" in body and _STRAY_BRACKET.search(body) is not None))
+            or ("!" in body and "![" in body))
 
 
 class _Renderer:
@@ -146,15 +156,20 @@ class _Renderer:
                     out.append(f"<li>\n<p>{html}</p>\n</li>\n" if loose else f"<li>{html}</li>\n")
                 out.append("</ul>\n")
                 continue
-            stop = index
+            # A paragraph, most often of one line. Its first line starts with no '#', '>', '-' or
+            # space (see above), so it can start another block only with these.
+            if first in "+=*" or first.isdecimal():
+                self.paragraph_line(line)
+            stop = index + 1
             while stop < count and lines[stop]:
                 self.paragraph_line(lines[stop])
                 stop += 1
+            source = line if stop == index + 1 else "\n".join(lines[index:stop])
             if self.first_paragraph is None:
-                html, text = self.inline("\n".join(lines[index:stop]))
+                html, text = self.inline(source)
                 self.first_paragraph = " ".join(text.split())
             else:
-                html = self.inline_html("\n".join(lines[index:stop]))
+                html = self.inline_html(source)
             out.append(f"<p>{html}</p>\n")
             index = stop
         return "".join(out), self.first_paragraph or ""
@@ -174,12 +189,27 @@ class _Renderer:
         """Return a line of paragraph text, or raise if it could start another block."""
         if not line or line[-1].isspace():
             raise _Unsure
-        if _BLOCK_START.match(line) and not _STARRED_TEXT.match(line):
+        first = line[0]  # the usual letter or quote cannot start a match: no need to try
+        if (first in "#>-+=*" or first.isspace() or first.isdecimal()) and _BLOCK_START.match(line) \
+                and not _STARRED_TEXT.match(line):
             raise _Unsure
         return line
 
     def inline(self, source: str) -> tuple[str, str]:
         """Return the HTML and the plain text of a paragraph's or heading's inline content."""
+        html = self.simple_html(source)
+        if html is None:
+            return self.spans_inline(source)
+        # The text is the HTML without its tags: it holds no '<' or '>' of its own (see simple_html).
+        return html, _TAG.sub("", html) if "<" in html else html
+
+    def inline_html(self, source: str) -> str:
+        """Return the HTML of ``inline`` alone (the plain text of most paragraphs is never used)."""
+        html = self.simple_html(source)
+        return self.spans_inline(source)[0] if html is None else html
+
+    def spans_inline(self, source: str) -> tuple[str, str]:
+        """Return what ``inline`` returns, for any content: run by run, with the typographer's work."""
         if "'" in source or '"' in source:
             return self.quoted_inline(source)
         # Looked for once in the whole content, not in each run: most paragraphs need neither.
@@ -196,29 +226,29 @@ class _Renderer:
             html.append(_EMPHASIS_HTML[strength].format(escapeHtml(plain) if escaped else plain))
         return "".join(html), "".join(text)
 
-    def inline_html(self, source: str) -> str:
-        """Return what ``inline`` returns as HTML, by a few substitutions when the content allows it.
+    def simple_html(self, source: str) -> str | None:
+        """Return the HTML of content in the usual shape, by a few substitutions; None for any other.
 
         Content without quotes, '&', '>' or the typographer's sequences, whose stars all pair as
         ``*word*`` or ``**word**`` and whose brackets are all plain links, is HTML once its pairs
-        and links are replaced (escaping would change nothing); anything else takes ``inline``.
+        and links are replaced (escaping would change nothing); ``spans_inline`` takes the rest.
         """
         if "'" in source or '"' in source or "&" in source or ">" in source or (
                 self.typographic and (_RARE.search(source) is not None or _SCOPED.search(source) is not None)):
-            return self.inline(source)[0]
+            return None
         html = source
         if "*" in html:
             html = _EM_PAIR.sub(_em_html, html)
             if "*" in html:
                 html = _STRONG_PAIR.sub(_strong_html, html)
                 if "*" in html:
-                    return self.inline(source)[0]
+                    return None
         if "[" in html or "]" in html:
             # Every bracket must belong to a link, checked before any link is resolved.
             parts = _LINK.split(html)
             for index in range(0, len(parts), 3):
                 if "[" in parts[index] or "]" in parts[index]:
-                    return self.inline(source)[0]
+                    return None
             for index in range(1, len(parts), 3):
                 parts[index] = f'<a href="{escapeHtml(self.link_target(parts[index + 1]))}">{parts[index]}</a>'
                 parts[index + 1] = ""
@@ -314,6 +344,9 @@ _STARS = re.compile(r"\*+")
 # the next star at once, instead of trying every position (twice as fast).
 _EM_PAIR = re.compile(r"\*(?<!\*\*)(\w(?:[^*\[\]]*\w)?)\*(?!\*)")
 _STRONG_PAIR = re.compile(r"\*\*(?<!\*\*\*)(\w(?:[^*\[\]<]*\w)?)\*\*(?!\*)")
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _em_html(match: re.Match[str]) -> str:

@@ -202,3 +202,17 @@ def test_every_sample_briefing_renders_as_the_full_parser_renders_it() -> None:
             quick_count += 1
             assert quick == full
     assert quick_count >= 5  # the sample's plainer briefings take the quick path
+
+
+def test_heading_ids_of_plain_words_are_the_slugs_slugify_makes() -> None:
+    from generator.markup import LAYOUT_IDS
+    from generator.slugs import make_slug
+
+    rng = random.Random(5)
+    letters = "abcXYZ019 "
+    texts = ["What happens next", "Main", "Comments config", "x" * 119, "x" * 120, "a " * 59 + "b", "a " * 60 + "b",
+             "Two  spaces", " Leading", "Trailing ", "Côte d'Ivoire", "R&D", ""]
+    texts += ["".join(rng.choice(letters) for _ in range(rng.randint(1, 130))) for _ in range(3000)]
+    for text in texts:
+        slug = make_slug(text) or "section"
+        assert heading_id(text) == (f"{slug}-section" if slug in LAYOUT_IDS else slug), text
