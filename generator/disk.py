@@ -130,17 +130,34 @@ def scan_site(
                        tuple((rel, sig[4]) for rel, sig in signatures), tuple(signatures))
 
 
-def _read_markdown(path: Path, rel: str, problems: list[Diagnostic]) -> tuple[str | None, str]:
-    data = path.read_bytes()
+def _read_markdown(path: Path | str, rel: str, problems: list[Diagnostic]) -> tuple[str | None, str]:
+    data = _read_bytes(path)
     text = _decode(data, rel, problems)
     return text, hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# Larger than nearly every Markdown file, so one read takes it whole.
+_READ_SIZE = 1 << 16
+
+
+def _read_bytes(path: Path | str) -> bytes:
+    """Return a file's bytes, as ``Path.read_bytes`` does at a third of its cost (issue 5: it took 11
+    microseconds an article, mostly making and closing a buffered file object)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # no newline translation on Windows
+    try:
+        parts = []
+        while chunk := os.read(fd, _READ_SIZE):
+            parts.append(chunk)
+    finally:
+        os.close(fd)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_markdown_file(site_dir: Path, rel: str) -> tuple[str | None, str, list[Diagnostic]]:
     """Return a Markdown file's text (None if it is not UTF-8), the digest of its bytes and any problem."""
     problems: list[Diagnostic] = []
     try:
-        text, digest = _read_markdown(site_dir / rel, rel, problems)
+        text, digest = _read_markdown(os.path.join(site_dir, rel), rel, problems)
     except OSError as exc:
         return None, "", [error(rel, 1, f"cannot read the file: {exc.strerror}")]
     return text, digest, problems
@@ -158,8 +175,9 @@ def _decode(data: bytes, rel: str, problems: list[Diagnostic]) -> str | None:
         problems.append(error(rel, line, "file is not valid UTF-8 text"))
         return None
     # Searching the bytes is cheap; searching text with one curly quote in it is not (issue 5:
-    # the search took 8 microseconds a file, twice per Markdown file in a build).
-    return text.replace("\r\n", "\n") if b"\r\n" in data else text
+    # the search took 8 microseconds a file, twice per Markdown file in a build). A search for
+    # one byte is cheaper still (5 microseconds for two bytes, 0.2 for one).
+    return text.replace("\r\n", "\n") if b"\r" in data and b"\r\n" in data else text
 
 
 def read_text(path: Path) -> str:
@@ -432,15 +450,28 @@ def stage_bytes(stage: Path, rel: str, data: bytes) -> tuple[int, int]:
     target = os.path.join(stage, _plain_relative(rel))
     folder = os.path.dirname(target)
     if folder not in _made_folders:  # most pages live in a folder of their own: make it, then write
-        os.makedirs(folder, exist_ok=True)
+        if os.path.dirname(folder) in _made_folders:  # known to exist: no need for makedirs' look first
+            try:
+                os.mkdir(folder)
+            except FileExistsError:  # made by another worker
+                pass
+        else:
+            os.makedirs(folder, exist_ok=True)
         _made_folders.add(folder)
-    with open(target, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        st = os.fstat(handle.fileno())  # the time of the write; closing does not change it
+    # os.open rather than open(): no buffer object, and none of the checks a Python file makes
+    # when it opens (a stat and a terminal test): two system calls fewer for each of 12,000 pages.
+    handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view):]
+        st = os.fstat(handle)  # the time of the write; closing does not change it
+    finally:
+        os.close(handle)
     return st.st_size, st.st_mtime_ns
 
 
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # Folders made in staging folders by this process (each build's staging folder is new, so an
 # entry can only ever be stale across builds if the name repeats: then makedirs runs again).
 _made_folders: set[str] = set()
