@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,34 @@ def test_an_article_survives_the_cache_round_trip() -> None:
     state = cache.article_state(article, text)
     assert cache.restore_article(state, text) == article
     assert cache.restore_article(state, None).body == ""
+
+
+def test_every_field_of_an_article_survives_the_round_trip() -> None:
+    text = ("---\ntitle: T\ndate: 2022-01-09T10:00:00+11:00\nupdated: 2022-01-10\nstandfirst: S\ntopics: [A, B]\n"
+            "source: Wire\nauthor: [X, Y]\noriginal_url: https://example.com/a\nimage:\n  src: a.jpg\n  alt: Alt\n"
+            "  caption: Cap\n  credit: Cred\nslug: the-slug\naliases: [/old/]\ndraft: true\nmood: calm\n---\nBody\n")
+    article, _ = parse_article("content/a.md", text, SiteConfig())
+    assert article is not None
+    state = cache.article_state(article, text)
+    assert len(state[1]) == len(dataclasses.fields(article)) - 1  # every field but the body
+    restored = cache.restore_article(state, text)
+    assert restored == article
+    for field in dataclasses.fields(article):
+        assert repr(getattr(restored, field.name)) == repr(getattr(article, field.name))
+    assert restored.extra == {"mood": "calm"} and restored.image is not None and restored.image.credit == "Cred"
+
+
+def test_articles_with_the_same_key_lines_share_them_read_only() -> None:
+    first, _ = parse_article("content/a.md", "---\ntitle: A\ndate: 2022-01-09\n---\nBody\n", SiteConfig())
+    second, _ = parse_article("content/b.md", "---\ntitle: B\ndate: 2022-01-10\n---\nOther\n", SiteConfig())
+    assert first is not None and second is not None
+    one, other = cache.article_state(first, ""), cache.article_state(second, "")
+    assert one[1][-1] is other[1][-1]
+    restored = cache.restore_article(one, None)
+    assert restored.lines == {"title": 2, "date": 3}
+    with pytest.raises(TypeError):
+        restored.lines["title"] = 5  # type: ignore[index]
+    assert cache.restore_article(other, None).lines == {"title": 2, "date": 3}
 
 
 @pytest.mark.parametrize("damage", [
