@@ -59,9 +59,10 @@ def markdown_parser(escape_html: bool) -> MarkdownIt:
     md.use(footnote_plugin)
     md.core.ruler.push("demote_h1", _demote_h1)
     md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_id)
-    # URL normalisation is a pure function of the URL and costs as much as a paragraph; articles
-    # repeat the same links (issue 5), so remember recent answers.
+    # URL normalisation (and validation) is a pure function of the URL and costs as much as a
+    # paragraph; articles repeat the same links (issue 5), so remember recent answers.
     md.normalizeLink = functools.lru_cache(maxsize=8192)(md.normalizeLink)  # type: ignore[method-assign]
+    md.validateLink = functools.lru_cache(maxsize=8192)(md.validateLink)  # type: ignore[method-assign]
     return md
 
 
@@ -114,6 +115,8 @@ def _resolve_links(tokens: Sequence[Token], base_dir: str, resolve_url: Referenc
 
 def resolve_reference(url: str, base_dir: str, resolve: LinkResolver, base_path: str = "/") -> str | None:
     """Return the output URL for a reference to a site file or path, or None to leave it as written."""
+    if url.startswith(("https://", "http://")):  # the usual external link, which urlsplit gives a scheme
+        return None
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not parts.path:
         return None

@@ -73,7 +73,8 @@ def render_quick(
             return None
         typographic = _RARE.search(body) is not None or _SCOPED.search(body) is not None
     try:
-        return _Renderer(md, resolve, base_dir, heading_id, typographic).render(body.split("\n"))
+        plain = not (typographic or "'" in body or '"' in body or "&" in body)
+        return _Renderer(md, resolve, base_dir, heading_id, typographic, plain).render(body.split("\n"))
     except _Unsure:
         return None
 
@@ -95,7 +96,7 @@ def _has_special(body: str) -> bool:
 class _Renderer:
     def __init__(
         self, md: MarkdownIt, resolve: ReferenceResolver, base_dir: str, heading_id: Callable[[str], str],
-        typographic: bool,
+        typographic: bool, plain: bool,
     ) -> None:
         self.md = md
         self.heading_id = heading_id
@@ -106,6 +107,9 @@ class _Renderer:
         # Whether the typographer's replacements apply anywhere in the body (rarely): if not,
         # no paragraph need be searched for them.
         self.typographic = typographic
+        # Whether the body holds no quotes, '&' or typographer's sequences (the usual): then no
+        # paragraph need be searched for them either.
+        self.plain = plain
 
     def render(self, lines: list[str]) -> tuple[str, str]:
         out: list[str] = []
@@ -233,8 +237,8 @@ class _Renderer:
         ``*word*`` or ``**word**`` and whose brackets are all plain links, is HTML once its pairs
         and links are replaced (escaping would change nothing); ``spans_inline`` takes the rest.
         """
-        if "'" in source or '"' in source or "&" in source or ">" in source or (
-                self.typographic and (_RARE.search(source) is not None or _SCOPED.search(source) is not None)):
+        if ">" in source or (not self.plain and ("'" in source or '"' in source or "&" in source or (
+                self.typographic and (_RARE.search(source) is not None or _SCOPED.search(source) is not None)))):
             return None
         html = source
         if "*" in html:
@@ -250,7 +254,7 @@ class _Renderer:
                 if "[" in parts[index] or "]" in parts[index]:
                     return None
             for index in range(1, len(parts), 3):
-                parts[index] = f'<a href="{escapeHtml(self.link_target(parts[index + 1]))}">{parts[index]}</a>'
+                parts[index] = f'<a href="{_escaped(self.link_target(parts[index + 1]))}">{parts[index]}</a>'
                 parts[index + 1] = ""
             html = "".join(parts)
         return html
@@ -347,6 +351,8 @@ _STRONG_PAIR = re.compile(r"\*\*(?<!\*\*\*)(\w(?:[^*\[\]<]*\w)?)\*\*(?!\*)")
 
 
 _TAG = re.compile(r"<[^>]*>")
+# Articles repeat the same link targets: their escaped form is remembered.
+_escaped = functools.lru_cache(maxsize=4096)(escapeHtml)
 
 
 def _em_html(match: re.Match[str]) -> str:
