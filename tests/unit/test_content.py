@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import yaml
 
+from generator import content
 from generator.config import SiteConfig
 from generator.content import Article, Image, parse_article, scaffold_article
 from generator.model import iso_date
@@ -279,3 +280,43 @@ def test_scaffold_round_trips() -> None:
     assert front["topics"] == ["Vladimir Putin", "CSTO"]
     article, diagnostics = parse_article("content/2022/troops.md", text, SYDNEY)
     assert article is not None and article.date == now and not article.date_only
+
+
+@pytest.mark.parametrize("text", [
+    "---\ntitle: T\n---\nBody\n", "---\n---\nBody\n", "---\ntitle: T\n...\nBody\n", "---\ntitle: T\n---  \t\nBody\n",
+    "---\ntitle: T\n---\r\nBody\n", "---\na: ---\n----\n--- x\n---\n", "---\na: b\n... no\n....\n...\n---\n",
+    "---\na: b\n---x\n...\n", "---\na: b\nc: d", "---\na: b\n--", "---\na: ...\n---", "---\na\n...", "---\n\n---\n",
+    "---\r\na: b\r\n---\r\nBody\r\n", "---\na: b\n.. .\n- --\n---\n---\n",
+])
+def test_the_closing_fence_is_the_first_one_a_regex_search_finds(text: str) -> None:
+    start = content._FENCE.match(text).end()  # type: ignore[union-attr]
+    fast, slow = content._closing_fence(text, start), content._CLOSE.search(text, start)
+    assert (fast and fast.span()) == (slow and slow.span())
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.com/a", "http://example.com", "HTTPS://example.com", "ftp://example.com", "https:/x", "https://",
+    "http://exämple.com/", "https://例え.jp/", "http://[::1]/", "mailto:a@b.c", "/local/path", "https//x", "",
+    "javascript:alert(1)", "http://a b", "https://a.com/ü",
+])
+def test_web_urls_are_those_urlsplit_gives_an_http_scheme(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    assert content._is_web_url(url) == (urlsplit(url).scheme in ("http", "https"))
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://a]/", "https://[x]/"])
+def test_urls_urlsplit_refuses_are_still_refused_by_it(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    with pytest.raises(ValueError) as expected:
+        urlsplit(url)
+    with pytest.raises(ValueError) as got:
+        content._is_web_url(url)
+    assert str(got.value) == str(expected.value)
+
+
+def test_articles_without_keys_of_their_own_share_one_empty_extra() -> None:
+    first, second = ok("title: A\ndate: 2022-01-09\n"), ok("title: B\ndate: 2022-01-09\n")
+    assert first.extra == {} and first.extra is second.extra
+    assert dict(ok("title: A\ndate: 2022-01-09\nmood: calm\n").extra) == {"mood": "calm"}
