@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 import yaml
 
 from generator import quickyaml, yamltext
+from generator.config import SiteConfig
+from generator.content import parse_article
 from generator.quickyaml import read_plain_document
 from generator.yamltext import YamlSyntaxError, parse_yaml
 
@@ -187,3 +190,24 @@ def test_keys_are_cached_within_bounds() -> None:
     for number in range(1100):
         read_plain_document(f"k{number}: v\n")
     assert len(quickyaml._KEYS) <= 1024
+
+
+SAMPLE_SITE = Path(__file__).resolve().parents[2] / "content"
+ARTICLES = [
+    *(path.read_text(encoding="utf-8") for path in sorted(SAMPLE_SITE.glob("**/*.md"))),
+    "---\ntitle: T\ndate: 2022-01-09\ntitel: typo\nimage:\n  src: a.jpg\n  capton: typo\n---\nBody\n",
+    "---\ntitle: T\ndate: 2022-02-30\n---\nBody\n",
+    "---\ntitle: T\ndate: 2022-01-09\ndate: 2022-01-10\n---\nBody\n",
+    "---\ntitle:\ndate: yes\ntopics: [a, [b]]\noriginal_url: ftp://x\ndraft: maybe\n---\nBody\n",
+    "---\ntitle: [a, b]\ndate: 2022-01-09T10:00:00\nimage:\n  alt: no src\naliases: [/a/, b]\n---\nBody\n",
+    "---\ntitle: T # comment\ndate: 2022-01-09T10:00:00Z\nupdated: 2022-01-09 10:00:00 +05\n---\nBody\n",
+]
+
+
+@pytest.mark.parametrize("text", ARTICLES)
+def test_articles_and_diagnostics_are_the_same_on_either_path(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = "content/2022/a.md"
+    quick = parse_article(path, text, SiteConfig(timezone="Australia/Sydney"))
+    general_path(monkeypatch)
+    full = parse_article(path, text, SiteConfig(timezone="Australia/Sydney"))
+    assert repr(quick) == repr(full)
