@@ -233,13 +233,24 @@ class _Renderer:
     def simple_html(self, source: str) -> str | None:
         """Return the HTML of content in the usual shape, by a few substitutions; None for any other.
 
-        Content without quotes, '&', '>' or the typographer's sequences, whose stars all pair as
-        ``*word*`` or ``**word**`` and whose brackets are all plain links, is HTML once its pairs
-        and links are replaced (escaping would change nothing); ``spans_inline`` takes the rest.
+        Content without double quotes, '&', '>' or the typographer's sequences, with single quotes
+        only inside words, whose stars all pair as ``*word*`` or ``**word**`` and whose brackets are
+        all plain links, is HTML once its apostrophes are curled and its pairs and links replaced
+        (escaping would change nothing); ``spans_inline`` takes the rest.
         """
-        if ">" in source or (not self.plain and ("'" in source or '"' in source or "&" in source or (
-                self.typographic and (_RARE.search(source) is not None or _SCOPED.search(source) is not None)))):
+        if ">" in source:
             return None
+        if not self.plain:
+            if '"' in source or "&" in source or (
+                    self.typographic and (_RARE.search(source) is not None or _SCOPED.search(source) is not None)):
+                return None
+            if "'" in source:
+                # Between two letters or digits (as in "Russia's"), a single quote is one the smart
+                # quotes always make an apostrophe, whatever other quotes surround it; any other
+                # needs their pairing.
+                if _LONE_QUOTE.search(source) is not None:
+                    return None
+                source = source.replace("'", "\u2019")
         html = source
         if "*" in html:
             html = _EM_PAIR.sub(_em_html, html)
@@ -351,6 +362,8 @@ _STRONG_PAIR = re.compile(r"\*\*(?<!\*\*\*)(\w(?:[^*\[\]<]*\w)?)\*\*(?!\*)")
 
 
 _TAG = re.compile(r"<[^>]*>")
+# A single quote not between two letters or digits (\w is either, as '_' never gets this far).
+_LONE_QUOTE = re.compile(r"(?<!\w)'|'(?!\w)")
 # Articles repeat the same link targets: their escaped form is remembered.
 _escaped = functools.lru_cache(maxsize=4096)(escapeHtml)
 
