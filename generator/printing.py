@@ -18,7 +18,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2 import nodes
 from markupsafe import Markup, escape
 
-from .feeds import xml_safe
+from .feeds import XmlSafeMarkup, xml_safe
 
 try:  # markupsafe's own escaping of a str, in C, without the Markup wrapper escape() adds
     from markupsafe._speedups import _escape_inner as _escape_text
@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - markupsafe built without its C extensi
 def printable(value: Any) -> Any:
     """Return a printed value without the control characters no HTML or XML page may hold (SPEC section 7)."""
     if isinstance(value, str):
-        if value.isprintable():  # the common case, checked in C: nothing to remove, nothing to copy
+        if type(value) is XmlSafeMarkup or value.isprintable():  # nothing to remove, nothing to copy
             return value
         cleaned = xml_safe(value)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned

@@ -25,6 +25,7 @@ from .cache import SourceStore, article_state, restore_article
 from .config import SiteConfig
 from .content import Article, parse_article
 from .diagnostics import BuildError, Diagnostic, error
+from .feeds import xml_safe_html
 from .fingerprint import combine, digest_bytes
 from .markup import RenderedBody, render_body
 from .parallel import Progress, run_spans
@@ -138,8 +139,8 @@ class StoredBody(Markup):
         return StoredBody, (self.data, str(self).split()[2])
 
     def resolve(self) -> Markup:
-        """Return the body's HTML."""
-        return Markup(lz4.block.decompress(self.data).decode("utf-8"))
+        """Return the body's HTML, without the characters XML 1.0 cannot hold (printing removes them anyway)."""
+        return xml_safe_html(lz4.block.decompress(self.data))
 
 
 class decoded_bodies(Mapping[str, RenderedBody]):  # noqa: N801 (reads as a function at its call site)

@@ -151,3 +151,26 @@ def test_raw_html_in_bodies_follows_escape_html(make_site) -> None:
     assert doc.find("aside", class_="note") is None
     check_scripts(doc, "escaped")
     assert "<script>alert(1)</script>" in doc.one("main").text
+
+
+# Characters no HTML or XML page may hold, raw in a body (the quick Markdown path and the full
+# parser each take one of these bodies), next to letters whose UTF-8 shares bytes with them.
+FORBIDDEN = ["\x01", "\x03", "\x1b", "\x0b", "\ufffe", "\uffff"]
+
+
+@pytest.mark.parametrize("body", [
+    "Bell \x01 and escape \x1b in a paragraph, *Привет* ¾.\n",
+    "Vertical \x0b tab, end \x03 of text, \ufffe and \uffff.\n\n| a |\n| - |\n| \x01 |\n",
+    "Links to [the root](/topics/plain/) \x03 made absolute in feeds.\n",
+])
+def test_control_characters_in_bodies_reach_no_page_or_feed(make_site, body: str) -> None:
+    site = make_site({"content/a.md": front({"date": "2022-01-09", "title": "T", "topics": ["Plain"]}, body)})
+    assert build(site) == 0
+    out = site / "public"
+    files = [out / "2022/01/a/index.html", out / "feed.xml", out / "rss.xml", out / "topics/plain/feed.xml"]
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        assert not [c for c in FORBIDDEN if c in text], file
+        assert "Привет" in text or "Vertical" in text or "the root" in text, file
+    for file in files[1:]:
+        ET.parse(file)

@@ -6,11 +6,12 @@ import datetime as dt
 from types import MappingProxyType
 
 import pytest
+from markupsafe import Markup
 
 from generator.config import SiteConfig
 from generator.feeds import (
     ATOM_TYPE, RSS_TYPE, SitemapUrl, absolute_html, build_feed, feed_links, news_language, news_sitemap,
-    rfc822, rfc3339, sitemap_files, xml_safe,
+    rfc822, rfc3339, sitemap_files, xml_safe, xml_safe_html, XmlSafeMarkup,
 )
 from generator.model import Entry, ImageView, TopicLink
 
@@ -34,6 +35,22 @@ def entry(slug: str, when: dt.datetime, updated: dt.datetime | None = None, **fi
 def test_xml_safe_drops_only_characters_xml_cannot_hold() -> None:
     assert xml_safe("a\x00b\x01c\x08\x0b\x0c\x1f\ufffe\uffffd") == "abcd"
     assert xml_safe("tab\tnew\nline\rok & <b> ]]> \u2028 é") == "tab\tnew\nline\rok & <b> ]]> \u2028 é"
+
+
+@pytest.mark.parametrize("text", [
+    "<p>plain</p>\n", "<p>“curly” — dashes … é</p>\n", "<p>Привет, слово ¾ ¿</p>\n",  # 0xBE/0xBF in letters
+    "<p>bell\x07 vt\x0b ff\x0c nul\x00 esc\x1b</p>\n", "<p>\ufffe and \uffff</p>", "tab\tcr\rlf\n", "",
+])
+def test_xml_safe_html_is_xml_safe_on_the_text(text: str) -> None:
+    html = xml_safe_html(text.encode("utf-8"))
+    assert html == xml_safe(text) and type(html) is XmlSafeMarkup
+
+
+def test_what_is_made_from_xml_safe_html_is_plain_markup() -> None:
+    html = xml_safe_html(b"<p>ok</p>")
+    for derived in (html + "\x01", html.replace("ok", "\x01"), html.join(["a", "\x01"]), html.center(20, "\x02"),
+                    html * 2, XmlSafeMarkup("\x03")):
+        assert type(derived) is Markup
 
 
 def test_dates_in_the_formats_feeds_require() -> None:
