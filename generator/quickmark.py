@@ -4,7 +4,9 @@ Most briefings are paragraphs, ``##`` subheadings, ``-`` lists and ``>`` quotes,
 ``*emphasis*``, ``**strong**``, ``[links](https://…)`` and quotes and dashes the typographer
 turns into curly quotes and proper dashes. For exactly that shape, this module writes the same
 bytes the markdown-it-py pipeline in ``markup.py`` writes, several times faster; the
-typographer's work is done by markdown-it-py's own rules, run on tokens shaped as its own.
+typographer's work is done by markdown-it-py's own rules, run on tokens shaped as its own
+(save the apostrophe inside a word, which its smart quotes curl whatever surrounds it). Most
+paragraphs need no typographer at all, and become HTML by a few substitutions (``simple_html``).
 Anything outside the shape, or anything that could read two ways (a ``*`` whose pairing is not
 plain, a ``[`` that is not a plain link, HTML, tabs, indentation, a lazy continuation line),
 makes ``render_quick`` return None and the full parser takes the body. Tests compare both
