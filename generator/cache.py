@@ -78,15 +78,16 @@ def article_state(article: Article, text: str, body_start: int | None = None) ->
 
     The fields go as a tuple in a fixed order (a dict of them cost twice as much to pickle, send to
     the parent and rebuild there), the image as its four fields (a slotted dataclass pickles by
-    looking up its fields each time), and equal ``lines`` mappings, which most articles of a site
-    share, as one dict (pickled once per batch, held once by the parent).
+    looking up its fields each time). Values that many articles repeat (the key lines, which most
+    articles of a site share, topics, authors, sources, credits) go as one object each, pickled
+    once per batch and held once by the parent.
     """
     a = article
     image = a.image
     return len(text) - len(a.body) if body_start is None else body_start, (
         a.path, a.title, a.date, a.date_only, a.body_line, a.slug, a.updated, a.updated_date_only, a.standfirst,
-        a.topics, a.source, a.authors, a.original_url,
-        None if image is None else (image.src, image.alt, image.caption, image.credit),
+        _shared(tuple(map(_shared, a.topics))), _shared(a.source), _shared(tuple(map(_shared, a.authors))),
+        a.original_url, None if image is None else (image.src, image.alt, image.caption, _shared(image.credit)),
         a.aliases, a.draft, dict(a.extra) if a.extra else None, _shared_lines(a.lines))
 
 
@@ -115,6 +116,18 @@ def _shared_lines(lines: Mapping[str, int]) -> dict[str, int]:
         if len(_LINES) < 256:  # a site has a few layouts of front matter; an odd one is not kept
             _LINES[key] = shared
     return shared
+
+
+# Texts and tuples of texts many articles repeat, each kept as the first one seen (a str, a tuple
+# and None are never equal to one another, so no value comes back as one of another type).
+_TEXTS: dict[str | tuple[str, ...] | None, Any] = {}
+
+
+def _shared(value: str | tuple[str, ...] | None) -> Any:
+    """Return the first value equal to ``value`` seen (of up to a few thousand), or ``value``."""
+    if len(_TEXTS) < 8192:
+        return _TEXTS.setdefault(value, value)
+    return _TEXTS.get(value, value)
 
 
 def _pack(payload: Any) -> bytes:

@@ -120,6 +120,19 @@ def test_articles_with_the_same_key_lines_share_them_read_only() -> None:
     assert cache.restore_article(other, None).lines == {"title": 2, "date": 3}
 
 
+def test_repeated_topics_and_sources_travel_once_per_batch() -> None:
+    import pickle
+
+    texts = [f"---\ntitle: {n}\ndate: 2022-01-09\ntopics: [Energy, Côte d'Ivoire]\nsource: Wire\n---\nBody\n"
+             for n in ("A", "B")]
+    articles = [parse_article(f"content/{n}.md", text, SiteConfig())[0] for n, text in enumerate(texts)]
+    states = [cache.article_state(article, text) for article, text in zip(articles, texts) if article is not None]
+    first, second = [cache.restore_article(s, None) for s in pickle.loads(pickle.dumps(states))]
+    assert first.topics == ("Energy", "Côte d'Ivoire") and first.topics is second.topics
+    assert first.source == "Wire" and first.source is second.source
+    assert (first.title, second.title) == ("A", "B")
+
+
 @pytest.mark.parametrize("damage", [
     lambda d: d[: len(d) // 2], lambda d: d[:-1], lambda d: b"", lambda d: b"NBC2" + b"0" * 32 + d[36:],
     lambda d: d[:50] + bytes([d[50] ^ 1]) + d[51:], lambda d: b"garbage",
