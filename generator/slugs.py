@@ -18,7 +18,11 @@ def make_slug(text: str) -> str:
     """Return ``text`` folded to lowercase ASCII words joined by hyphens ('' if nothing is left)."""
     if len(text) <= _MAX_LENGTH and _SLUG_FORM.match(text):
         return text
-    return slugify(text, replacements=_REPLACEMENTS, max_length=_MAX_LENGTH, word_boundary=True)
+    # One transliteration table whatever else is installed: slugify's default picks Unidecode
+    # when present, which would change URLs on that machine (and it tries to import it on every
+    # call, five times the cost of the transliteration itself).
+    return slugify(text, replacements=_REPLACEMENTS, max_length=_MAX_LENGTH, word_boundary=True,
+                   backend="text-unidecode")
 
 
 def unsafe_slug_reason(slug: str) -> str | None:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import sys
+import types
+
 import pytest
 
 from generator.slugs import make_slug, unique_slugs, unsafe_slug_reason
@@ -72,3 +75,12 @@ def test_unique_slugs_never_reuse_a_numbered_slug() -> None:
 
 def test_unique_slugs_fallback_for_names_without_letters() -> None:
     assert unique_slugs(["???", "!!!"], fallback="topic") == {"???": "topic", "!!!": "topic-2"}
+
+
+def test_slugs_do_not_change_when_unidecode_is_installed(monkeypatch) -> None:
+    # slugify's default backend prefers Unidecode when it can import it; slugs must not follow.
+    expected = make_slug("Kraków — Žižkov, 東京")
+    fake = types.ModuleType("unidecode")
+    fake.unidecode = lambda text: "other"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "unidecode", fake)
+    assert make_slug("Kraków — Žižkov, 東京") == expected == "krakow-zizkov-dong-jing"
