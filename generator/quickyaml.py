@@ -51,11 +51,9 @@ def read_plain_document(text: str) -> tuple[dict[str, Any], dict[str, int]] | No
 
     Keys are named as ``YamlDocument.key_lines`` names them (``image.src`` under ``image:``).
     """
-    if not text or _UNUSUAL_CHARACTER.search(text) is not None:
+    if _UNUSUAL_CHARACTER.search(text) is not None:
         return None
     lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
     data: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
     parent = ""  # the key whose empty value the indented lines below it fill with a mapping
@@ -63,6 +61,8 @@ def read_plain_document(text: str) -> tuple[dict[str, Any], dict[str, int]] | No
     indent = 0
     try:
         for number, line in enumerate(lines, 1):
+            if not line:  # an empty line ends nothing here (no multi-line scalars are read)
+                continue
             head, colon, value = line.partition(":")
             if not colon or value[:1] not in ("", " "):
                 return None
@@ -91,7 +91,7 @@ def read_plain_document(text: str) -> tuple[dict[str, Any], dict[str, int]] | No
                     parent = key
     except Exception:  # noqa: BLE001 (_Unusual, or an impossible date: PyYAML words its error)
         return None
-    return data, key_lines
+    return (data, key_lines) if data else None  # no keys at all: an empty document is None to PyYAML
 
 
 # Keys as written (with their indent) -> (indent, key); a site has a few dozen, read thousands of times.

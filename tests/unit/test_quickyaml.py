@@ -33,11 +33,13 @@ QUICK = [
     "a-b: 1\n_c: 2\nD_e-F: 3\n",
     "title: a [bracket] {brace}, comma\nplain: it's \"quoted\" inside\nstar: a*b&c!d|e>f\n",
     "author: [Priya Raman, Tom Whitfield]\nx: [a b  c, 'd  e']\n",
+    "title: x\n\nblank: line above\nimage:\n\n  src: a\n\n  alt: b\n\nlast:\n\n\n",
 ]
 
 # Documents the quick reader must leave to PyYAML (it returns None); PyYAML still reads them.
 GENERAL = [
     "",
+    "\n\n",
     "# only a comment\n",
     "title: x # a comment\n",
     "title: x\n# a comment line\n",
@@ -58,7 +60,6 @@ GENERAL = [
     "deep:\n  a:\n    b: 1\n",
     "odd:\n  a: 1\n   b: 2\n",
     "  indented: 1\n",
-    "title: x\n\nblank: line above\n",
     "yes: key\n",
     "null: key\n",
     "\"quoted key\": 1\n",
