@@ -170,3 +170,19 @@ def test_feeds_are_the_same_bytes_on_every_build(built: Path, tmp_path: Path) ->
     assert build(site, "--no-search", "--output", str(tmp_path / "again")) == 0
     for name in ("feed.xml", "rss.xml", "sitemap.xml", "news-sitemap.xml", "robots.txt", "topics/banking/feed.xml"):
         assert (tmp_path / "again" / name).read_bytes() == (built / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("name, content_tag", [
+    ("feed.xml", "{http://www.w3.org/2005/Atom}content"),
+    ("rss.xml", "{http://purl.org/rss/1.0/modules/content/}encoded"),
+])
+def test_the_hero_image_is_html_in_the_content_like_the_body(make_site, name: str, content_tag: str) -> None:
+    # The feed carries the article's HTML as text, escaped once: the figure as much as the body.
+    site = make_site({"content/a.md": front({
+        "date": "2024-02-12", "title": "Hero",
+        "image": {"src": "https://img.example.com/a.jpg", "alt": "Tom & \"Jerry\" <3"},
+    }, "Body *text*.\n")}, "title: T\nbase_url: https://example.org/\n")
+    assert build(site, "--no-search") == 0
+    content = ET.parse(site / "public" / name).getroot().iter(content_tag).__next__().text or ""
+    assert content.startswith('<figure><img src="https://img.example.com/a.jpg" alt="Tom &amp; &quot;Jerry&quot; &lt;3">'
+                              "</figure>\n<p>Body <em>text</em>.</p>"), content[:200]
