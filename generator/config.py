@@ -169,7 +169,10 @@ class _Checker:
         return None if text is None else self.base_url(text, "base_url")
 
     def base_url(self, text: str, key: str) -> str:
-        parts = urlsplit(text.strip())
+        try:
+            parts = urlsplit(text.strip())
+        except ValueError:  # e.g. an unclosed IPv6 bracket: 'http://[oops'
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
             self.fail("base_url", f"{key} must be an absolute http(s) URL such as https://example.org/ (got '{text}')")
             return text

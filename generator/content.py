@@ -254,9 +254,14 @@ class _FrontMatter:
         if value is None:
             return None
         if isinstance(value, str):
-            return Image(src=value.strip()) if value.strip() else None
+            value = {"src": value} if value.strip() else None
+            if value is None:
+                return None
         if not isinstance(value, dict) or not isinstance(value.get("src"), str) or not value["src"].strip():
             self.fail("image", "'image' must be a path/URL, or a mapping with at least 'src'")
+            return None
+        if not _splits(value["src"].strip()):
+            self.fail("image", f"'image' is not a valid path or URL (got '{value['src'].strip()}')")
             return None
         fields = {}
         for key in ("alt", "caption", "credit"):
@@ -280,12 +285,23 @@ class _FrontMatter:
         return tuple(result)
 
 
+def _splits(text: str) -> bool:
+    """Return whether urlsplit takes ``text`` (it refuses an unclosed IPv6 bracket such as 'http://[oops')."""
+    if "[" not in text and "]" not in text:
+        return True
+    try:
+        urlsplit(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_web_url(text: str) -> bool:
     # urlsplit took 2 microseconds an article; an ASCII text starting 'http://' or 'https://' has
     # that scheme, and without brackets it cannot make urlsplit raise (its IPv6 and netloc checks).
     if text.startswith(("https://", "http://")) and text.isascii() and "[" not in text and "]" not in text:
         return True
-    return urlsplit(text).scheme in ("http", "https")
+    return _splits(text) and urlsplit(text).scheme in ("http", "https")
 
 
 # Most articles keep no keys of their own: they share one empty mapping.

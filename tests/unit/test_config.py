@@ -94,6 +94,7 @@ def test_base_url_option_overrides_site_yaml() -> None:
         ("title: A\n\nescape_html: sometimes\n", "site.yaml:3: 'escape_html' must be true or false"),
         ("base_url: example.org\n", "site.yaml:1: base_url must be an absolute http(s) URL"),
         ("base_url: ftp://example.org/\n", "site.yaml:1: base_url must be an absolute http(s) URL"),
+        ("base_url: 'http://[oops'\n", "site.yaml:1: base_url must be an absolute http(s) URL"),
         ("title: A\npermalinks: /x/\n", "site.yaml:2: 'permalinks' must be a mapping"),
         ("permalinks:\n  article: /{year}/\n", "site.yaml:2: permalink 'article' must contain {slug}"),
         ("permalinks:\n  article: /{year}/{slug}/{hour}/\n", "site.yaml:2: permalink 'article' must contain {slug}"),
