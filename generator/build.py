@@ -334,9 +334,9 @@ def _load(
     return config, config_key, articles, sources, env
 
 
-def _with_digests(sources: disk.SiteSources, read: Mapping[str, str]) -> disk.SiteSources:
-    """Return the scan with the digests of the Markdown files it left unread, as their readers found them."""
-    signatures = tuple((path, sig if sig[4] else (*sig[:4], read[path])) for path, sig in sources.markdown_signatures)
+def _with_digests(sources: disk.SiteSources, read: Mapping[str, disk.FileSignature]) -> disk.SiteSources:
+    """Return the scan with the signatures of the Markdown files it left unread, as their readers found them."""
+    signatures = tuple((path, sig if sig[4] else read[path]) for path, sig in sources.markdown_signatures)
     return replace(sources, markdown_signatures=signatures,
                    markdown_digests=tuple((path, sig[4]) for path, sig in signatures))
 

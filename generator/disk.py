@@ -75,6 +75,8 @@ def _walk_names(root: Path) -> list[str]:
 
 # A file's identity for the scan: (size, mtime_ns, ctime_ns, inode) and the digest of its bytes.
 FileSignature = tuple[int, int, int, int, str]
+# The signature of a file the scan listed but did not look at.
+UNREAD: FileSignature = (0, 0, 0, 0, "")
 # Files changed this recently are read even when their signature matches (the "racy" case: two
 # writes within one tick of the filesystem's clock leave equal times).
 _RACY_NS = 2_000_000_000
@@ -92,7 +94,9 @@ def scan_site(
     ``markdown_signatures``) and that did not change in the last two seconds is not read again:
     its ctime changes with any write, and no tool can set that one back. Without ``hash_markdown``
     no other Markdown file is read either: its digest is left empty, for whoever reads it next
-    (a first build reads every file once, in the workers that parse them, instead of twice).
+    (a first build reads every file once, in the workers that parse them, instead of twice), and
+    a file ``known`` does not hold is not even looked at: its signature is ``UNREAD``, and
+    ``read_markdown_signed`` gives the whole of it.
     """
     config_file = site_dir / "site.yaml"
     problems: list[Diagnostic] = []
@@ -107,10 +111,13 @@ def scan_site(
         if not rel.lower().endswith((".md", ".markdown")):
             assets.append(rel)
             continue
+        old = known.get(rel) if known is not None and not read_markdown else None
+        if old is None and not hash_markdown and not read_markdown:
+            signatures.append((rel, UNREAD))  # its reader takes the signature as it opens the file
+            continue
         path = content / name
         st = os.stat(path)
         stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        old = known.get(rel) if known is not None and not read_markdown else None
         if old is not None and old[:4] == stamp and now - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
             signatures.append((rel, old))
             continue
@@ -130,8 +137,10 @@ def scan_site(
                        tuple((rel, sig[4]) for rel, sig in signatures), tuple(signatures))
 
 
-def _read_markdown(path: Path | str, rel: str, problems: list[Diagnostic]) -> tuple[str | None, str]:
-    data = _read_bytes(path)
+def _read_markdown(
+    path: Path | str, rel: str, problems: list[Diagnostic], stamp: list[tuple[int, int, int, int]] | None = None,
+) -> tuple[str | None, str]:
+    data = _read_bytes(path, stamp)
     text = _decode(data, rel, problems)
     return text, hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -140,17 +149,36 @@ def _read_markdown(path: Path | str, rel: str, problems: list[Diagnostic]) -> tu
 _READ_SIZE = 1 << 16
 
 
-def _read_bytes(path: Path | str) -> bytes:
+def _read_bytes(path: Path | str, stamp: list[tuple[int, int, int, int]] | None = None) -> bytes:
     """Return a file's bytes, as ``Path.read_bytes`` does at a third of its cost (issue 5: it took 11
-    microseconds an article, mostly making and closing a buffered file object)."""
+    microseconds an article, mostly making and closing a buffered file object).
+
+    With ``stamp``, also append the file's (size, mtime_ns, ctime_ns, inode) as it was opened: a
+    write while it is read leaves a newer stamp on the file, so the next scan reads it again.
+    """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # no newline translation on Windows
     try:
+        if stamp is not None:
+            st = os.fstat(fd)
+            stamp.append((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
         parts = []
         while chunk := os.read(fd, _READ_SIZE):
             parts.append(chunk)
     finally:
         os.close(fd)
     return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def read_markdown_signed(site_dir: Path, rel: str) -> tuple[str | None, FileSignature, list[Diagnostic]]:
+    """Return a Markdown file's text (None if it is not UTF-8), its signature as a scan would record
+    it (``UNREAD`` if it cannot be read) and any problem."""
+    problems: list[Diagnostic] = []
+    stamp: list[tuple[int, int, int, int]] = []
+    try:
+        text, digest = _read_markdown(os.path.join(site_dir, rel), rel, problems, stamp)
+    except OSError as exc:
+        return None, UNREAD, [error(rel, 1, f"cannot read the file: {exc.strerror}")]
+    return text, (*stamp[0], digest), problems
 
 
 def read_markdown_file(site_dir: Path, rel: str) -> tuple[str | None, str, list[Diagnostic]]:

@@ -21,6 +21,7 @@ import lz4.block  # type: ignore[import-untyped]  # ships no type information
 from markupsafe import Markup
 
 from . import disk
+from .disk import UNREAD, FileSignature
 from .cache import SourceStore, article_state, restore_article
 from .config import SiteConfig
 from .content import Article, parse_article
@@ -44,9 +45,9 @@ def parse_sources(
     files: Sequence[tuple[str, str]], site_dir: Path, config: SiteConfig, config_key: str,
     asset_targets: Mapping[str, str], store: SourceStore, jobs: int, progress: Progress | None = None,
     meanwhile: Callable[[], None] | None = None,
-) -> tuple[list[Article], list[Diagnostic], dict[str, str]]:
+) -> tuple[list[Article], list[Diagnostic], dict[str, FileSignature]]:
     """Return the articles of the ``(path, digest)`` Markdown files (parsed only where not cached), all
-    diagnostics, and the digests of the files given with an empty one (the scan did not read them).
+    diagnostics, and the signatures of the files given with an empty digest (the scan did not read them).
 
     The articles come without their bodies: the texts of a large site are read where they are
     needed, one at a time (in the workers), instead of all being held here. While a worker has
@@ -62,10 +63,11 @@ def parse_sources(
                     asset_targets)
     results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress,
                         meanwhile=meanwhile)
-    read: dict[str, str] = {}
-    for (path, digest), (state, diagnostics, body, read_digest) in zip(missing, results):
+    read: dict[str, FileSignature] = {}
+    for (path, digest), (state, diagnostics, body, signature) in zip(missing, results):
         if not digest:
-            digest = read[path] = read_digest
+            read[path] = signature
+            digest = signature[4]
         old = store.get(path)
         if body is None and old is not None and old[0] == digest:
             body = old[4]
@@ -87,22 +89,22 @@ def _parsed_matches(record: Any, digest: str, parse_key: str) -> bool:
     return record is not None and record[0] == digest and record[1] == parse_key
 
 
-def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[Diagnostic, ...], Any, str]]:
-    results: list[tuple[Any, tuple[Diagnostic, ...], Any, str]] = []
+def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[Diagnostic, ...], Any, FileSignature]]:
+    results: list[tuple[Any, tuple[Diagnostic, ...], Any, FileSignature]] = []
     for path, digest in job.files[start:stop]:
-        text, digest, problems = _read_unchanged(job.site_dir, path, digest)
+        text, signature, problems = _read_unchanged(job.site_dir, path, digest)
         if text is None:
-            results.append((None, tuple(problems), None, digest))
+            results.append((None, tuple(problems), None, signature))
             continue
         article, diagnostics = parse_article(path, text, job.config)
         if article is None:
-            results.append((None, tuple(diagnostics), None, digest))
+            results.append((None, tuple(diagnostics), None, signature))
             continue
         links: dict[str, str | None] = {}
         body = render_body(path, article.body, job.config.escape_html, _recording(job.targets, links),
                            job.config.base_path)
         record = _body_record(job.body_key, tuple(links.items()), body.html, body.first_paragraph)
-        results.append((article_state(article, text), tuple(diagnostics), record, digest))
+        results.append((article_state(article, text), tuple(diagnostics), record, signature))
     return results
 
 
@@ -172,15 +174,18 @@ def body_key(code: str, escape_html: bool, base_path: str) -> str:
     return combine(code, f"escape_html={escape_html}", f"base_path={base_path}")
 
 
-def _read_unchanged(site_dir: Path, path: str, digest: str) -> tuple[str | None, str, list[Diagnostic]]:
-    """Return the file's text and digest, or None and a problem when it changed since the build scanned it.
+def _read_unchanged(site_dir: Path, path: str, digest: str) -> tuple[str | None, FileSignature, list[Diagnostic]]:
+    """Return the file's text and signature, or None and a problem when it changed since the build scanned it.
 
-    An empty ``digest`` means the scan did not read the file: there is nothing to compare.
+    An empty ``digest`` means the scan did not read the file: there is nothing to compare, and the
+    whole signature is taken as the file is read. Otherwise only the signature's digest is filled.
     """
+    if not digest:
+        return disk.read_markdown_signed(site_dir, path)
     text, now, problems = disk.read_markdown_file(site_dir, path)
-    if text is not None and digest and now != digest:
-        return None, now, [error(path, 1, "the file changed while the site was building; build again")]
-    return text, now, problems
+    if text is not None and now != digest:
+        return None, (*UNREAD[:4], now), [error(path, 1, "the file changed while the site was building; build again")]
+    return text, (*UNREAD[:4], now), problems
 
 
 @dataclass(frozen=True, slots=True)

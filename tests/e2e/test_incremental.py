@@ -16,7 +16,7 @@ import pytest
 
 from generator import disk
 from generator.build import BuildOptions, BuildResult, full_build
-from generator.cache import CACHE_DIR, BuildMemo
+from generator.cache import CACHE_DIR, BuildMemo, load_scan
 from generator.diagnostics import BuildError
 from tests.e2e.helpers import file_tree, numbered_briefing
 
@@ -151,6 +151,15 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(site: Path) -> None:
     assert (again.written, again.removed) == (0, 0)
     assert (again.pages, again.articles, again.topics) == (first.pages, first.articles, first.topics)
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_first_build_keeps_each_markdown_file_signature_as_a_scan_takes_it(site: Path) -> None:
+    # A first build reads each file once, in the workers; the signature it keeps for the next
+    # build's scan is the one the scan itself would take.
+    build(site, site / "public")
+    kept = load_scan(site)
+    scanned = dict(disk.scan_site(site, [], read_markdown=False).markdown_signatures)
+    assert kept == scanned and kept and all(sig[0] > 0 and sig[4] for sig in kept.values())
 
 
 def test_a_body_edit_rewrites_only_the_affected_files(site: Path) -> None:

@@ -175,4 +175,25 @@ def test_scan_without_hashing_leaves_markdown_unread(tmp_path: Path) -> None:
     read = disk.scan_site(tmp_path, [], read_markdown=False)
     assert unread.markdown_digests == (("content/a.md", ""),)
     assert read.markdown_digests[0][1] != ""
-    assert unread.markdown_signatures[0][1][:4] == read.markdown_signatures[0][1][:4]
+    assert unread.markdown_signatures == (("content/a.md", disk.UNREAD),)  # not even looked at
+    # Its reader takes the signature the scan would have recorded.
+    text, signature, problems = disk.read_markdown_signed(tmp_path, "content/a.md")
+    assert (text, problems) == ("---\ntitle: T\n---\nBody\n", [])
+    assert signature == read.markdown_signatures[0][1]
+
+
+def test_a_known_file_is_still_looked_at_without_hashing(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "a.md").write_text("one")
+    (tmp_path / "content" / "b.md").write_text("two")
+    known = dict(disk.scan_site(tmp_path, [], read_markdown=False).markdown_signatures)
+    del known["content/b.md"]
+    scan = disk.scan_site(tmp_path, [], read_markdown=False, known=known, hash_markdown=False)
+    signatures = dict(scan.markdown_signatures)
+    assert signatures["content/b.md"] == disk.UNREAD
+    assert signatures["content/a.md"][:4] == known["content/a.md"][:4]
+
+
+def test_reading_a_missing_file_signed_is_a_problem(tmp_path: Path) -> None:
+    text, signature, problems = disk.read_markdown_signed(tmp_path, "content/gone.md")
+    assert (text, signature) == (None, disk.UNREAD) and "cannot read the file" in str(problems[0])
