@@ -22,7 +22,7 @@ from .config import SiteConfig, load_config
 from .content import Article
 from .diagnostics import BuildError, Diagnostic, Report, error
 from .fingerprint import Fingerprinter, combine, digest_bytes
-from .model import HeldBack, PageSpec, Site, article_paths, build_site, select_articles, site_path
+from .model import HeldBack, PageSpec, Site, article_paths, catalogue, plan_site, select_articles, site_path
 from .pages import ERROR_LIMIT, PageJob, all_templates_digest, learn_shared, place_bytes, render_pages, template_keys
 from .parallel import default_jobs
 from .sources import decoded_bodies, parse_sources, render_bodies
@@ -175,17 +175,22 @@ def _full_build(options: BuildOptions, memo: BuildMemo | None, changed: frozense
     timings["markdown"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    site, problems = build_site(config, published, paths, bodies, set(sources.assets), held_back,
-                                search=options.search)
+    entries = catalogue(config, published, paths, bodies, set(sources.assets))
+    # The entries, which most pages show, are digested once, by workers, while this process plans
+    # the pages, feeds and sitemaps.
+    fingerprints = Fingerprinter()
+    planned: list[tuple[Site, list[Diagnostic]]] = []
+
+    def plan() -> None:
+        site, problems = plan_site(config, entries, published, bodies, held_back, search=options.search)
+        if not any(p.severity == "error" for p in problems):
+            site = replace(site, pages=site.pages + tuple(syndication_pages(site, decoded_bodies(bodies))))
+        planned.append((site, problems))
+
+    learn_shared(fingerprints, entries.entries, jobs, meanwhile=plan)
+    site, problems = planned[0]
     report.extend(problems)
     report.raise_if_failed(options.strict)
-    # The entries, which most pages show, are digested once, by workers, while this process plans
-    # the feeds and sitemaps.
-    fingerprints = Fingerprinter()
-    syndicated: list[PageSpec] = []
-    learn_shared(fingerprints, site.entries, jobs,
-                 meanwhile=lambda: syndicated.extend(syndication_pages(site, decoded_bodies(bodies))))
-    site = replace(site, pages=site.pages + tuple(syndicated))
     specs = _claim_outputs(site.pages, copies)
     timings["model"] = time.perf_counter() - mark
 

@@ -201,6 +201,15 @@ def asset_path(config: SiteConfig, src: str, base_dir: str, known: set[str]) -> 
     return "/" + target.removeprefix("content/") if target in known else None
 
 
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The published articles as entries and their topics: what every page of the site is made from."""
+
+    entries: tuple[Entry, ...]
+    topics: tuple[Topic, ...]
+    problems: tuple[Diagnostic, ...]  # warnings, e.g. a missing image
+
+
 def build_site(
     config: SiteConfig,
     articles: Sequence[Article],
@@ -211,12 +220,29 @@ def build_site(
     search: bool = True,
 ) -> tuple[Site, list[Diagnostic]]:
     """Return the site with its output plan, plus warnings (e.g. a missing image)."""
+    return plan_site(config, catalogue(config, articles, paths, bodies, assets), articles, bodies, held_back, search)
+
+
+def catalogue(
+    config: SiteConfig, articles: Sequence[Article], paths: Mapping[str, str], bodies: Mapping[str, RenderedBody],
+    assets: set[str],
+) -> Catalogue:
+    """Return the entries of the published articles (newest first) and their topics."""
     problems: list[Diagnostic] = []
     topic_slugs = _topic_slugs(articles)
     topic_paths = {name: config.permalinks.topic.format(slug=slug) for name, slug in topic_slugs.items()}
     topic_urls = {name: site_path(config, path) for name, path in topic_paths.items()}
     entries = [make_entry(config, a, paths[a.path], bodies[a.path], topic_urls, assets, problems) for a in articles]
     topics = _topics(config, entries, topic_slugs, topic_paths)
+    return Catalogue(tuple(entries), tuple(topics), tuple(problems))
+
+
+def plan_site(
+    config: SiteConfig, catalogue: Catalogue, articles: Sequence[Article], bodies: Mapping[str, RenderedBody],
+    held_back: Sequence[HeldBack] = (), search: bool = True,
+) -> tuple[Site, list[Diagnostic]]:
+    """Return the site with the pages made from ``catalogue`` (of ``articles``), plus all its warnings."""
+    entries, topics = catalogue.entries, catalogue.topics
     nav = Nav(site_path(config, "/"), site_path(config, TOPICS_INDEX),
               site_path(config, SEARCH_PAGE) if search else None)
     pages: list[PageSpec] = []
@@ -230,8 +256,8 @@ def build_site(
     pages.append(_topics_page(config, nav, topics))
     pages.append(_not_found_page(config, nav))
     pages.append(_search_page(config, nav))
-    problems.extend(_alias_clashes(pages, articles))
-    return Site(config, tuple(entries), tuple(topics), tuple(pages), tuple(held_back)), problems
+    problems = [*catalogue.problems, *_alias_clashes(pages, articles)]
+    return Site(config, entries, topics, tuple(pages), tuple(held_back)), problems
 
 
 def _topic_slugs(articles: Sequence[Article]) -> dict[str, str]:
