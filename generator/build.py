@@ -483,7 +483,8 @@ def _render_and_publish(
     try:
         mark = time.perf_counter()
         job = PageJob(specs, env, site_dir, out_dir, stage, base_key,
-                      template_keys(env, {s.template for s in specs}), state.files, fingerprints)
+                      template_keys(env, {s.template for s in specs}), state.files, fingerprints,
+                      disk.made_by_this_build(out_dir))
         results = render_pages(job, jobs, meanwhile, progress=_stage_progress(options, "Rendering pages"))
         errors = [d for r in results for d in r.diagnostics]
         if errors:

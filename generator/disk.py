@@ -451,6 +451,11 @@ def open_staging(out_dir: Path) -> Path:
     return stage
 
 
+def made_by_this_build(out_dir: Path) -> bool:
+    """Return whether ``open_staging`` made the output folder for the build in progress (so it holds no page yet)."""
+    return (out_dir / _NEW_MARK).is_file()
+
+
 def discard_staging(out_dir: Path) -> None:
     """Remove the staging folder (after a failed build), and the output folder if this build made it."""
     _remove_tree(out_dir / STAGING)

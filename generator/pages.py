@@ -57,6 +57,8 @@ class PageJob:
     # Primed with the values many pages share (the entries), so forked workers inherit their
     # digests instead of each computing them again.
     fingerprints: Fingerprinter = dataclasses.field(default_factory=Fingerprinter)
+    # The output folder is new: no file there can already hold a page (no need to look).
+    new_output: bool = False
 
 
 def render_pages(
@@ -127,7 +129,7 @@ def place_bytes(job: PageJob, rel: str, key: str, data: bytes, old: FileRecord |
     digest = digest_bytes(data)
     if old is not None and old[1] == digest and disk.stat_matches(job.out_dir, rel, old[2], old[3]):
         return PageResult("kept", rel, (key, digest, old[2], old[3], source))
-    if old is None:
+    if old is None and not job.new_output:
         held = disk.stat_if_holding(job.out_dir, rel, data)
         if held is not None:
             return PageResult("kept", rel, (key, digest, held[0], held[1], source))
