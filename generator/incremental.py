@@ -39,7 +39,7 @@ from .content import Article, parse_article
 from .diagnostics import BuildError, Diagnostic, Report
 from .feeds import last_changed
 from .markup import RenderedBody, render_body
-from .model import Entry, PageSpec, Site, article_page, make_entry
+from .model import Entry, PageSpec, Site, TopicLink, article_page, make_entry
 from .pages import ERROR_LIMIT, PageJob, render_pages, template_keys
 from .sources import decoded_bodies, stored_body
 from .syndication import feed_bodies, news_sitemap_spec, site_feed_specs, sitemap_specs, topic_feed_specs
@@ -194,12 +194,12 @@ def _apply(
     config, site = last.config, last.site
     bodies = dict(last.bodies)
     problems: list[Diagnostic] = []
-    topic_urls = {t.name: t.url for t in site.topics}
+    topic_links = {t.name: TopicLink(t.name, t.url) for t in site.topics}
     swap: dict[str, Entry] = {}
     for path, (article, _warnings) in articles.items():
         body = render_body(path, article.body, config.escape_html, last.targets.get, config.base_path)
         bodies[path] = RenderedBody(stored_body(body.html), body.first_paragraph)
-        swap[path] = make_entry(config, article, last.paths[path], bodies[path], topic_urls, set(last.assets), problems)
+        swap[path] = make_entry(config, article, last.paths[path], bodies[path], topic_links, set(last.assets), problems)
     timings["markdown"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
