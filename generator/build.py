@@ -22,11 +22,13 @@ from .config import SiteConfig, load_config
 from .content import Article
 from .diagnostics import BuildError, Diagnostic, Report, error
 from .fingerprint import Fingerprinter, combine, digest_bytes
-from .model import HeldBack, PageSpec, Site, article_paths, catalogue, plan_site, select_articles, site_path
-from .pages import ERROR_LIMIT, PageJob, all_templates_digest, learn_shared, place_bytes, render_pages, template_keys
-from .parallel import default_jobs
+from .model import (
+    Entry, HeldBack, PageSpec, RelatedIndex, Site, article_paths, catalogue, plan_site, select_articles, site_path,
+)
+from .pages import ERROR_LIMIT, PageJob, all_templates_digest, place_bytes, render_pages, template_keys
+from .parallel import default_jobs, run_spans
 from .sources import decoded_bodies, parse_sources, render_bodies
-from .syndication import syndication_pages
+from .syndication import feed_pages, index_pages
 from .templates import DEFAULT_LAYOUTS, compile_templates, layout_dirs, make_environment
 
 log = logging.getLogger(__name__)
@@ -176,21 +178,16 @@ def _full_build(options: BuildOptions, memo: BuildMemo | None, changed: frozense
 
     mark = time.perf_counter()
     entries = catalogue(config, published, paths, bodies, set(sources.assets))
-    # The entries, which most pages show, are digested once, by workers, while this process plans
-    # the pages, feeds and sitemaps.
+    # Workers digest the entries (which most pages show) and find each one's related briefings,
+    # while this process plans the feeds; then the pages and sitemaps are planned here.
     fingerprints = Fingerprinter()
-    planned: list[tuple[Site, list[Diagnostic]]] = []
-
-    def plan() -> None:
-        site, problems = plan_site(config, entries, published, bodies, held_back, search=options.search)
-        if not any(p.severity == "error" for p in problems):
-            site = replace(site, pages=site.pages + tuple(syndication_pages(site, decoded_bodies(bodies))))
-        planned.append((site, problems))
-
-    learn_shared(fingerprints, entries.entries, jobs, meanwhile=plan)
-    site, problems = planned[0]
+    feeds: list[PageSpec] = []
+    related = _study_entries(entries.entries, fingerprints, jobs, meanwhile=lambda: feeds.extend(
+        feed_pages(Site(config, entries.entries, entries.topics, ()), decoded_bodies(bodies))))
+    site, problems = plan_site(config, entries, published, bodies, held_back, options.search, related)
     report.extend(problems)
     report.raise_if_failed(options.strict)
+    site = replace(site, pages=site.pages + tuple(feeds) + tuple(index_pages(site)))
     specs = _claim_outputs(site.pages, copies)
     timings["model"] = time.perf_counter() - mark
 
@@ -344,6 +341,25 @@ def _with_digests(sources: disk.SiteSources, read: Mapping[str, disk.FileSignatu
     signatures = tuple((path, sig if sig[4] else read[path]) for path, sig in sources.markdown_signatures)
     return replace(sources, markdown_signatures=signatures,
                    markdown_digests=tuple((path, sig[4]) for path, sig in signatures))
+
+
+def _study_entries(
+    entries: Sequence[Entry], fingerprints: Fingerprinter, jobs: int, meanwhile: Callable[[], None],
+) -> dict[str, list[Entry]]:
+    """Digest the entries into ``fingerprints`` and return each one's related briefings, both
+    spread over workers; ``meanwhile`` runs here while they work."""
+    index = RelatedIndex(entries)
+    results = run_spans(_study_span, (fingerprints, entries, index), len(entries), jobs, meanwhile=meanwhile)
+    fingerprints.learn(entries, [digest for digest, _related in results])
+    return {entry.path: [entries[other] for other in related] for entry, (_digest, related) in zip(entries, results)}
+
+
+def _study_span(
+    work: tuple[Fingerprinter, Sequence[Entry], RelatedIndex], start: int, stop: int,
+) -> list[tuple[str | None, tuple[int, ...]]]:
+    fingerprints, entries, index = work
+    digests = fingerprints.shared_digests(entries[start:stop])
+    return [(digest, index.related(n)) for n, digest in zip(range(start, stop), digests)]
 
 
 def _link_targets(config: SiteConfig, paths: dict[str, str], assets: tuple[str, ...]) -> dict[str, str]:

@@ -240,14 +240,18 @@ def catalogue(
 
 def plan_site(
     config: SiteConfig, catalogue: Catalogue, articles: Sequence[Article], bodies: Mapping[str, RenderedBody],
-    held_back: Sequence[HeldBack] = (), search: bool = True,
+    held_back: Sequence[HeldBack] = (), search: bool = True, related: Mapping[str, list[Entry]] | None = None,
 ) -> tuple[Site, list[Diagnostic]]:
-    """Return the site with the pages made from ``catalogue`` (of ``articles``), plus all its warnings."""
+    """Return the site with the pages made from ``catalogue`` (of ``articles``), plus all its warnings.
+
+    ``related`` is ``related_entries`` of the catalogue's entries, if the caller has it already.
+    """
     entries, topics = catalogue.entries, catalogue.topics
     nav = Nav(site_path(config, "/"), site_path(config, TOPICS_INDEX),
               site_path(config, SEARCH_PAGE) if search else None)
     pages: list[PageSpec] = []
-    related = related_entries(entries)
+    if related is None:
+        related = related_entries(entries)
     for entry in entries:
         pages.append(article_page(config, nav, entry, bodies[entry.path].html, related[entry.path]))
         pages.extend(_alias_pages(config, entry))
@@ -356,32 +360,43 @@ def _topics(
 
 def related_entries(entries: Sequence[Entry]) -> dict[str, list[Entry]]:
     """Return, per article, up to RELATED_LIMIT others sharing the most topics, nearest in date first."""
-    # Articles are counted by their index (issue 5: this runs for every article, and counting
-    # ints in C is cheaper than hashing paths); each article's topics are unique (content.text_list).
-    by_topic: dict[str, list[int]] = defaultdict(list)
-    windows: list[list[tuple[list[int], int]]] = []
-    for index, entry in enumerate(entries):
-        own: list[tuple[list[int], int]] = []
-        for link in entry.topics:
-            members = by_topic[link.name]
-            own.append((members, len(members)))
-            members.append(index)
-        windows.append(own)
-    # Each timestamp once, not once per comparison.
-    stamps = [entry.date.timestamp() for entry in entries]
-    related: dict[str, list[Entry]] = {}
-    for index, entry in enumerate(entries):
+    index = RelatedIndex(entries)
+    return {entry.path: [entries[other] for other in index.related(n)] for n, entry in enumerate(entries)}
+
+
+class RelatedIndex:
+    """Where each entry stands in each of its topics: built once, then asked entry by entry (the
+    build asks from worker processes, each for its share of the entries)."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        # Articles are counted by their index (issue 5: this runs for every article, and counting
+        # ints in C is cheaper than hashing paths); each article's topics are unique (content.text_list).
+        by_topic: dict[str, list[int]] = defaultdict(list)
+        self._windows: list[list[tuple[list[int], int]]] = []
+        for index, entry in enumerate(entries):
+            own: list[tuple[list[int], int]] = []
+            for link in entry.topics:
+                members = by_topic[link.name]
+                own.append((members, len(members)))
+                members.append(index)
+            self._windows.append(own)
+        # Each timestamp once, not once per comparison.
+        self._stamps = [entry.date.timestamp() for entry in entries]
+        self._paths = [entry.path for entry in entries]
+
+    def related(self, index: int) -> tuple[int, ...]:
+        """Return the indexes of up to RELATED_LIMIT entries sharing the most topics with entry ``index``, nearest in date first."""
+        stamps, paths = self._stamps, self._paths
         shared: Counter[int] = Counter()
-        for members, at in windows[index]:
+        for members, at in self._windows[index]:
             shared.update(members[max(0, at - RELATED_WINDOW): at + RELATED_WINDOW + 1])
         del shared[index]
         own_stamp = stamps[index]
         # The RELATED_LIMIT smallest (most shared, nearest, path) keys; paths are unique, so
         # the order is total and sorting a few dozen keys in C beats a heap built in Python.
-        best = sorted([(-count, abs(stamps[other] - own_stamp), entries[other].path, other)
+        best = sorted([(-count, abs(stamps[other] - own_stamp), paths[other], other)
                        for other, count in shared.items()])[:RELATED_LIMIT]
-        related[entry.path] = [entries[other] for _count, _distance, _path, other in best]
-    return related
+        return tuple([other for _count, _distance, _path, other in best])
 
 
 def _title(*parts: str) -> str:

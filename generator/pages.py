@@ -71,23 +71,6 @@ def render_pages(
     return run_spans(_render_span, job, len(job.specs), jobs, meanwhile=meanwhile, progress=progress)
 
 
-def learn_shared(
-    fingerprints: Fingerprinter, shared: Sequence[object], jobs: int, meanwhile: Callable[[], None] | None = None,
-) -> None:
-    """Digest values that appear in many pages' contexts (the site's entries) once, spread over workers.
-
-    ``fingerprints`` keeps their digests, so page workers forked later inherit them instead of
-    each digesting the same entries again. ``meanwhile`` runs here while the workers digest.
-    """
-    digests = run_spans(_digest_span, (fingerprints, shared), len(shared), jobs, meanwhile=meanwhile)
-    fingerprints.learn(shared, digests)
-
-
-def _digest_span(work: tuple[Fingerprinter, Sequence[object]], start: int, stop: int) -> list[str | None]:
-    fingerprints, values = work
-    return fingerprints.shared_digests(values[start:stop])
-
-
 def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:
     fingerprints = job.fingerprints
     results: list[PageResult] = []

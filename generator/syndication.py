@@ -20,13 +20,23 @@ def syndication_pages(
     site: Site, bodies: Mapping[str, RenderedBody], sitemap_limit: int = SITEMAP_LIMIT
 ) -> list[PageSpec]:
     """Return the feeds of the site and of each topic, the sitemaps and robots.txt."""
-    config = site.config
+    return feed_pages(site, bodies) + index_pages(site, sitemap_limit)
+
+
+def feed_pages(site: Site, bodies: Mapping[str, RenderedBody]) -> list[PageSpec]:
+    """Return the feeds of the site and of each topic (made from its entries and topics, not its pages)."""
     html = feed_bodies(bodies)
     made: dict[str, FeedItem] = {}
     pages = site_feed_specs(site, html, made)
     for topic in site.topics:
         pages.extend(topic_feed_specs(site, topic, html, made))
-    pages.extend(sitemap_specs(site, sitemap_limit))
+    return pages
+
+
+def index_pages(site: Site, sitemap_limit: int = SITEMAP_LIMIT) -> list[PageSpec]:
+    """Return what lists the site's pages for search engines: the sitemaps and robots.txt."""
+    config = site.config
+    pages = sitemap_specs(site, sitemap_limit)
     pages.append(news_sitemap_spec(site))
     advertised = [config.absolute_url(site_path(config, "/" + name)) for name in (SITEMAP_FILE, NEWS_SITEMAP_FILE)]
     pages.append(PageSpec("robots.txt", "robots.txt", {"sitemaps": advertised}, "site.yaml"))

@@ -152,7 +152,7 @@ def test_big_sites_get_a_sitemap_index(make_site, monkeypatch: pytest.MonkeyPatc
     import generator.syndication as syndication
 
     # 50,000 URLs would make a slow test; the limit is a default argument, so lower it.
-    monkeypatch.setattr(syndication.syndication_pages, "__defaults__", (3,))
+    monkeypatch.setattr(syndication.index_pages, "__defaults__", (3,))
     site = make_site({f"content/{n}.md": front({"date": f"2022-01-0{n}", "title": f"T{n}"}) for n in range(1, 5)},
                      f"title: T\nbase_url: {ROOT}\n")
     assert build(site, "--no-search") == 0
