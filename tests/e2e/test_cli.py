@@ -47,7 +47,12 @@ def test_python_dash_m_generator_is_the_same_cli(make_site) -> None:
     done = subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (site / "public" / "2022" / "01" / "a" / "index.html").is_file()
+    assert done.stdout.startswith("Built ") and done.stdout.endswith("removed.\n")  # piped output all there
     assert run_cli("--version") == 0
+    (site / "content" / "b.md").write_text("---\ntitle: B\n---\n", encoding="utf-8")
+    failed = subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site)], capture_output=True,
+                            text=True)
+    assert failed.returncode == 1 and failed.stderr.endswith("the previous output was left as it was.\n")
 
 
 def test_bad_base_url_option_is_a_usage_error(make_site, capsys) -> None:
