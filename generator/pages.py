@@ -66,9 +66,11 @@ def render_pages(
 ) -> list[PageResult]:
     """Return the result of every planned page, in plan order, rendering those that changed.
 
-    ``meanwhile`` runs while the workers render; ``progress`` hears how many pages are done.
+    ``meanwhile`` runs while the workers render; ``progress`` hears how many pages are done. A
+    plan ends with its costliest pages (the feeds, each carrying twenty whole articles).
     """
-    return run_spans(_render_span, job, len(job.specs), jobs, meanwhile=meanwhile, progress=progress)
+    return run_spans(_render_span, job, len(job.specs), jobs, meanwhile=meanwhile, progress=progress,
+                     heavy_last=True)
 
 
 def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:

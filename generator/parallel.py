@@ -33,13 +33,15 @@ def default_jobs() -> int:
 
 def run_spans(
     work: Work[R], shared: Any, count: int, jobs: int, min_parallel: int = 64,
-    meanwhile: Callable[[], None] | None = None, progress: Progress | None = None,
+    meanwhile: Callable[[], None] | None = None, progress: Progress | None = None, heavy_last: bool = False,
 ) -> list[R]:
     """Return ``work(shared, start, stop)`` for spans covering ``range(count)``, concatenated in order.
 
     Runs in this process when one job is asked for or the work is too small to be worth a fork.
     ``meanwhile`` runs here while the workers work (or after, when there are none); ``progress``
-    hears how many items are done each time a span finishes.
+    hears how many items are done each time a span finishes. ``heavy_last`` says the last items
+    cost the most: the workers then take the spans from the end, so that the stage does not end
+    with one worker finishing a costly span while the others wait.
     """
     size = max(8, min(256, count // (max(jobs, 1) * 8) or 1))
     spans = [(start, min(start + size, count)) for start in range(0, count, size)]
@@ -59,14 +61,19 @@ def run_spans(
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(spans))) as pool:
-            pending = pool.imap(_run_span, spans, chunksize=1)
+            order = spans[::-1] if heavy_last else spans
+            pending = pool.imap(_run_span, order, chunksize=1)
             if meanwhile is not None:
                 meanwhile()
             parts = []
-            for (_start, stop), part in zip(spans, pending):
+            done = 0
+            for (start, stop), part in zip(order, pending):
                 parts.append(part)
+                done += stop - start
                 if progress is not None:
-                    progress(stop, count)
+                    progress(done, count)
+            if heavy_last:
+                parts.reverse()
     finally:
         _current = None
         gc.unfreeze()

@@ -12,10 +12,21 @@ def _double(_shared: object, start: int, stop: int) -> list[int]:
     return [2 * i for i in range(start, stop)]
 
 
+def _spans(_shared: object, start: int, stop: int) -> list[tuple[int, int]]:
+    return [(start, stop)]
+
+
+def test_heavy_last_work_is_started_from_the_end_and_returned_in_order() -> None:
+    results = run_spans(_spans, None, 1000, 2, heavy_last=True)
+    assert [start for start, _stop in results] == sorted(start for start, _stop in results)
+    assert results[0][0] == 0 and results[-1][1] == 1000
+
+
 def test_spans_report_progress_up_to_the_total_in_one_process_and_in_workers() -> None:
-    for jobs in (1, 2):
+    for jobs, heavy_last in ((1, False), (2, False), (2, True)):
         seen: list[tuple[int, int]] = []
-        results = run_spans(_double, None, 1000, jobs, progress=lambda done, total: seen.append((done, total)))
+        results = run_spans(_double, None, 1000, jobs, progress=lambda done, total: seen.append((done, total)),
+                            heavy_last=heavy_last)
         assert results == [2 * i for i in range(1000)]
         assert seen[-1] == (1000, 1000)
         assert [done for done, _ in seen] == sorted(done for done, _ in seen)
