@@ -23,7 +23,8 @@ from .content import Article
 from .diagnostics import BuildError, Diagnostic, Report, error
 from .fingerprint import Fingerprinter, combine, digest_bytes
 from .model import (
-    Entry, HeldBack, PageSpec, RelatedIndex, Site, article_paths, catalogue, plan_site, select_articles, site_path,
+    Entry, HeldBack, PageSpec, RelatedIndex, Site, article_paths, catalogue, output_file, plan_site, select_articles,
+    site_path,
 )
 from .pages import ERROR_LIMIT, PageJob, all_templates_digest, place_bytes, render_pages, template_keys
 from .parallel import default_jobs, run_spans
@@ -171,30 +172,39 @@ def _full_build(options: BuildOptions, memo: BuildMemo | None, changed: frozense
         store.save()
         return _unchanged_result(out_dir, state, report, started, timings)
 
-    mark = time.perf_counter()
-    targets = _link_targets(config, paths, sources.assets)
-    bodies = render_bodies(published, site_dir, config.escape_html, targets, store, jobs, config.base_path)
-    timings["markdown"] = time.perf_counter() - mark
+    stage = disk.open_staging(out_dir)
+    # A first build into a folder of its own writes every page: while this process plans them, a
+    # helper process makes the article pages' folders (on the core that would otherwise idle).
+    folders = (disk.make_folders_meanwhile(stage, [output_file(path) for path in paths.values()])
+               if disk.made_by_this_build(out_dir) and len(paths) >= _FOLDERS_APART else None)
+    try:
+        mark = time.perf_counter()
+        targets = _link_targets(config, paths, sources.assets)
+        bodies = render_bodies(published, site_dir, config.escape_html, targets, store, jobs, config.base_path)
+        timings["markdown"] = time.perf_counter() - mark
 
-    mark = time.perf_counter()
-    entries = catalogue(config, published, paths, bodies, set(sources.assets))
-    # Workers digest the entries (which most pages show) and find each one's related briefings,
-    # while this process plans the feeds; then the pages and sitemaps are planned here.
-    fingerprints = Fingerprinter()
-    feeds: list[PageSpec] = []
-    related = _study_entries(entries.entries, fingerprints, jobs, meanwhile=lambda: feeds.extend(
-        feed_pages(Site(config, entries.entries, entries.topics, ()), decoded_bodies(bodies))))
-    site, problems = plan_site(config, entries, published, bodies, held_back, options.search, related)
-    report.extend(problems)
-    report.raise_if_failed(options.strict)
-    site = replace(site, pages=site.pages + tuple(feeds) + tuple(index_pages(site)))
-    specs = _claim_outputs(site.pages, copies)
-    timings["model"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        entries = catalogue(config, published, paths, bodies, set(sources.assets))
+        # Workers digest the entries (which most pages show) and find each one's related
+        # briefings, while this process plans the feeds; then the pages and sitemaps are planned.
+        fingerprints = Fingerprinter()
+        feeds: list[PageSpec] = []
+        related = _study_entries(entries.entries, fingerprints, jobs, meanwhile=lambda: feeds.extend(
+            feed_pages(Site(config, entries.entries, entries.topics, ()), decoded_bodies(bodies))))
+        site, problems = plan_site(config, entries, published, bodies, held_back, options.search, related)
+        report.extend(problems)
+        report.raise_if_failed(options.strict)
+        site = replace(site, pages=site.pages + tuple(feeds) + tuple(index_pages(site)))
+        specs = _claim_outputs(site.pages, copies)
+        timings["model"] = time.perf_counter() - mark
+    except BaseException:
+        disk.discard_staging(out_dir, folders)
+        raise
 
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if
     # a template fails).
     files = _render_and_publish(options, memo, env, combine(store.code, config_key), specs, copies, state, jobs,
-                                timings, fingerprints, store.save)
+                                timings, fingerprints, store.save, stage, folders)
     summary = {"pages": len(site.pages), "topics": len(site.topics), "articles": len(site.entries),
                "held_back": site.held_back, "warnings": report.warnings, "base_url": config.base_url,
                "search": files.search}
@@ -233,6 +243,9 @@ class _FastLink:
     touched: tuple[str, ...]  # sources applied by fast builds since: their pages may differ from the model's
 
 
+# From this many articles on, a first build makes their folders in a helper process (starting it costs
+# a few milliseconds; a small site's folders take less).
+_FOLDERS_APART = 256
 # Beyond this many sources changed since the last full build, a full build starts afresh.
 _FAST_LIMIT = 100
 
@@ -491,13 +504,14 @@ class _Published:
 def _render_and_publish(
     options: BuildOptions, memo: BuildMemo | None, env: jinja2.Environment, base_key: str,
     specs: list[PageSpec], copies: dict[str, _Copy], state: OutputState, jobs: int, timings: dict[str, float],
-    fingerprints: Fingerprinter, meanwhile: Callable[[], None],
+    fingerprints: Fingerprinter, meanwhile: Callable[[], None], stage: Path, folders: disk.PendingFolders | None,
 ) -> _Published:
     """Render changed pages into the staging folder, then publish: nothing is replaced before all rendered."""
     site_dir, out_dir = options.site_dir, output_dir_for(options)
-    stage = disk.open_staging(out_dir)
     try:
         mark = time.perf_counter()
+        if folders is not None:
+            folders.settle()
         job = PageJob(specs, env, site_dir, out_dir, stage, base_key,
                       template_keys(env, {s.template for s in specs}), state.files, fingerprints,
                       disk.made_by_this_build(out_dir))
@@ -515,6 +529,8 @@ def _render_and_publish(
             timings["search"] = time.perf_counter() - mark
         mark = time.perf_counter()
         to_copy = _copies_to_make(out_dir, copies, state, records)
+        if folders is not None:
+            folders.wait()  # before the staging folder moves into place
         forget_output_state(site_dir, out_dir, memo)  # a crash while publishing must not leave a stale record
         done = disk.commit_staged(out_dir, staged, to_copy, set(records))
         for rel, (size, mtime_ns) in done.stats.items():
@@ -522,7 +538,7 @@ def _render_and_publish(
             records[rel] = (key, digest, size, mtime_ns, source)
         timings["write"] = time.perf_counter() - mark
     except BaseException:
-        disk.discard_staging(out_dir)
+        disk.discard_staging(out_dir, folders)
         raise
     return _Published(records, done.written, done.removed, search_record)
 

@@ -11,6 +11,8 @@ import os
 import posixpath
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -456,8 +458,72 @@ def made_by_this_build(out_dir: Path) -> bool:
     return (out_dir / _NEW_MARK).is_file()
 
 
-def discard_staging(out_dir: Path) -> None:
+class PendingFolders:
+    """Folders being made in a staging folder by a helper process (``make_folders_meanwhile``)."""
+
+    def __init__(self, helper: subprocess.Popen[bytes] | None, listing: Path, folders: list[str]) -> None:
+        self._helper = helper
+        self._listing = listing
+        self._folders = folders
+
+    def settle(self) -> None:
+        """If the helper is done, take its folders as made (``wait``), so pages written next need
+        not make them; else leave it working (pages make their folders as usual meanwhile)."""
+        if self._helper is not None and self._helper.poll() is not None:
+            self.wait()
+
+    def wait(self) -> None:
+        """Wait for the helper (before the staging folder is published or removed)."""
+        if self._helper is None:
+            return
+        status = self._helper.wait()
+        self._helper = None
+        self._listing.unlink(missing_ok=True)
+        if status == 0:
+            _made_folders.update(self._folders)
+
+
+# The helper: a bare interpreter (no site packages, no module of ours) making the folders listed,
+# NUL-separated, in the file named by its argument.
+_MAKE_FOLDERS = "import os, sys\nfor f in open(sys.argv[1], 'rb').read().split(b'\\0'): os.makedirs(f, exist_ok=True)"
+
+
+def make_folders_meanwhile(stage: Path, files: Iterable[str]) -> PendingFolders:
+    """Start making the folders of ``files`` (output files, relative) in ``stage``, in a helper process.
+
+    A first build makes 10,000 folders for 10,000 articles, in system time, while the main process
+    plans the pages on one core and the other idles: the helper uses that core. It is a new
+    interpreter, not a fork: a fork would share this process's memory copy-on-write, and every
+    page the planning then writes would be copied. Call ``wait()`` before writing into the
+    folders, and before removing the staging folder.
+    """
+    folders = sorted({os.path.dirname(os.path.join(stage, _plain_relative(rel)))
+                      for rel in files if _is_plain_relative(rel)})
+    # The list is a temporary file in the staging folder: removed once the helper is done, and
+    # swept with the staging folder if the build is killed first.
+    listing = stage / f"{_TEMP_MARK}folders"
+    listing.write_bytes(b"\0".join(os.fsencode(f) for f in folders))
+    try:
+        helper = subprocess.Popen([sys.executable, "-S", "-c", _MAKE_FOLDERS, os.fsdecode(listing)],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        listing.unlink()
+        return PendingFolders(None, listing, [])  # the pages make their folders as they are written
+    return PendingFolders(helper, listing, folders)
+
+
+def _is_plain_relative(rel: str) -> bool:
+    try:
+        _plain_relative(rel)
+    except BuildError:
+        return False  # left for the page to report
+    return True
+
+
+def discard_staging(out_dir: Path, pending: PendingFolders | None = None) -> None:
     """Remove the staging folder (after a failed build), and the output folder if this build made it."""
+    if pending is not None:
+        pending.wait()  # the child must not make folders in what is removed
     _remove_tree(out_dir / STAGING)
     if (out_dir / _NEW_MARK).is_file():
         (out_dir / _NEW_MARK).unlink()

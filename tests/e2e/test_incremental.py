@@ -8,6 +8,7 @@ scratch (no cache, empty output folder). The site has enough articles that the p
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -223,3 +224,46 @@ def test_a_first_build_killed_before_publishing_does_not_block_the_next(site: Pa
     build(site, out)
     assert not (out / disk.STAGING).exists() and not (out / ".newsbite-new").exists()
     assert file_tree(out) == clean_tree(site, tmp_path)
+
+
+def test_a_first_build_making_its_folders_apart_gives_the_same_bytes(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # From _FOLDERS_APART articles on, a helper process makes the article folders while the
+    # build plans; with it and without it, the output is the same.
+    import generator.build as build_module
+
+    monkeypatch.setattr(build_module, "_FOLDERS_APART", 1)
+    apart = build(site, tmp_path / "apart")
+    assert apart.written == len(file_tree(tmp_path / "apart")) - 1  # every file but the manifest
+    assert file_tree(tmp_path / "apart") == clean_tree(site, tmp_path)
+    assert not (tmp_path / "apart" / disk.STAGING).exists()
+
+
+def test_a_failed_first_build_leaves_no_folder_and_no_helper(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.build as build_module
+
+    monkeypatch.setattr(build_module, "_FOLDERS_APART", 1)
+    started: list[disk.PendingFolders] = []
+    make = disk.make_folders_meanwhile
+    monkeypatch.setattr(disk, "make_folders_meanwhile", lambda *args: started.append(make(*args)) or started[-1])
+    (site / "content" / "2022" / "a001.md").write_text(  # an alias onto another article's page
+        numbered_briefing(1).replace("---\n", "---\naliases: [/2022/01/a002/]\n", 1), encoding="utf-8")
+    out = tmp_path / "never"
+    with pytest.raises(BuildError):
+        build(site, out)
+    assert not out.exists()
+    assert started and started[0]._helper is None  # the helper was waited for
+
+
+def test_folders_made_apart_are_known_to_the_writers(tmp_path: Path) -> None:
+    stage = disk.open_staging(tmp_path / "out")
+    pending = disk.make_folders_meanwhile(stage, ["2022/01/a/index.html", "2022/01/b/index.html", "../x/index.html"])
+    pending.wait()
+    pending.wait()  # a second wait does nothing
+    assert (stage / "2022" / "01" / "a").is_dir() and (stage / "2022" / "01" / "b").is_dir()
+    assert not (tmp_path / "out" / "x").exists()  # outside the staging folder: left for the page to refuse
+    assert os.path.join(stage, "2022/01/a") in disk._made_folders
+    assert [p.name for p in stage.iterdir()] == ["2022"]  # the list of folders is gone
+    disk.discard_staging(tmp_path / "out", pending)
+    assert not (tmp_path / "out").exists()
