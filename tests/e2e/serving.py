@@ -129,8 +129,13 @@ class ServeProcess:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         try:
-            _, err = self.process.communicate(timeout=DEADLINE)
+            self.process.wait(timeout=DEADLINE)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, err = self.process.communicate()
+            self.process.wait()
+        # stdout belongs to the reader thread (communicate() would close it under the thread's
+        # feet); stderr is a few lines, read once the process has ended.
+        assert self.process.stderr is not None
+        with self.process.stderr:
+            err = self.process.stderr.read()
         return self.process.returncode, err
