@@ -16,13 +16,6 @@ from .model import PageSpec, Site, Topic, output_file, site_path
 INDEXED_KINDS = ("home", "topic", "topics", "article")
 
 
-def syndication_pages(
-    site: Site, bodies: Mapping[str, RenderedBody], sitemap_limit: int = SITEMAP_LIMIT
-) -> list[PageSpec]:
-    """Return the feeds of the site and of each topic, the sitemaps and robots.txt."""
-    return feed_pages(site, bodies) + index_pages(site, sitemap_limit)
-
-
 def feed_pages(site: Site, bodies: Mapping[str, RenderedBody]) -> list[PageSpec]:
     """Return the feeds of the site and of each topic (made from its entries and topics, not its pages)."""
     html = feed_bodies(bodies)
