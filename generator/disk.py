@@ -461,8 +461,8 @@ def made_by_this_build(out_dir: Path) -> bool:
 class PendingFolders:
     """Folders being made in a staging folder by a helper process (``make_folders_meanwhile``)."""
 
-    def __init__(self, helper: subprocess.Popen[bytes] | None, listing: Path, folders: list[str]) -> None:
-        self._helper = helper
+    def __init__(self, helper: subprocess.Popen[bytes], listing: Path, folders: list[str]) -> None:
+        self._helper: subprocess.Popen[bytes] | None = helper
         self._listing = listing
         self._folders = folders
 
@@ -488,42 +488,40 @@ class PendingFolders:
 _MAKE_FOLDERS = "import os, sys\nfor f in open(sys.argv[1], 'rb').read().split(b'\\0'): os.makedirs(f, exist_ok=True)"
 
 
-def make_folders_meanwhile(stage: Path, files: Iterable[str]) -> PendingFolders:
+def make_folders_meanwhile(stage: Path, files: Iterable[str]) -> PendingFolders | None:
     """Start making the folders of ``files`` (output files, relative) in ``stage``, in a helper process.
 
     A first build makes 10,000 folders for 10,000 articles, in system time, while the main process
     plans the pages on one core and the other idles: the helper uses that core. It is a new
     interpreter, not a fork: a fork would share this process's memory copy-on-write, and every
-    page the planning then writes would be copied. Call ``wait()`` before writing into the
-    folders, and before removing the staging folder.
+    page the planning then writes would be copied. Call ``wait()`` before publishing or removing
+    the staging folder. None when the helper cannot start: the pages make their folders as they
+    are written, as they do for any folder the helper has not made yet.
     """
-    folders = sorted({os.path.dirname(os.path.join(stage, _plain_relative(rel)))
-                      for rel in files if _is_plain_relative(rel)})
+    folders: set[str] = set()
+    for rel in files:
+        try:
+            folders.add(os.path.dirname(os.path.join(stage, _plain_relative(rel))))
+        except BuildError:
+            continue  # left for the page to report
     # The list is a temporary file in the staging folder: removed once the helper is done, and
     # swept with the staging folder if the build is killed first.
     listing = stage / f"{_TEMP_MARK}folders"
-    listing.write_bytes(b"\0".join(os.fsencode(f) for f in folders))
+    ordered = sorted(folders)
+    listing.write_bytes(b"\0".join(os.fsencode(f) for f in ordered))
     try:
         helper = subprocess.Popen([sys.executable, "-S", "-c", _MAKE_FOLDERS, os.fsdecode(listing)],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         listing.unlink()
-        return PendingFolders(None, listing, [])  # the pages make their folders as they are written
-    return PendingFolders(helper, listing, folders)
-
-
-def _is_plain_relative(rel: str) -> bool:
-    try:
-        _plain_relative(rel)
-    except BuildError:
-        return False  # left for the page to report
-    return True
+        return None
+    return PendingFolders(helper, listing, ordered)
 
 
 def discard_staging(out_dir: Path, pending: PendingFolders | None = None) -> None:
     """Remove the staging folder (after a failed build), and the output folder if this build made it."""
     if pending is not None:
-        pending.wait()  # the child must not make folders in what is removed
+        pending.wait()  # the helper must not make folders in what is removed
     _remove_tree(out_dir / STAGING)
     if (out_dir / _NEW_MARK).is_file():
         (out_dir / _NEW_MARK).unlink()
@@ -552,7 +550,7 @@ def stage_bytes(stage: Path, rel: str, data: bytes) -> tuple[int, int]:
         if os.path.dirname(folder) in _made_folders:  # known to exist: no need for makedirs' look first
             try:
                 os.mkdir(folder)
-            except FileExistsError:  # made by another worker
+            except FileExistsError:  # made by another worker, or by the folder helper
                 pass
         else:
             os.makedirs(folder, exist_ok=True)

@@ -244,7 +244,7 @@ def test_a_failed_first_build_leaves_no_folder_and_no_helper(
     import generator.build as build_module
 
     monkeypatch.setattr(build_module, "_FOLDERS_APART", 1)
-    started: list[disk.PendingFolders] = []
+    started: list[disk.PendingFolders | None] = []
     make = disk.make_folders_meanwhile
     monkeypatch.setattr(disk, "make_folders_meanwhile", lambda *args: started.append(make(*args)) or started[-1])
     (site / "content" / "2022" / "a001.md").write_text(  # an alias onto another article's page
@@ -253,12 +253,13 @@ def test_a_failed_first_build_leaves_no_folder_and_no_helper(
     with pytest.raises(BuildError):
         build(site, out)
     assert not out.exists()
-    assert started and started[0]._helper is None  # the helper was waited for
+    assert started and started[0] is not None and started[0]._helper is None  # the helper was waited for
 
 
 def test_folders_made_apart_are_known_to_the_writers(tmp_path: Path) -> None:
     stage = disk.open_staging(tmp_path / "out")
     pending = disk.make_folders_meanwhile(stage, ["2022/01/a/index.html", "2022/01/b/index.html", "../x/index.html"])
+    assert pending is not None
     pending.wait()
     pending.wait()  # a second wait does nothing
     assert (stage / "2022" / "01" / "a").is_dir() and (stage / "2022" / "01" / "b").is_dir()
