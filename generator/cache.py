@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from . import __version__, disk
-from .content import Article, Image
+from .content import Article, Image, extra_mapping
 from .diagnostics import Diagnostic
 from .disk import FileSignature
 from .fingerprint import DIGEST_SIZE, combine, digest_bytes, digest_text
@@ -100,11 +100,10 @@ def restore_article(state: tuple[int, tuple[Any, ...]], text: str | None) -> Art
         body_line=body_line, slug=slug, updated=updated, updated_date_only=updated_date_only, standfirst=standfirst,
         topics=topics, source=source, authors=authors, original_url=original_url,
         image=None if image is None else Image(*image), aliases=aliases, draft=draft,
-        extra=_NO_EXTRA if extra is None else MappingProxyType(extra), lines=MappingProxyType(lines))
+        extra=extra_mapping(extra or {}), lines=MappingProxyType(lines))
 
 
-# Read-only views of dicts nobody else holds, so articles may share them.
-_NO_EXTRA: MappingProxyType[str, Any] = MappingProxyType({})
+# Key lines, read-only views of dicts nobody else holds, so articles may share them.
 _LINES: dict[tuple[tuple[str, int], ...], dict[str, int]] = {}
 
 

@@ -153,7 +153,7 @@ class _FrontMatter:
             image=image,
             aliases=self.aliases(data.get("aliases")),
             draft=self.flag(data, "draft"),
-            extra=_read_only({str(k): v for k, v in data.items() if k not in _KNOWN}),
+            extra=extra_mapping({str(k): v for k, v in data.items() if k not in _KNOWN}),
             lines=MappingProxyType({key: line + 1 for key, line in self.doc.key_lines.items()}),
         )
 
@@ -308,7 +308,8 @@ def _is_web_url(text: str) -> bool:
 _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
-def _read_only(values: dict[str, Any]) -> Mapping[str, Any]:
+def extra_mapping(values: dict[str, Any]) -> Mapping[str, Any]:
+    """Return an article's own keys (``Article.extra``) read-only; a dict nobody else may hold."""
     return MappingProxyType(values) if values else _NO_EXTRA
 
 
