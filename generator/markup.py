@@ -36,17 +36,10 @@ LAYOUT_IDS = frozenset({
     "main", "search", "comments", "comments-config", "comments-heading", "masthead-q",
     "not-found-title", "related-heading",
 })
-_PLAIN_WORDS = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*\Z")
-# Under make_slug's length limit (120), which slugify would cut at a word boundary.
-_SLUG_LIMIT = 120
 
 
 def heading_id(text: str) -> str:
     """Return the anchor id for a body heading: its slug, kept clear of the layout's own ids."""
-    if len(text) < _SLUG_LIMIT and _PLAIN_WORDS.match(text):
-        # ASCII words and single spaces: lowercase, with hyphens for the spaces, is what slugify
-        # makes of them, and is in slug form already (slugify costs several microseconds; issue 5).
-        text = text.lower().replace(" ", "-")
     slug = make_slug(text) or "section"
     return f"{slug}-section" if slug in LAYOUT_IDS else slug
 

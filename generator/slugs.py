@@ -12,12 +12,17 @@ _MAX_LENGTH = 120
 # Text already in slug form, as most file names are, comes back from slugify unchanged; testing
 # for that is several times cheaper than slugify's pipeline of transliteration and regexes (issue 5).
 _SLUG_FORM = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+# ASCII words and single spaces, as most headings and many topic names are: slugify makes them
+# lowercase with hyphens for the spaces (under the length limit, where it would cut at a word).
+_PLAIN_WORDS = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*\Z")
 
 
 def make_slug(text: str) -> str:
     """Return ``text`` folded to lowercase ASCII words joined by hyphens ('' if nothing is left)."""
     if len(text) <= _MAX_LENGTH and _SLUG_FORM.match(text):
         return text
+    if len(text) < _MAX_LENGTH and _PLAIN_WORDS.match(text):
+        return text.lower().replace(" ", "-")
     # One transliteration table whatever else is installed: slugify's default picks Unidecode
     # when present, which would change URLs on that machine (and it tries to import it on every
     # call, five times the cost of the transliteration itself).

@@ -84,3 +84,22 @@ def test_slugs_do_not_change_when_unidecode_is_installed(monkeypatch) -> None:
     fake.unidecode = lambda text: "other"  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "unidecode", fake)
     assert make_slug("Kraków — Žižkov, 東京") == expected == "krakow-zizkov-dong-jing"
+
+
+def test_shortcuts_give_the_slugs_slugify_makes() -> None:
+    # make_slug answers slug-form text and plain ASCII words itself; slugify must agree.
+    import random
+
+    from slugify import slugify
+
+    from generator import slugs
+
+    rng = random.Random(5)
+    letters = "abcXYZ019 -"
+    texts = ["What happens next", "Main", "already-a-slug", "x" * 119, "x" * 120, "x" * 121, "a " * 59 + "b",
+             "a " * 60 + "b", "Two  spaces", " Leading", "Trailing ", "Côte d'Ivoire", "R&D", "a--b", "-a", ""]
+    texts += ["".join(rng.choice(letters) for _ in range(rng.randint(1, 130))) for _ in range(3000)]
+    for text in texts:
+        expected = slugify(text, replacements=slugs._REPLACEMENTS, max_length=slugs._MAX_LENGTH, word_boundary=True,
+                           backend="text-unidecode")
+        assert make_slug(text) == expected, text
