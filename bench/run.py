@@ -11,7 +11,7 @@ Ours is also measured rebuilding with nothing changed, rebuilding after one arti
 (a different one each run; the number of files written is reported), with Pagefind on its own,
 and, with --big, cold at 100,000 articles.
 
-Ours runs from a copy of generator/ taken at the start, so edits to the working tree during a
+Ours runs from a copy of generator/ and layouts/ taken at the start, so edits to the working tree during a
 run cannot invalidate its cache halfway. Hugo is Debian's `hugo` (installed with apt-get when
 missing) with ../shared/bench/peers/hugo; Pelican is installed into its own virtualenv under
 the work folder with ../shared/bench/peers/pelican.
@@ -108,6 +108,7 @@ def _snapshot(work: Path) -> Path:
     src = work / "src"
     shutil.rmtree(src, ignore_errors=True)
     shutil.copytree(REPO / "generator", src / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "layouts", src / "layouts")  # the built-in theme, found beside the package
     return src
 
 
@@ -164,7 +165,7 @@ def _ours(src: Path, corpus: Path, out: Path, jobs: int) -> Run:
 
 def _ours_timings(src: Path, corpus: Path, out: Path, jobs: int, search: bool) -> dict[str, float]:
     shutil.rmtree(out, ignore_errors=True)
-    script = ("import json, sys; from pathlib import Path; from generator.build import BuildOptions, full_build; "
+    script = ("import json, sys; from pathlib import Path; from generator.build.pipeline import BuildOptions, full_build; "
               f"r = full_build(BuildOptions(site_dir=Path({str(corpus)!r}), output_dir=Path({str(out)!r}), "
               f"search={search}, jobs={jobs})); print(json.dumps({{**r.timings, 'total': r.seconds}}))")
     run = _timed([sys.executable, "-c", script], env=_ours_env(src))

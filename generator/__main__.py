@@ -10,13 +10,15 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__, disk
-from .build import BuildOptions, BuildResult, full_build
-from .config import load_config
-from .content import scaffold_article
-from .diagnostics import BuildError, UsageError
-from .links import broken_links
-from .slugs import make_slug
+from generator import __version__
+from generator.build.pipeline import BuildOptions, BuildResult, full_build
+from generator.content import files
+from generator.content.articles import scaffold_article
+from generator.content.config import load_config
+from generator.content.slugs import make_slug
+from generator.diagnostics import BuildError, UsageError
+from generator.publish import output
+from generator.publish.links import broken_links
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             return run_build(args)
         if args.command == "serve":
-            from .serve import run_server
+            from generator.serve.server import run_server
 
             return run_server(args, emit=print_line)
         if args.command == "check":
@@ -108,16 +110,16 @@ def run_check(args: argparse.Namespace) -> int:
     """Build into a temporary folder, list every internal link naming no file; 1 if any."""
     if not args.site.is_dir():
         raise UsageError(f"site folder {args.site} does not exist")
-    scratch = disk.scratch_folder()
+    scratch = output.scratch_folder()
     try:
         result = full_build(BuildOptions(
             site_dir=args.site, output_dir=scratch / "public", base_url=args.base_url,
             drafts=args.drafts, future=args.future))
         for warning in result.warnings:
             print(warning, file=sys.stderr)
-        tree = disk.read_output(result.output_dir)
+        tree = output.read_output(result.output_dir)
     finally:
-        disk.remove_scratch_folder(scratch)
+        output.remove_scratch_folder(scratch)
     broken = broken_links(tree.pages, tree.files, result.base_url, result.page_sources)
     for link in broken:
         print(link)
@@ -196,7 +198,7 @@ def run_new(args: argparse.Namespace) -> int:
     if not site_dir.is_dir():  # a mistyped --site must not create a new folder tree
         raise UsageError(f"site folder {site_dir} does not exist")
     config_file = site_dir / "site.yaml"
-    text = disk.read_text(config_file) if config_file.is_file() else ""
+    text = files.read_text(config_file) if config_file.is_file() else ""
     config, _ = load_config(text, "site.yaml")
     slug = make_slug(args.title)
     if not slug:
@@ -205,7 +207,7 @@ def run_new(args: argparse.Namespace) -> int:
     topics = [t.strip() for t in args.topics.split(",") if t.strip()]
     path = site_dir / "content" / f"{now.year}" / f"{slug}.md"
     try:
-        disk.write_new_file(path, scaffold_article(args.title, topics, now))
+        files.write_new_file(path, scaffold_article(args.title, topics, now))
     except FileExistsError:
         raise UsageError(f"{path} already exists; not overwriting it") from None
     print(f"Created {path}")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from generator.devhttp import BuildState
-from generator.serve import DevServer, ServeOptions
+from generator.serve.devhttp import BuildState
+from generator.serve.server import DevServer, ServeOptions
 
 DEADLINE = 15.0  # every wait in these tests is bounded, so nothing hangs
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.markup import smarten
+from generator.content.typography import smarten
 from tests.e2e.helpers import build, front, in_head, page
 from tests.htmltree import Element, parse_file
 

@@ -15,10 +15,12 @@ from typing import Callable
 
 import pytest
 
-from generator import disk
-from generator.build import BuildOptions, BuildResult, full_build
-from generator.cache import CACHE_DIR, BuildMemo, load_scan
+from generator.build.cache import CACHE_DIR, BuildMemo, load_scan
+from generator.build.pipeline import BuildOptions, BuildResult, full_build
+from generator.content import files
 from generator.diagnostics import BuildError
+from generator.publish import output
+from generator.render.templates import DEFAULT_LAYOUTS
 from tests.e2e.helpers import file_tree, numbered_briefing
 
 ARTICLES = 80
@@ -81,7 +83,7 @@ def _topic_removed(site: Path) -> None:
 
 def _template(site: Path) -> None:
     (site / "layouts" / "partials").mkdir(parents=True, exist_ok=True)
-    card = (Path(disk.__file__).parent / "layouts" / "partials" / "card.html").read_text(encoding="utf-8")
+    card = (DEFAULT_LAYOUTS / "partials" / "card.html").read_text(encoding="utf-8")
     (site / "layouts" / "partials" / "card.html").write_text(card.replace("<article", "<article data-x=\"1\"", 1))
 
 
@@ -159,7 +161,7 @@ def test_a_first_build_keeps_each_markdown_file_signature_as_a_scan_takes_it(sit
     # build's scan is the one the scan itself would take.
     build(site, site / "public")
     kept = load_scan(site)
-    scanned = dict(disk.scan_site(site, [], read_markdown=False).markdown_signatures)
+    scanned = dict(files.scan_site(site, [], read_markdown=False).markdown_signatures)
     assert kept == scanned and kept and all(sig[0] > 0 and sig[4] for sig in kept.values())
 
 
@@ -214,15 +216,15 @@ def test_a_failed_rebuild_leaves_the_previous_output_and_no_staging(site: Path) 
     with pytest.raises(BuildError):
         build(site, out)
     assert file_tree(out) == before
-    assert not (out / disk.STAGING).exists()
+    assert not (out / output.STAGING).exists()
 
 
 def test_a_first_build_killed_before_publishing_does_not_block_the_next(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "fresh"
-    stage = disk.open_staging(out)  # what a killed first build leaves: the folder, its mark, staged files
+    stage = output.open_staging(out)  # what a killed first build leaves: the folder, its mark, staged files
     (stage / "half.html").write_text("half")
     build(site, out)
-    assert not (out / disk.STAGING).exists() and not (out / ".newsbite-new").exists()
+    assert not (out / output.STAGING).exists() and not (out / ".newsbite-new").exists()
     assert file_tree(out) == clean_tree(site, tmp_path)
 
 
@@ -230,23 +232,23 @@ def test_a_first_build_making_its_folders_apart_gives_the_same_bytes(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # From _FOLDERS_APART articles on, a helper process makes the article folders while the
     # build plans; with it and without it, the output is the same.
-    import generator.build as build_module
+    import generator.build.pipeline as build_module
 
     monkeypatch.setattr(build_module, "_FOLDERS_APART", 1)
     apart = build(site, tmp_path / "apart")
     assert apart.written == len(file_tree(tmp_path / "apart")) - 1  # every file but the manifest
     assert file_tree(tmp_path / "apart") == clean_tree(site, tmp_path)
-    assert not (tmp_path / "apart" / disk.STAGING).exists()
+    assert not (tmp_path / "apart" / output.STAGING).exists()
 
 
 def test_a_failed_first_build_leaves_no_folder_and_no_helper(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.build as build_module
+    import generator.build.pipeline as build_module
 
     monkeypatch.setattr(build_module, "_FOLDERS_APART", 1)
-    started: list[disk.PendingFolders | None] = []
-    make = disk.make_folders_meanwhile
-    monkeypatch.setattr(disk, "make_folders_meanwhile", lambda *args: started.append(make(*args)) or started[-1])
+    started: list[output.PendingFolders | None] = []
+    make = output.make_folders_meanwhile
+    monkeypatch.setattr(output, "make_folders_meanwhile", lambda *args: started.append(make(*args)) or started[-1])
     (site / "content" / "2022" / "a001.md").write_text(  # an alias onto another article's page
         numbered_briefing(1).replace("---\n", "---\naliases: [/2022/01/a002/]\n", 1), encoding="utf-8")
     out = tmp_path / "never"
@@ -257,14 +259,14 @@ def test_a_failed_first_build_leaves_no_folder_and_no_helper(
 
 
 def test_folders_made_apart_are_known_to_the_writers(tmp_path: Path) -> None:
-    stage = disk.open_staging(tmp_path / "out")
-    pending = disk.make_folders_meanwhile(stage, ["2022/01/a/index.html", "2022/01/b/index.html", "../x/index.html"])
+    stage = output.open_staging(tmp_path / "out")
+    pending = output.make_folders_meanwhile(stage, ["2022/01/a/index.html", "2022/01/b/index.html", "../x/index.html"])
     assert pending is not None
     pending.wait()
     pending.wait()  # a second wait does nothing
     assert (stage / "2022" / "01" / "a").is_dir() and (stage / "2022" / "01" / "b").is_dir()
     assert not (tmp_path / "out" / "x").exists()  # outside the staging folder: left for the page to refuse
-    assert os.path.join(stage, "2022/01/a") in disk._made_folders
+    assert os.path.join(stage, "2022/01/a") in output._made_folders
     assert [p.name for p in stage.iterdir()] == ["2022"]  # the list of folders is gone
-    disk.discard_staging(tmp_path / "out", pending)
+    output.discard_staging(tmp_path / "out", pending)
     assert not (tmp_path / "out").exists()

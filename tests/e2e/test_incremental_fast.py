@@ -17,8 +17,8 @@ from typing import Callable
 
 import pytest
 
-from generator.build import BuildOptions, BuildResult, full_build
-from generator.cache import CACHE_DIR, BuildMemo
+from generator.build.cache import CACHE_DIR, BuildMemo
+from generator.build.pipeline import BuildOptions, BuildResult, full_build
 from generator.diagnostics import BuildError
 from tests.e2e.helpers import file_tree, numbered_briefing
 

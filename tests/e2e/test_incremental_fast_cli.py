@@ -15,8 +15,8 @@ from typing import Callable
 
 import pytest
 
-from generator import faststate
-from generator.build import BuildResult, full_build
+from generator.build import faststate
+from generator.build.pipeline import BuildResult, full_build
 from generator.diagnostics import BuildError
 from tests.e2e.helpers import file_tree
 from tests.e2e.test_incremental_fast import A, checked_step, edit, options, site

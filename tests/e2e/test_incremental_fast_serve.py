@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from generator import serve
-from generator.build import BuildOptions, BuildResult, full_build
+from generator.build.pipeline import BuildOptions, BuildResult, full_build
+from generator.serve import server as serve_module
 
 from .serving import SITE_FILES, article, fetch, start_in_process, wait_for_build
 
@@ -30,7 +30,7 @@ def test_serve_applies_an_article_edit_on_the_fast_path(make_site, tmp_path: Pat
         results.append(full_build(*args, **kwargs))
         return results[-1]
 
-    monkeypatch.setattr(serve, "full_build", recording)
+    monkeypatch.setattr(serve_module, "full_build", recording)
     site = make_site(SITE_FILES)
     server = start_in_process(site)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.search import BUNDLE_DIR
+from generator.publish.search import BUNDLE_DIR
 from tests.e2e.helpers import build, front, page, snapshot
 
 ARTICLE = front({"title": "Troops pour into Kazakhstan", "date": "2022-01-09T18:30:00+11:00",

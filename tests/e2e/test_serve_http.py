@@ -5,18 +5,26 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import threading
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from generator import devpage
-from generator.serve import DevServer, ServeOptions
+from generator.serve import devpage
+from generator.serve.server import DevServer, ServeOptions
 from tests.conftest import run_cli
-from tests.e2e.serving import SITE_FILES, ServeProcess, article, fetch, start_in_process, wait_for, wait_for_build
+from tests.e2e.serving import (
+    SITE_FILES,
+    ServeProcess,
+    article,
+    fetch,
+    start_in_process,
+    wait_for,
+    wait_for_build,
+)
 
 
 @pytest.fixture
@@ -246,9 +254,10 @@ def test_port_taken_names_a_free_port(make_site) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        from generator.__main__ import main
         import contextlib
         import io
+
+        from generator.__main__ import main
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
             status = main(["serve", "--site", str(site), "--port", str(port)])

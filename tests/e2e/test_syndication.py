@@ -149,7 +149,7 @@ def test_robots_txt_names_both_sitemaps(built: Path) -> None:
 
 
 def test_big_sites_get_a_sitemap_index(make_site, monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.syndication as syndication
+    import generator.model.syndication as syndication
 
     # 50,000 URLs would make a slow test; the limit is a default argument, so lower it.
     monkeypatch.setattr(syndication.index_pages, "__defaults__", (3,))

@@ -1,0 +1,1 @@
+"""The one build path: plan, fingerprint, skip what is current, render the rest over workers."""

@@ -1,0 +1,329 @@
+"""The build cache: what one build can hand to the next (issue 5, STYLE "Incremental rebuild").
+
+Two kinds of memory, both only ever a speed-up:
+
+- **Sources** (``SourceStore``): per Markdown file, the parsed ``Article`` keyed by the digest of
+  its text, the site settings and the generator's code; and its rendered body keyed by the code,
+  ``escape_html`` and every relative link the body resolved (target -> URL), so a renamed or
+  deleted article re-renders exactly the bodies that link to it.
+- **Outputs** (``OutputState``): per output folder, each file's input key (template closure +
+  context digest), the digest of its bytes and its size and mtime after writing; plus the digest
+  of all inputs and the summary of the last build, so a rebuild with nothing changed is a scan.
+
+On disk both live in ``<site>/.newsbite-cache/`` as checksummed pickles in shards; a shard that is
+missing, truncated, corrupt or written by another generator version reads as empty. In one
+process (the dev server) a ``BuildMemo`` keeps both in memory between builds.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import logging
+import pickle
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from generator import __version__
+from generator.build.fingerprint import DIGEST_SIZE, combine, digest_bytes, digest_text
+from generator.content import files
+from generator.content.articles import Article, Image, extra_mapping
+from generator.content.files import FileSignature
+from generator.diagnostics import Diagnostic
+from generator.publish import output
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".newsbite-cache"
+_MAGIC = b"NBC2"
+_SHARDS = 64
+_HEADER = HEADER_SIZE = len(_MAGIC) + 32
+
+# A cached Markdown file: (text digest, parse key, (body start, Article without its body) or None,
+# diagnostics, body or None); on disk the Article is stored as its fields (``article_state``).
+# A body: (body key, links resolved as ((target, url or None), ...), html, first paragraph).
+SourceRecord = tuple[str, str, Any, tuple[Diagnostic, ...], Any]
+# An output file: (input key, bytes digest, size, mtime_ns, owning source).
+FileRecord = tuple[str, str, int, int, str]
+
+
+@functools.cache
+def code_digest() -> str:
+    """Return the digest of the generator itself: its version, every module's source, and the
+    versions of the libraries that shape its output.
+
+    Hashing the code rather than trusting the version number means an edited filter or model
+    function can never serve stale pages, even between releases; an upgraded Markdown or
+    template library renders everything again too.
+    """
+    package = Path(__file__).parents[1]
+    parts = [__version__, sys.version] + [f"{name}:{digest_bytes(data)}" for name, data in files.package_sources(package)]
+    for library in _LIBRARIES:
+        try:
+            parts.append(f"{library}={importlib.metadata.version(library)}")
+        except importlib.metadata.PackageNotFoundError:
+            parts.append(f"{library}=?")
+    return combine(*parts)
+
+
+# Distributions whose behaviour reaches the output (Markdown, templates, escaping, YAML, slugs).
+_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe", "PyYAML", "python-slugify", "Unidecode",
+              "text-unidecode")
+
+
+def article_state(article: Article, text: str, body_start: int | None = None) -> tuple[int, tuple[Any, ...]]:
+    """Return a picklable form of ``article``; its body is kept as where it starts in ``text``.
+
+    The fields go as a tuple in a fixed order (a dict of them cost twice as much to pickle, send to
+    the parent and rebuild there), the image as its four fields (a slotted dataclass pickles by
+    looking up its fields each time). Values that many articles repeat (the key lines, which most
+    articles of a site share, topics, authors, sources, credits) go as one object each, pickled
+    once per batch and held once by the parent.
+    """
+    a = article
+    image = a.image
+    return len(text) - len(a.body) if body_start is None else body_start, (
+        a.path, a.title, a.date, a.date_only, a.body_line, a.slug, a.updated, a.updated_date_only, a.standfirst,
+        _shared(tuple(map(_shared, a.topics))), _shared(a.source), _shared(tuple(map(_shared, a.authors))),
+        a.original_url, None if image is None else (image.src, image.alt, image.caption, _shared(image.credit)),
+        a.aliases, a.draft, dict(a.extra) if a.extra else None, _shared_lines(a.lines))
+
+
+def restore_article(state: tuple[int, tuple[Any, ...]], text: str | None) -> Article:
+    """Return the article saved by ``article_state`` for the same ``text`` (without a body if None)."""
+    body_start, (path, title, date, date_only, body_line, slug, updated, updated_date_only, standfirst, topics,
+                 source, authors, original_url, image, aliases, draft, extra, lines) = state
+    return Article(
+        path=path, title=title, date=date, date_only=date_only, body="" if text is None else text[body_start:],
+        body_line=body_line, slug=slug, updated=updated, updated_date_only=updated_date_only, standfirst=standfirst,
+        topics=topics, source=source, authors=authors, original_url=original_url,
+        image=None if image is None else Image(*image), aliases=aliases, draft=draft,
+        extra=extra_mapping(extra or {}), lines=MappingProxyType(lines))
+
+
+# Key lines, read-only views of dicts nobody else holds, so articles may share them.
+_LINES: dict[tuple[tuple[str, int], ...], dict[str, int]] = {}
+
+
+def _shared_lines(lines: Mapping[str, int]) -> dict[str, int]:
+    key = tuple(lines.items())
+    shared = _LINES.get(key)
+    if shared is None:
+        shared = dict(lines)
+        if len(_LINES) < 256:  # a site has a few layouts of front matter; an odd one is not kept
+            _LINES[key] = shared
+    return shared
+
+
+# Texts and tuples of texts many articles repeat, each kept as the first one seen (a str, a tuple
+# and None are never equal to one another, so no value comes back as one of another type).
+_TEXTS: dict[str | tuple[str, ...] | None, Any] = {}
+
+
+def _shared(value: str | tuple[str, ...] | None) -> Any:
+    """Return the first value equal to ``value`` seen (of up to a few thousand), or ``value``."""
+    if len(_TEXTS) < 8192:
+        return _TEXTS.setdefault(value, value)
+    return _TEXTS.get(value, value)
+
+
+def _pack(payload: Any) -> bytes:
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    return seal_header(data) + data
+
+
+def seal_header(pickled: bytes | memoryview) -> bytes:
+    """Return what precedes a pickled payload in a cache file (checked by ``unpack``)."""
+    return header_for(payload_hash(pickled))
+
+
+def payload_hash(data: bytes | memoryview = b"") -> hashlib.blake2b:
+    """Return the checksum of a cache file's payload, to update as more of it is written."""
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE)
+
+
+def header_for(checksum: hashlib.blake2b) -> bytes:
+    """Return a cache file's header for a payload whose ``payload_hash`` is ``checksum`` (``HEADER_SIZE`` bytes)."""
+    return _MAGIC + checksum.hexdigest().encode("ascii")
+
+
+def unpack(data: bytes | None) -> Any:
+    """Return the payload of a cache file, or None when it is missing, truncated or corrupt."""
+    return _unpack(data)
+
+
+def _unpack(data: bytes | None) -> Any:
+    """Return the payload of a cache file, or None when it is missing, truncated or corrupt."""
+    if data is None or len(data) < _HEADER or not data.startswith(_MAGIC):
+        return None
+    body = memoryview(data)[_HEADER:]  # not a copy: the fast path's model is tens of megabytes
+    if seal_header(body) != data[:_HEADER]:
+        return None
+    try:
+        return pickle.loads(body)
+    except Exception:  # a file from another version or a damaged one: a cache miss, never fatal
+        return None
+
+
+def _to_disk(record: SourceRecord) -> SourceRecord:
+    # In memory a record holds (body start, Article); on disk, the article's picklable fields.
+    if record[2] is None:
+        return record
+    body_start, article = record[2]
+    return record[:2] + (article_state(article, "", body_start),) + record[3:]
+
+
+def _from_disk(record: SourceRecord) -> SourceRecord:
+    if record[2] is None:
+        return record
+    return record[:2] + ((record[2][0], restore_article(record[2], None)),) + record[3:]
+
+
+def _shard_of(path: str) -> int:
+    return int(digest_text(path)[:8], 16) % _SHARDS
+
+
+@dataclass(slots=True)
+class OutputState:
+    """What the last build wrote into one output folder."""
+
+    inputs: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, FileRecord] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BuildMemo:
+    """Build results kept in memory between builds in one process (for the dev server).
+
+    Pass the same memo to every ``full_build(options, memo)``: parsed articles, rendered bodies
+    and the record of written files are then reused without reading the on-disk cache again. The
+    memo is only a speed-up: every entry is checked against the current inputs before use, so
+    any edit, deletion or settings change is picked up exactly as in a clean build.
+    """
+
+    site_dir: Path | None = None
+    code: str = ""
+    sources: dict[str, SourceRecord] | None = None
+    scan: dict[str, FileSignature] = field(default_factory=dict)
+    outputs: dict[Path, OutputState] = field(default_factory=dict)
+    # The site model of the last successful build (an ``incremental.LastSite``), for the dev
+    # server's fast path after an edit to a few articles; None whenever it may be stale.
+    last_site: Any = None
+
+
+class SourceStore:
+    """Cached articles and bodies for one site, read from memory or disk, saved shard by shard."""
+
+    def __init__(self, site_dir: Path, memo: BuildMemo | None) -> None:
+        self.folder = site_dir / CACHE_DIR
+        self.code = code_digest()
+        self.memo = memo
+        self._dirty: set[int] = set()
+        if memo is not None and memo.site_dir == site_dir and memo.code == self.code and memo.sources is not None:
+            self.records = memo.sources
+            self.scan: dict[str, FileSignature] = memo.scan
+        else:
+            self.records = self._load()
+            self._dirty.clear()
+            self.scan = load_scan(site_dir)
+        self._scan_changed = False
+
+    def remember_scan(self, signatures: dict[str, FileSignature]) -> None:
+        """Keep the Markdown files' signatures, so the next scan can skip reading unchanged files."""
+        if signatures != self.scan:
+            self.scan = signatures
+            self._scan_changed = True
+
+    def _load(self) -> dict[str, SourceRecord]:
+        records: dict[str, SourceRecord] = {}
+        for shard in range(_SHARDS):
+            payload = _unpack(output.read_cache_file(self._shard_file(shard)))
+            if isinstance(payload, dict) and payload.get("code") == self.code and isinstance(payload.get("records"), dict):
+                records.update((path, _from_disk(record)) for path, record in payload["records"].items())
+        return records
+
+    def _shard_file(self, shard: int) -> Path:
+        return self.folder / "sources" / f"{shard:02x}.pickle"
+
+    def get(self, path: str) -> SourceRecord | None:
+        return self.records.get(path)
+
+    def put(self, path: str, record: SourceRecord) -> None:
+        if self.records.get(path) != record:
+            self.records[path] = record
+            self._dirty.add(_shard_of(path))
+
+    def retain(self, paths: set[str]) -> None:
+        """Forget files that no longer exist (a deleted article leaves nothing behind)."""
+        for path in [p for p in self.records if p not in paths]:
+            del self.records[path]
+            self._dirty.add(_shard_of(path))
+
+    def save(self) -> None:
+        """Write the shards that changed; keep the records in the memo, if any."""
+        if self._dirty:
+            by_shard: dict[int, dict[str, SourceRecord]] = {shard: {} for shard in self._dirty}
+            for path, record in self.records.items():
+                shard = _shard_of(path)
+                if shard in by_shard:
+                    by_shard[shard][path] = _to_disk(record)
+            for shard, records in sorted(by_shard.items()):
+                output.write_cache_file(self._shard_file(shard), _pack({"code": self.code, "records": records}))
+            self._dirty.clear()
+        if self._scan_changed:
+            save_scan(self.folder.parent, self.scan)
+            self._scan_changed = False
+        if self.memo is not None:
+            self.memo.site_dir, self.memo.code, self.memo.sources = self.folder.parent, self.code, self.records
+            self.memo.scan = self.scan
+
+
+def load_scan(site_dir: Path) -> dict[str, FileSignature]:
+    """Return the Markdown files' signatures as the last build saw them (empty when unknown)."""
+    payload = _unpack(output.read_cache_file(site_dir / CACHE_DIR / "scan.pickle"))
+    return payload if isinstance(payload, dict) else {}
+
+
+def save_scan(site_dir: Path, signatures: dict[str, FileSignature]) -> None:
+    """Keep the Markdown files' signatures for the next scan (as ``SourceStore.save`` does)."""
+    output.write_cache_file(site_dir / CACHE_DIR / "scan.pickle", _pack(signatures))
+
+
+def output_state_file(site_dir: Path, out_dir: Path) -> Path:
+    """Return the cache file recording what was written into ``out_dir``."""
+    return site_dir / CACHE_DIR / "outputs" / f"{digest_text(str(out_dir.resolve()))}.pickle"
+
+
+def load_output_state(site_dir: Path, out_dir: Path, memo: BuildMemo | None) -> OutputState:
+    """Return the record of the last build into ``out_dir`` (empty when there is none)."""
+    key = out_dir.resolve()
+    if memo is not None and key in memo.outputs:
+        return memo.outputs[key]
+    payload = _unpack(output.read_cache_file(output_state_file(site_dir, out_dir)))
+    state = payload.get("state") if isinstance(payload, dict) and payload.get("code") == code_digest() else None
+    return state if isinstance(state, OutputState) else OutputState()
+
+
+def save_output_state(site_dir: Path, out_dir: Path, state: OutputState, memo: BuildMemo | None) -> None:
+    """Keep the record of this build: in the memo when there is one, else in the site's cache.
+
+    With a memo (the dev server, whose output folder lives only as long as the process) nothing
+    is written, so throwaway output folders leave no records behind.
+    """
+    if memo is not None:
+        memo.outputs[out_dir.resolve()] = state
+        return
+    output.write_cache_file(output_state_file(site_dir, out_dir), _pack({"code": code_digest(), "state": state}))
+
+
+def forget_output_state(site_dir: Path, out_dir: Path, memo: BuildMemo | None) -> None:
+    """Drop the record for ``out_dir`` (before publishing, so a crash mid-way cannot leave a stale one)."""
+    if memo is not None:
+        memo.outputs.pop(out_dir.resolve(), None)
+    else:
+        output.remove_cache_file(output_state_file(site_dir, out_dir))

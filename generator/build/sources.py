@@ -1,0 +1,270 @@
+"""Markdown sources to articles and rendered bodies: cached, and spread over the workers (issue 5).
+
+Parsing front matter and rendering Markdown are the expensive leaves of a build. Both are pure
+functions of their inputs, so a result is reused whenever those inputs are unchanged:
+
+- ``parse_article(path, text, config)``: keyed by the text's digest, the settings' digest and
+  the generator's code (``SourceStore`` records, keyed by path).
+- ``render_body(path, body, escape_html, resolve, base_path)``: keyed by the code, ``escape_html``
+  and the base path (site-root links are put under it), plus
+  each link target the body looked up with the URL it got; a cached body is valid only while
+  every one of those targets still resolves to the same URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import lz4.block  # type: ignore[import-untyped]  # ships no type information
+from markupsafe import Markup
+
+from generator.build.cache import SourceStore, article_state, restore_article
+from generator.build.fingerprint import combine, digest_bytes
+from generator.build.parallel import Progress, run_spans
+from generator.content import files
+from generator.content.articles import Article, parse_article
+from generator.content.config import SiteConfig
+from generator.content.files import UNREAD, FileSignature
+from generator.diagnostics import BuildError, Diagnostic, error
+from generator.model.body import RenderedBody
+from generator.model.feeds import xml_safe_html
+from generator.render.markup import render_body
+
+
+@dataclass(frozen=True, slots=True)
+class _ParseJob:
+    files: Sequence[tuple[str, str]]
+    site_dir: Path
+    config: SiteConfig
+    body_key: str
+    targets: Mapping[str, str]
+
+
+def parse_sources(
+    files: Sequence[tuple[str, str]], site_dir: Path, config: SiteConfig, config_key: str,
+    asset_targets: Mapping[str, str], store: SourceStore, jobs: int, progress: Progress | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> tuple[list[Article], list[Diagnostic], dict[str, FileSignature]]:
+    """Return the articles of the ``(path, digest)`` Markdown files (parsed only where not cached), all
+    diagnostics, and the signatures of the files given with an empty digest (the scan did not read them).
+
+    The articles come without their bodies: the texts of a large site are read where they are
+    needed, one at a time (in the workers), instead of all being held here. While a worker has
+    a text, it also renders the body, resolving links to content assets (known from the scan)
+    and leaving links to other articles unresolved; ``render_bodies`` later re-renders the few
+    bodies whose recorded links resolve differently once every article's URL is known.
+    ``meanwhile`` runs in this process while the workers parse.
+    """
+    parse_key = combine(store.code, config_key)
+    missing = [(path, digest) for path, digest in files
+               if not digest or not _parsed_matches(store.get(path), digest, parse_key)]
+    job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
+                    asset_targets)
+    results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress,
+                        meanwhile=meanwhile)
+    read: dict[str, FileSignature] = {}
+    for (path, digest), (state, diagnostics, body, signature) in zip(missing, results):
+        if not digest:
+            read[path] = signature
+            digest = signature[4]
+        old = store.get(path)
+        if body is None and old is not None and old[0] == digest:
+            body = old[4]
+        article = None if state is None else (state[0], restore_article(state, None))
+        store.put(path, (digest, parse_key, article, diagnostics, body))
+    store.retain({path for path, _digest in files})
+    articles: list[Article] = []
+    problems: list[Diagnostic] = []
+    for path, _digest in files:
+        record = store.get(path)
+        assert record is not None
+        problems.extend(record[3])
+        if record[2] is not None:
+            articles.append(record[2][1])
+    return articles, problems, read
+
+
+def _parsed_matches(record: Any, digest: str, parse_key: str) -> bool:
+    return record is not None and record[0] == digest and record[1] == parse_key
+
+
+def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[Diagnostic, ...], Any, FileSignature]]:
+    results: list[tuple[Any, tuple[Diagnostic, ...], Any, FileSignature]] = []
+    for path, digest in job.files[start:stop]:
+        text, signature, problems = _read_unchanged(job.site_dir, path, digest)
+        if text is None:
+            results.append((None, tuple(problems), None, signature))
+            continue
+        article, diagnostics = parse_article(path, text, job.config)
+        if article is None:
+            results.append((None, tuple(diagnostics), None, signature))
+            continue
+        links: dict[str, str | None] = {}
+        body = render_body(path, article.body, job.config.escape_html, _recording(job.targets, links),
+                           job.config.base_path)
+        record = _body_record(job.body_key, tuple(links.items()), body.html, body.first_paragraph)
+        results.append((article_state(article, text), tuple(diagnostics), record, signature))
+    return results
+
+
+def _body_record(key: str, links: tuple[tuple[str, str | None], ...], html: str, first: str) -> tuple[Any, ...]:
+    data = html.encode("utf-8")
+    # LZ4 keeps under half the size at a tenth of zlib's cost (zlib level 1 took about 70
+    # microseconds an article, LZ4 under 10; unpacking in each page's render is 5x cheaper too).
+    return key, links, lz4.block.compress(data), first, digest_bytes(data)
+
+
+# The marker text of a StoredBody; finding it in a rendered page means it was never resolved.
+UNRESOLVED_BODY = "newsbite-unresolved-body"
+
+
+class StoredBody(Markup):
+    """An article body as a page context holds it: compressed UTF-8, turned into text when the page renders.
+
+    A large site's bodies are the bulk of a build's memory, and as Python text they take two or
+    four bytes a character as soon as one curly quote appears; compressed UTF-8 takes about a
+    quarter of that (and is not copied into each worker). Its text is only a marker naming the
+    body's digest, which is what context digests see; ``pages`` swaps in ``resolve()`` before
+    rendering, and ``decoded_bodies`` gives code that needs the HTML itself (feeds) the real text.
+    """
+
+    data: bytes
+
+    def __new__(cls, data: bytes, digest: str) -> StoredBody:
+        body = super().__new__(cls, f"<!-- {UNRESOLVED_BODY} {digest} -->")
+        body.data = data
+        return body
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The fast path's saved model holds bodies: rebuild them from the bytes and the digest in the marker.
+        return StoredBody, (self.data, str(self).split()[2])
+
+    def resolve(self) -> Markup:
+        """Return the body's HTML, without the characters XML 1.0 cannot hold (printing removes them anyway)."""
+        return xml_safe_html(lz4.block.decompress(self.data))
+
+
+class decoded_bodies(Mapping[str, RenderedBody]):  # noqa: N801 (reads as a function at its call site)
+    """The rendered bodies with their HTML as text, decoded on each use (only feeds' articles ever are)."""
+
+    def __init__(self, bodies: Mapping[str, RenderedBody]) -> None:
+        self._bodies = bodies
+
+    def __getitem__(self, path: str) -> RenderedBody:
+        body = self._bodies[path]
+        html = body.html.resolve() if isinstance(body.html, StoredBody) else body.html
+        return RenderedBody(html, body.first_paragraph)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._bodies)
+
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+
+def stored_body(html: str) -> StoredBody:
+    """Return a freshly rendered body as page contexts hold it (as ``render_bodies`` stores it)."""
+    record = _body_record("", (), html, "")
+    return StoredBody(record[2], record[4])
+
+
+def body_key(code: str, escape_html: bool, base_path: str) -> str:
+    """Return the key of a rendered body: ``render_body`` depends on nothing else but its links."""
+    return combine(code, f"escape_html={escape_html}", f"base_path={base_path}")
+
+
+def _read_unchanged(site_dir: Path, path: str, digest: str) -> tuple[str | None, FileSignature, list[Diagnostic]]:
+    """Return the file's text and signature, or None and a problem when it changed since the build scanned it.
+
+    An empty ``digest`` means the scan did not read the file: there is nothing to compare, and the
+    whole signature is taken as the file is read. Otherwise only the signature's digest is filled.
+    """
+    if not digest:
+        return files.read_markdown_signed(site_dir, path)
+    text, now, problems = files.read_markdown_file(site_dir, path)
+    if text is not None and now != digest:
+        return None, (*UNREAD[:4], now), [error(path, 1, "the file changed while the site was building; build again")]
+    return text, (*UNREAD[:4], now), problems
+
+
+@dataclass(frozen=True, slots=True)
+class _BodyJob:
+    articles: Sequence[tuple[Article, str, int]]
+    site_dir: Path
+    escape_html: bool
+    targets: Mapping[str, str]
+    base_path: str
+
+
+def render_bodies(
+    articles: Sequence[Article], site_dir: Path, escape_html: bool, targets: Mapping[str, str], store: SourceStore,
+    jobs: int, base_path: str = "/",
+) -> dict[str, RenderedBody]:
+    """Return every article's rendered body by source path, rendering only those not cached.
+
+    The HTML comes as a ``StoredBody``: compact, and ``Markup`` (the trusted output of the
+    Markdown renderer), so the model places it in pages without copying it.
+    """
+    key = body_key(store.code, escape_html, base_path)
+    bodies: dict[str, RenderedBody] = {}
+    todo: list[tuple[Article, str, int]] = []
+    for article in articles:
+        record = store.get(article.path)
+        assert record is not None and record[2] is not None
+        body = _cached_body(record, key, targets)
+        if body is None:
+            todo.append((article, record[0], record[2][0]))
+        else:
+            bodies[article.path] = body
+    job = _BodyJob(todo, site_dir, escape_html, targets, base_path)
+    errors: list[Diagnostic] = []
+    for (article, _digest, _start), result in zip(todo, run_spans(_body_span, job, len(todo), _jobs_for(jobs, len(todo)))):
+        if isinstance(result, Diagnostic):
+            errors.append(result)
+            continue
+        html, first, links = result
+        stored = _body_record(key, links, html, first)
+        bodies[article.path] = RenderedBody(StoredBody(stored[2], stored[4]), first)
+        record = store.get(article.path)
+        assert record is not None
+        store.put(article.path, record[:4] + (stored,))
+    if errors:
+        raise BuildError(errors)
+    return bodies
+
+
+def _cached_body(record: Any, body_key: str, targets: Mapping[str, str]) -> RenderedBody | None:
+    if record is None or record[4] is None:
+        return None
+    key, links, data, first, digest = record[4]
+    if key != body_key or any(targets.get(target) != url for target, url in links):
+        return None
+    return RenderedBody(StoredBody(data, digest), first)
+
+
+def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:
+    results: list[Any] = []
+    for article, digest, body_start in job.articles[start:stop]:
+        text, _digest, problems = _read_unchanged(job.site_dir, article.path, digest)
+        if text is None:
+            results.append(problems[0] if problems else error(article.path, 1, "cannot read the file"))
+            continue
+        links: dict[str, str | None] = {}
+        body = render_body(article.path, text[body_start:], job.escape_html, _recording(job.targets, links),
+                           job.base_path)
+        results.append((body.html, body.first_paragraph, tuple(links.items())))
+    return results
+
+
+def _recording(targets: Mapping[str, str], links: dict[str, str | None]) -> Callable[[str], str | None]:
+    def resolve(target: str) -> str | None:
+        links[target] = url = targets.get(target)
+        return url
+    return resolve
+
+
+def _jobs_for(jobs: int, count: int) -> int:
+    # A fork costs a few milliseconds; a handful of edited files render faster in this process.
+    return jobs if count >= 32 else 1

@@ -1,0 +1,257 @@
+"""Site settings: ``site.yaml`` loaded into one typed, validated ``SiteConfig`` (SPEC section 4)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from generator.content.comments import CommentsConfig, read_comments
+from generator.content.yamltext import YamlDocument, YamlSyntaxError, parse_yaml
+from generator.diagnostics import BuildError, Diagnostic, UsageError, error, warning
+
+ARTICLE_FIELDS = frozenset({"year", "month", "day", "slug"})
+TOPIC_FIELDS = frozenset({"slug"})
+
+
+@dataclass(frozen=True, slots=True)
+class Permalinks:
+    """URL patterns; ``{year}``, ``{month}``, ``{day}`` and ``{slug}`` are filled in."""
+
+    article: str = "/{year}/{month}/{slug}/"
+    topic: str = "/topics/{slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMeta:
+    """Optional per-topic metadata from ``site.yaml: topics``."""
+
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """Every setting of a site, with the default a ``site.yaml`` holding only ``title`` gets."""
+
+    title: str = "NewsBite"
+    # Absolute URL of the site root; may carry a subpath (https://example.org/briefings/).
+    base_url: str = "http://localhost:8000/"
+    language: str = "en"
+    # IANA zone for naive dates, visible dates and the --future cut-off.
+    timezone: str = "UTC"
+    description: str = ""
+    # Comments under articles (giscus, Isso or Remark42); off unless site.yaml sets them.
+    comments: CommentsConfig | None = None
+    # Articles per page on the home page and topic pages.
+    per_page: int = 20
+    # Newest articles in each feed.
+    feed_size: int = 20
+    permalinks: Permalinks = field(default_factory=Permalinks)
+    topics: Mapping[str, TopicMeta] = field(default_factory=lambda: MappingProxyType({}))
+    # Authors are trusted, so raw HTML in Markdown passes through unless this is set.
+    escape_html: bool = False
+    # The publisher logo in JSON-LD: a path from the site root or an absolute URL. The default
+    # ships in the package's layouts/static/.
+    logo: str = "logo.png"
+    # Keys this version does not know, kept for templates as ``site.extra``.
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_path(self) -> str:
+        """The URL path every page lives under: ``/`` or e.g. ``/briefings/``."""
+        return urlsplit(self.base_url).path or "/"
+
+    def absolute_url(self, path: str) -> str:
+        """Return the absolute URL of a site-absolute ``path`` (one that starts with base_path)."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}{path}" if parts.netloc else path
+
+
+KNOWN_KEYS = frozenset(
+    {"title", "base_url", "language", "timezone", "description", "per_page", "feed_size", "comments",
+     "permalinks", "topics", "escape_html", "logo"}
+)
+
+
+def load_config(text: str, path: str, base_url: str | None = None) -> tuple[SiteConfig, list[Diagnostic]]:
+    """Return the validated config and its warnings; raise BuildError on any error."""
+    try:
+        doc = parse_yaml(text)
+    except YamlSyntaxError as exc:
+        raise BuildError([error(path, exc.line, exc.message)]) from exc
+    data = {} if doc.data is None else doc.data
+    if not isinstance(data, dict):
+        raise BuildError([error(path, 1, "site.yaml must be a mapping of settings (key: value)")])
+    checker = _Checker(path, doc)
+    values = checker.read(data)
+    if base_url is not None:
+        before = len(checker.errors)
+        values["base_url"] = checker.base_url(base_url, "--base-url")
+        if len(checker.errors) > before:
+            # A bad --base-url is command-line misuse (exit 2), not a content error in site.yaml.
+            raise UsageError(checker.errors[-1].message)
+    if checker.errors:
+        raise BuildError(checker.errors)
+    return SiteConfig(**values), checker.warnings
+
+
+@dataclass(slots=True)
+class _Checker:
+    path: str
+    doc: YamlDocument
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def fail(self, key: str, message: str) -> None:
+        self.errors.append(error(self.path, self.doc.line_of(key), message))
+
+    def read(self, data: dict[Any, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for key, value in data.items():
+            name = str(key)
+            if name not in KNOWN_KEYS:
+                extra[name] = value
+                self._warn_unknown(name)
+                continue
+            if value is None:  # "timezone:" left empty means "not set": the default applies
+                continue
+            checked = getattr(self, f"check_{name}")(value)
+            if checked is not None:
+                values[name] = checked
+        for name, line in self.doc.duplicate_keys:
+            self.warnings.append(warning(self.path, line, f"key '{name}' is set twice; the last one wins"))
+        values["extra"] = MappingProxyType(extra)
+        return values
+
+    def _warn_unknown(self, name: str) -> None:
+        close = difflib.get_close_matches(name, sorted(KNOWN_KEYS), n=1, cutoff=0.75)
+        if close:
+            self.warnings.append(warning(
+                self.path, self.doc.line_of(name), f"unknown key '{name}'; did you mean '{close[0]}'?"))
+
+    def _text(self, key: str, value: Any) -> str | None:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        self.fail(key, f"'{key}' must be a text value")
+        return None
+
+    def check_title(self, value: Any) -> str | None:
+        return self._text("title", value)
+
+    def check_description(self, value: Any) -> str | None:
+        return "" if value is None else self._text("description", value)
+
+    def check_language(self, value: Any) -> str | None:
+        return self._text("language", value)
+
+    def check_logo(self, value: Any) -> str | None:
+        text = self._text("logo", value)
+        if text is None:
+            return None
+        text = text.strip()
+        if not text:
+            self.fail("logo", "'logo' must name an image: a path from the site root or an absolute URL")
+            return None
+        # Kept relative to the site root, so it follows a base_url subpath.
+        return text if "://" in text else text.lstrip("/")
+
+    def check_base_url(self, value: Any) -> str | None:
+        text = self._text("base_url", value)
+        return None if text is None else self.base_url(text, "base_url")
+
+    def base_url(self, text: str, key: str) -> str:
+        try:
+            parts = urlsplit(text.strip())
+        except ValueError:  # e.g. an unclosed IPv6 bracket: 'http://[oops'
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            self.fail("base_url", f"{key} must be an absolute http(s) URL such as https://example.org/ (got '{text}')")
+            return text
+        path = parts.path if parts.path.endswith("/") else parts.path + "/"
+        return f"{parts.scheme}://{parts.netloc}{path}"
+
+    def check_timezone(self, value: Any) -> str | None:
+        name = self._text("timezone", value)
+        if name is None:
+            return None
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail("timezone", f"unknown timezone '{name}' (use an IANA name such as Europe/London)")
+            return None
+        return name
+
+    def _positive_int(self, key: str, value: Any) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(key, f"'{key}' must be a whole number of at least 1 (got {value!r})")
+            return None
+        return value
+
+    def check_per_page(self, value: Any) -> int | None:
+        return self._positive_int("per_page", value)
+
+    def check_feed_size(self, value: Any) -> int | None:
+        return self._positive_int("feed_size", value)
+
+    def check_comments(self, value: Any) -> CommentsConfig | None:
+        return read_comments(value, self.fail)
+
+    def check_escape_html(self, value: Any) -> bool | None:
+        if not isinstance(value, bool):
+            self.fail("escape_html", "'escape_html' must be true or false")
+            return None
+        return value
+
+    def check_permalinks(self, value: Any) -> Permalinks | None:
+        if not isinstance(value, dict):
+            self.fail("permalinks", "'permalinks' must be a mapping with 'article' and/or 'topic'")
+            return None
+        defaults = Permalinks()
+        article = self._pattern("article", value.get("article", defaults.article), ARTICLE_FIELDS)
+        topic = self._pattern("topic", value.get("topic", defaults.topic), TOPIC_FIELDS)
+        for key in value:
+            if key not in ("article", "topic"):
+                self.fail(f"permalinks.{key}", f"unknown permalink kind '{key}' (use 'article' or 'topic')")
+        return Permalinks(article or defaults.article, topic or defaults.topic)
+
+    def _pattern(self, kind: str, pattern: Any, allowed: frozenset[str]) -> str | None:
+        key = f"permalinks.{kind}"
+        if not isinstance(pattern, str) or not pattern.startswith("/"):
+            self.fail(key, f"permalink '{kind}' must be a path starting with '/'")
+            return None
+        used = set(re.findall(r"{(\w*)}", pattern))
+        if "slug" not in used or used - allowed:
+            self.fail(key, f"permalink '{kind}' must contain {{slug}} and only {sorted('{'+f+'}' for f in allowed)}")
+            return None
+        if kind == "topic" and not pattern.endswith("/"):
+            self.fail(key, "permalink 'topic' must end with '/' (its pages follow at <topic URL>page/N/)")
+            return None
+        if ".." in pattern.split("/") or "\\" in pattern:
+            self.fail(key, f"permalink '{kind}' must not contain '..' or '\\'")
+            return None
+        return pattern
+
+    def check_topics(self, value: Any) -> Mapping[str, TopicMeta] | None:
+        if value is None:
+            return MappingProxyType({})
+        if not isinstance(value, dict):
+            self.fail("topics", "'topics' must map topic names to settings such as 'description'")
+            return None
+        metas: dict[str, TopicMeta] = {}
+        for name, meta in value.items():
+            meta = meta or {}
+            if not isinstance(meta, dict):
+                self.fail(f"topics.{name}", f"settings of topic '{name}' must be a mapping")
+                continue
+            description = meta.get("description")
+            metas[str(name)] = TopicMeta(None if description is None else str(description))
+        return MappingProxyType(metas)

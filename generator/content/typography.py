@@ -1,0 +1,33 @@
+"""News typography for plain text (headlines, standfirsts): curly quotes, dashes and ellipses."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from markdown_it import MarkdownIt
+
+
+@functools.cache
+def _typographer() -> MarkdownIt:
+    # The "zero" preset parses no Markdown syntax, so every character stays text; only the
+    # typographer's replacements and smart quotes apply.
+    return MarkdownIt("zero", {"typographer": True}).enable(["replacements", "smartquotes"])
+
+
+# Everything the typographer can act on (a superset): quotes, the replacement rules' sequences,
+# '(' of (c)/(tm)/(r), and what input normalisation rewrites. Text without any of these comes
+# back unchanged, so it need not be parsed (issue 5: every headline passes through here).
+_TYPOGRAPHY_TRIGGERS = re.compile(r"""['"\x00\r(]|\+-|\.\.|\?\?|!!|,,|--""")
+
+
+@functools.lru_cache(maxsize=65536)
+def smarten(text: str) -> str:
+    """Return plain text with news typography: curly quotes, dashes and ellipses."""
+    if not _TYPOGRAPHY_TRIGGERS.search(text) and text.strip() == text and "\n" not in text:
+        return text
+    tokens = _typographer().parseInline(text)
+    children = tokens[0].children if tokens else None
+    if not children:
+        return text
+    return "".join("\n" if t.type == "softbreak" else t.content for t in children)

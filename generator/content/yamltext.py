@@ -1,0 +1,157 @@
+"""YAML parsing that keeps the source line of every key, for ``path:line:`` diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from generator.content.quickyaml import read_plain_document
+
+# The C loader is several times faster on large sites; fall back when libyaml is absent.
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """A parsed YAML document: its value and the 1-based line of each key.
+
+    Top-level keys are named as-is, keys of nested mappings as ``parent.child``.
+    """
+
+    data: Any
+    key_lines: dict[str, int]
+    duplicate_keys: tuple[tuple[str, int], ...]
+
+    def line_of(self, key: str, default: int = 1) -> int:
+        return self.key_lines.get(key, default)
+
+
+class YamlSyntaxError(Exception):
+    """Invalid YAML; ``line`` is 1-based within the parsed text."""
+
+    def __init__(self, line: int, message: str) -> None:
+        self.line = line
+        self.message = message
+        super().__init__(f"line {line}: {message}")
+
+
+def parse_yaml(text: str) -> YamlDocument:
+    """Return the parsed document, raising YamlSyntaxError with the offending line."""
+    plain = read_plain_document(text)
+    if plain is not None:
+        return YamlDocument(plain[0], plain[1], ())
+    loader = _Loader(text)
+    node = None
+    try:
+        node = loader.get_single_node()
+        data = _construct_document(loader, node, text) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
+            # "unexpected end of stream" points past the last line; where the unclosed quote or
+            # bracket began is the line the author has to fix.
+            mark = exc.context_mark
+        line = min(mark.line + 1, text.rstrip().count("\n") + 1) if mark is not None else 1
+        problem = " ".join(p for p in (exc.problem, exc.context) if p) or "invalid YAML"
+        raise YamlSyntaxError(line, f"invalid YAML: {problem}") from exc
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        # Constructor errors without a mark, e.g. an impossible date like 2022-02-30.
+        bad_line = _bad_timestamp_line(node) if isinstance(exc, ValueError) else None
+        raise YamlSyntaxError(bad_line or 1, f"invalid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
+    key_lines: dict[str, int] = {}
+    duplicates: list[tuple[str, int]] = []
+    if isinstance(node, yaml.MappingNode):
+        _collect_key_lines(node, "", key_lines, duplicates, depth=0)
+    return YamlDocument(data, key_lines, tuple(duplicates))
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+# Scalars whose PyYAML constructors are plain functions giving hashable values; anything else
+# (a merge key '<<', binary data, a custom tag) goes to PyYAML's own constructor.
+_SCALAR_TAGS = frozenset({_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+                       "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"})
+
+
+class _Unusual(Exception):
+    """The document uses YAML the lean constructor leaves to PyYAML's."""
+
+
+def _construct_document(loader: Any, node: yaml.Node, text: str) -> Any:
+    """Return the document's value, as ``loader.construct_document(node)`` would.
+
+    PyYAML's constructor spends most of its time on bookkeeping for anchors, recursion and
+    custom tags, which front matter never uses: plain mappings, lists and strings are built
+    here directly (3x faster), every other scalar (dates, numbers, booleans) by PyYAML's own
+    constructor for its tag. A document with anchors or aliases ('&', '*': the same node in
+    several places, possibly in itself) or anything else unusual is left wholly to PyYAML.
+    """
+    if "&" not in text and "*" not in text:
+        try:
+            return _construct(loader, node)
+        except Exception:  # noqa: BLE001 (PyYAML's constructor below gives the same error, or none)
+            # Errors come from PyYAML's own order of construction, as the first one it meets
+            # is the one reported; start it afresh.
+            loader.constructed_objects, loader.recursive_objects = {}, {}
+            loader.state_generators, loader.deep_construct = [], False
+    return loader.construct_document(node)
+
+
+def _construct(loader: Any, node: yaml.Node) -> Any:
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        if node.tag not in _SCALAR_TAGS:
+            raise _Unusual
+        return node.value if node.tag == _STR else loader.construct_object(node)
+    if kind is yaml.SequenceNode and node.tag == _SEQ:
+        return [_construct(loader, item) for item in node.value]
+    if kind is yaml.MappingNode and node.tag == _MAP:
+        data: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode:
+                raise _Unusual
+            data[_construct(loader, key_node)] = _construct(loader, value_node)
+        return data
+    raise _Unusual
+
+
+def _collect_key_lines(
+    node: yaml.MappingNode,
+    prefix: str,
+    key_lines: dict[str, int],
+    duplicates: list[tuple[str, int]],
+    depth: int,
+) -> None:
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        name = prefix + str(key_node.value)
+        line = key_node.start_mark.line + 1
+        if name in key_lines:
+            duplicates.append((name, line))
+        key_lines[name] = line
+        if depth < 2 and isinstance(value_node, yaml.MappingNode):
+            _collect_key_lines(value_node, name + ".", key_lines, duplicates, depth + 1)
+
+
+def _bad_timestamp_line(node: yaml.Node | None) -> int | None:
+    """Return the 1-based line of the first timestamp that is no real date (e.g. 2022-02-30)."""
+    checker = yaml.SafeLoader("")
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode) and current.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                checker.construct_yaml_timestamp(current)
+            except ValueError:
+                return current.start_mark.line + 1
+        elif isinstance(current, yaml.MappingNode):
+            stack[:0] = [value for _key, value in current.value]
+        elif isinstance(current, yaml.SequenceNode):
+            stack[:0] = list(current.value)
+    return None

@@ -1,0 +1,99 @@
+"""What search engines and social networks read from a page: Open Graph, Twitter card, JSON-LD.
+
+Pure data shaping (SPEC section 5); the default ``base.html`` only prints what these return, and a
+site's own layouts can call the same functions (registered in ``templates.make_environment``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from generator.content.config import SiteConfig
+from generator.model.catalogue import Entry
+from generator.model.plan import PageMeta
+
+
+class MetaTag(NamedTuple):
+    """``<meta {attribute}="{key}" content="{content}">``; Open Graph uses ``property``, Twitter ``name``.
+
+    A named tuple rather than a dataclass: ``base.html`` unpacks each tag in its loop instead of
+    looking up three attributes, and a page has about 16 of them (issue 5).
+    """
+
+    attribute: str
+    key: str
+    content: str
+
+
+def absolute(config: SiteConfig, url: str) -> str:
+    """Return ``url`` absolute: URLs with a scheme pass through, site-absolute paths get the origin."""
+    if "://" in url:
+        return url
+    return config.absolute_url(url if url.startswith("/") else config.base_path + url)
+
+
+def og_locale(language: str) -> str:
+    """Return the Open Graph locale for a BCP 47 tag: ``en-AU`` -> ``en_AU``, ``en`` -> ``en``."""
+    parts = language.replace("_", "-").split("-")
+    regions = [p for p in parts[1:] if (len(p) == 2 and p.isalpha()) or (len(p) == 3 and p.isdigit())]
+    return f"{parts[0].lower()}_{regions[-1].upper()}" if regions else parts[0].lower()
+
+
+def social_tags(config: SiteConfig, page: PageMeta, article: Entry | None = None) -> tuple[MetaTag, ...]:
+    """Return the Open Graph and Twitter card tags of a page, with absolute URLs."""
+    og = [("og:site_name", config.title), ("og:locale", og_locale(config.language)),
+          ("og:type", "article" if article else "website"), ("og:title", _headline(page, article)),
+          ("og:description", page.description), ("og:url", page.canonical)]
+    image = None if article is None or article.image is None else absolute(config, article.image.url)
+    if article is not None:
+        og.append(("article:published_time", article.date_iso))
+        og.append(("article:modified_time", article.updated_iso or article.date_iso))
+        og.extend(("article:tag", topic.name) for topic in article.topics)
+    if image is not None and article is not None and article.image is not None:
+        og.extend([("og:image", image), ("og:image:alt", article.image.alt)])
+    twitter = [("twitter:card", "summary_large_image" if image else "summary"),
+               ("twitter:title", _headline(page, article)), ("twitter:description", page.description)]
+    if image is not None and article is not None and article.image is not None:
+        twitter.extend([("twitter:image", image), ("twitter:image:alt", article.image.alt)])
+    return tuple([MetaTag("property", k, v) for k, v in og] + [MetaTag("name", k, v) for k, v in twitter])
+
+
+def _headline(page: PageMeta, article: Entry | None) -> str:
+    # Shared cards show the headline alone; the site name travels in og:site_name.
+    return article.title if article is not None else page.title
+
+
+def news_article(config: SiteConfig, page: PageMeta, article: Entry) -> dict[str, Any]:
+    """Return the schema.org ``NewsArticle`` of an article page, for ``json_script``."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": page.description,
+        "datePublished": article.date_iso,
+        "dateModified": article.updated_iso or article.date_iso,
+        "url": page.canonical,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": page.canonical},
+        "inLanguage": config.language,
+        "publisher": publisher(config),
+    }
+    if article.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
+    elif article.source:
+        data["author"] = {"@type": "Organization", "name": article.source}
+    else:
+        data["author"] = {"@type": "Organization", "name": config.title, "url": config.base_url}
+    if article.image is not None:
+        data["image"] = [absolute(config, article.image.url)]
+    if article.topics:
+        data["articleSection"] = article.topics[0].name
+        data["keywords"] = [topic.name for topic in article.topics]
+    if article.original_url:
+        data["isBasedOn"] = article.original_url
+    return data
+
+
+def publisher(config: SiteConfig) -> dict[str, Any]:
+    """Return the site as a schema.org ``Organization`` with its logo."""
+    return {"@type": "Organization", "name": config.title, "url": config.base_url,
+            "logo": {"@type": "ImageObject", "url": absolute(config, config.logo)}}

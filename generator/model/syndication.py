@@ -1,0 +1,122 @@
+"""The output plan beyond the pages: feeds, sitemaps and robots.txt (SPEC section 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator, Mapping
+
+from generator.model.body import RenderedBody
+from generator.model.catalogue import Topic, output_file, site_path
+from generator.model.feeds import (
+    ATOM_FILE,
+    NEWS_SITEMAP_FILE,
+    RSS_FILE,
+    SITEMAP_FILE,
+    SITEMAP_LIMIT,
+    Feed,
+    FeedItem,
+    SitemapUrl,
+    build_feed,
+    last_changed,
+    news_sitemap,
+    rfc3339,
+    sitemap_files,
+)
+from generator.model.plan import PageSpec, Site
+
+# Pages search engines should know about; 404, search and alias pages are left out.
+INDEXED_KINDS = ("home", "topic", "topics", "article")
+
+
+def feed_pages(site: Site, bodies: Mapping[str, RenderedBody]) -> list[PageSpec]:
+    """Return the feeds of the site and of each topic (made from its entries and topics, not its pages)."""
+    html = feed_bodies(bodies)
+    made: dict[str, FeedItem] = {}
+    pages = site_feed_specs(site, html, made)
+    for topic in site.topics:
+        pages.extend(topic_feed_specs(site, topic, html, made))
+    return pages
+
+
+def index_pages(site: Site, sitemap_limit: int = SITEMAP_LIMIT) -> list[PageSpec]:
+    """Return what lists the site's pages for search engines: the sitemaps and robots.txt."""
+    config = site.config
+    pages = sitemap_specs(site, sitemap_limit)
+    pages.append(news_sitemap_spec(site))
+    advertised = [config.absolute_url(site_path(config, "/" + name)) for name in (SITEMAP_FILE, NEWS_SITEMAP_FILE)]
+    pages.append(PageSpec("robots.txt", "robots.txt", {"sitemaps": advertised}, "site.yaml"))
+    return pages
+
+
+def feed_bodies(bodies: Mapping[str, RenderedBody]) -> Mapping[str, str]:
+    """Return each body's HTML by source path, as the feeds look them up."""
+    return _BodyHtml(bodies)
+
+
+def site_feed_specs(site: Site, html: Mapping[str, str], made: dict[str, FeedItem]) -> list[PageSpec]:
+    """Return the site's Atom and RSS feeds (``made`` shares items between the feeds of one build)."""
+    config = site.config
+    feed = build_feed(config, config.title, config.description, site_path(config, "/"), site.entries, html, made)
+    return _feed_specs("/", feed, "site.yaml")
+
+
+def topic_feed_specs(site: Site, topic: Topic, html: Mapping[str, str], made: dict[str, FeedItem]) -> list[PageSpec]:
+    """Return one topic's Atom and RSS feeds."""
+    config = site.config
+    feed = build_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
+                      topic.url, topic.entries, html, made)
+    # Like the topic pages (model._list_pages), topic feeds are owned by site.yaml in diagnostics.
+    return _feed_specs(topic.path, feed, "site.yaml")
+
+
+def sitemap_specs(site: Site, sitemap_limit: int = SITEMAP_LIMIT) -> list[PageSpec]:
+    """Return the sitemap files (one, or an index and its children past ``sitemap_limit`` URLs)."""
+    config = site.config
+    sitemaps = sitemap_files(sitemap_urls(site), config.absolute_url(site_path(config, "/")), sitemap_limit)
+    return [PageSpec(sitemap.path, "sitemap.xml", {"sitemap": sitemap}, "site.yaml") for sitemap in sitemaps]
+
+
+def news_sitemap_spec(site: Site) -> PageSpec:
+    """Return the Google News sitemap of the site's recent articles."""
+    return PageSpec(NEWS_SITEMAP_FILE, "news-sitemap.xml", {"news": news_sitemap(site.config, site.entries)}, "site.yaml")
+
+
+def _feed_specs(root: str, feed: Feed, source: str) -> list[PageSpec]:
+    return [PageSpec(output_file(root + ATOM_FILE), "atom.xml", {"feed": feed}, source),
+            PageSpec(output_file(root + RSS_FILE), "rss.xml", {"feed": feed}, source)]
+
+
+def sitemap_urls(site: Site) -> list[SitemapUrl]:
+    """Return every indexable page once, in plan order, with its last change as lastmod."""
+    config = site.config
+    newest = max((last_changed(e) for e in site.entries), default=None)
+    urls: list[SitemapUrl] = []
+    for spec in site.pages:
+        page = spec.context.get("page")
+        if page is None or page.kind not in INDEXED_KINDS:
+            continue
+        if "article" in spec.context:
+            changed: dt.datetime | None = last_changed(spec.context["article"])
+        elif spec.context.get("entries"):
+            changed = max(last_changed(e) for e in spec.context["entries"])
+        else:
+            changed = newest
+        urls.append(SitemapUrl(page.canonical, None if changed is None else rfc3339(changed, config)))
+    return urls
+
+
+class _BodyHtml(Mapping[str, str]):
+    """Each body's HTML, looked up only for the articles a feed carries (issue 5: a large site's
+    bodies are the bulk of its memory, and most are in no feed)."""
+
+    def __init__(self, bodies: Mapping[str, RenderedBody]) -> None:
+        self._bodies = bodies
+
+    def __getitem__(self, path: str) -> str:
+        return self._bodies[path].html
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._bodies)
+
+    def __len__(self) -> int:
+        return len(self._bodies)

@@ -1,0 +1,1 @@
+"""Markdown to HTML and Jinja2 templates to page bytes."""

@@ -1,0 +1,132 @@
+"""Jinja2 templates: the environment, page rendering, and template errors as diagnostics."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from generator.content.config import SiteConfig
+from generator.diagnostics import BuildError, Diagnostic, error
+from generator.model import seo
+from generator.model.catalogue import site_path
+from generator.model.plan import PageSpec
+from generator.render.printing import PageEnvironment, printable
+
+
+def _built_in_layouts() -> Path:
+    """Return the built-in theme: installed as generator/theme/, or the repository's layouts/ in a checkout."""
+    installed = Path(__file__).parents[1] / "theme"
+    return installed if installed.is_dir() else Path(__file__).parents[2] / "layouts"
+
+
+DEFAULT_LAYOUTS = _built_in_layouts()
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A rendered file: its path relative to the output folder and its bytes."""
+
+    path: str
+    data: bytes
+    source: str
+
+
+def layout_dirs(site_dir: Path) -> list[Path]:
+    """Return the template folders in lookup order: the site's own layouts first, then the defaults."""
+    own = site_dir / "layouts"
+    # The sample site in NewsBite's own repository is built from the built-in theme itself.
+    if not own.is_dir() or own.resolve() == DEFAULT_LAYOUTS.resolve():
+        return [DEFAULT_LAYOUTS]
+    return [own, DEFAULT_LAYOUTS]
+
+
+def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
+    """Return the Jinja2 environment: autoescaping for HTML and XML, strict about undefined names."""
+    env = PageEnvironment(
+        loader=jinja2.FileSystemLoader([str(d) for d in layout_dirs(site_dir)]),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=printable,
+    )
+    env.globals["site"] = config
+    env.globals["asset_url"] = lambda path: site_path(config, str(path))
+    env.filters["json_script"] = json_for_script
+    # Head metadata is shaped in seo.py; templates print it (SPEC section 5).
+    env.globals["social_tags"] = functools.partial(seo.social_tags, config)
+    env.globals["news_article"] = functools.partial(seo.news_article, config)
+    return env
+
+
+def template_names(env: jinja2.Environment) -> list[str]:
+    """Return the name of every template the loader can see (files under static/ are copied, not rendered)."""
+    assert env.loader is not None
+    return [n for n in env.loader.list_templates() if not n.startswith("static/")]
+
+
+def compile_templates(env: jinja2.Environment) -> None:
+    """Compile every template into the environment's cache, so that workers forked later inherit them.
+
+    A template that fails to compile is left out: rendering reports it, naming its file and line.
+    """
+    for name in template_names(env):
+        try:
+            env.get_template(name)
+        except (jinja2.TemplateError, UnicodeDecodeError):
+            pass
+
+
+# One encoder for every page: json.dumps with options builds a new one on each call.
+_SCRIPT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# What must not appear as itself in a <script> element's JSON, and what stands for it there.
+_SCRIPT_UNSAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
+def json_for_script(value: Any) -> Markup:
+    """Return JSON that is safe inside <script>: no '<', '>' or '&' can end or alter the element."""
+    text = _SCRIPT_JSON.encode(value)
+    for unsafe, escaped in _SCRIPT_UNSAFE:
+        if unsafe in text:  # a search costs a fraction of a replace that copies the text
+            text = text.replace(unsafe, escaped)
+    return Markup(text)
+
+
+def render_page(env: jinja2.Environment, spec: PageSpec, site_dir: Path) -> Output:
+    """Return the rendered page; raise BuildError naming the template file and line on failure."""
+    try:
+        html = env.get_template(spec.template).render(spec.context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildError([error(_display(exc.filename, site_dir), exc.lineno or 1, f"template error: {exc.message}")]) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise BuildError([error(spec.source, 1, f"template '{exc.name}' not found in layouts/")]) from exc
+    except Exception as exc:  # any runtime error inside a template: report where it happened
+        raise BuildError([_runtime_error(exc, site_dir, spec)]) from exc
+    return Output(spec.output, html.encode("utf-8"), spec.source)
+
+
+def _runtime_error(exc: Exception, site_dir: Path, spec: PageSpec) -> Diagnostic:
+    frames = [f for f in traceback.extract_tb(sys.exc_info()[2]) if f.filename.endswith((".html", ".xml", ".htm"))]
+    message = f"template error while rendering {spec.output}: {exc}"
+    if frames:
+        return error(_display(frames[-1].filename, site_dir), frames[-1].lineno or 1, message)
+    return error(spec.source, 1, message)
+
+
+def _display(filename: str | None, site_dir: Path) -> str:
+    if not filename:
+        return "layouts"
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(site_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,260 @@
+"""``newsbite serve``: build, serve the output over HTTP, rebuild on change and reload open tabs.
+
+Where it writes: a private folder under the system temp folder (``newsbite-serve-*``), made at start
+and removed on exit, as ``mkdocs serve`` does. The dev build uses the server's own address as its
+base URL and injects a reload script, so it must never be mistaken for (or overwrite) the real build
+in ``public/``; and the build writes only the files whose bytes
+changed, so a rebuild touches only what an edit affected. A server killed with SIGKILL leaves that
+folder behind for the system's temp cleaning. The Pagefind search index is left out: it re-reads
+every page, seconds on a large site, on each save; ``newsbite build`` makes it.
+
+The pieces: ``watcher`` turns filesystem events into classified changes and runs one rebuild per burst
+on a single builder thread; this module runs each build and posts its outcome on the ``StateBoard``
+(an epoch that bumps when output changed, and the current problems); ``devhttp`` serves only files
+inside the output folder, injects ``devpage``'s reload script into HTML, and streams the state to
+open tabs as Server-Sent Events. A failed build keeps the last good output served while tabs show an overlay
+with each problem's file, line and message (SPEC sections 6 and 7, issue 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import signal
+import threading
+import time
+import traceback
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from generator.build import incremental
+from generator.build.cache import BuildMemo
+from generator.build.pipeline import BuildOptions, BuildResult, full_build
+from generator.content import files
+from generator.diagnostics import BuildError, Diagnostic, UsageError, error
+from generator.publish import output
+from generator.serve import devpage
+from generator.serve.devhttp import StateBoard, bind_server
+from generator.serve.watcher import (
+    Change,
+    ChangeKind,
+    Rebuilder,
+    SourceWatcher,
+    describe,
+)
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[str], None]
+EXCERPT_LIMIT = 10  # problems shown with their source lines; the rest by file, line and message
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """What ``newsbite serve`` was asked for."""
+
+    site_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    drafts: bool = False
+    future: bool = False
+    quiet: float = 0.1  # seconds without events before a burst of changes is built
+
+
+class DevServer:
+    """The running dev server: HTTP listener, watcher, builder thread and the private output folder."""
+
+    def __init__(self, options: ServeOptions, emit: Emit) -> None:
+        self.options = options
+        self.board = StateBoard()
+        self._emit = emit
+        # Bind first: a taken port fails in a second, not after a long first build.
+        self._httpd = bind_server(options.host, options.port, self)
+        self.port: int = self._httpd.server_address[1]
+        self.url = f"http://{_url_host(options.host)}:{self.port}/"
+        self.output_dir = output.make_serve_dir()
+        self._build_options = BuildOptions(
+            site_dir=options.site_dir, output_dir=self.output_dir, base_url=self.url,
+            drafts=options.drafts, future=options.future, search=False,
+        )
+        self._memo = BuildMemo()  # parsed articles, bodies and written-file records kept between rebuilds
+        self._warned: set[Diagnostic] = set()
+        self._rebuilder = Rebuilder(self._rebuild, quiet=options.quiet)
+        self._watcher = SourceWatcher(options.site_dir, self._rebuilder.notify)
+        self._http_thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                             name="newsbite-http", daemon=True)
+
+    def start(self) -> None:
+        """Serve at once (requests wait out the first build), watch, and build the whole site."""
+        self.board.update(building=True)
+        self._http_thread.start()
+        self._watcher.start()  # before the first build, so an edit made during it is not lost
+        self._rebuild(frozenset({Change("site.yaml", ChangeKind.CONFIG)}), first=True)
+        self._rebuilder.start()
+
+    def close(self) -> None:
+        """Stop everything and remove the private output folder."""
+        self.board.update(closed=True, building=False)
+        self._watcher.close()
+        self._rebuilder.close()
+        if self._http_thread.is_alive():
+            self._httpd.shutdown()
+        self._httpd.server_close()
+        output.remove_serve_dir(self.output_dir)
+
+    def __enter__(self) -> DevServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _rebuild(self, changes: frozenset[Change], first: bool = False) -> None:
+        """Build once and publish the outcome; any failure becomes problems shown in the browser."""
+        self.board.update(building=True)
+        started = time.perf_counter()
+        what = "Initial build" if first else f"{describe(changes)} changed"
+        try:
+            result = self._run_build(changes, first)
+        except BuildError as exc:
+            self._failed(what, tuple(exc.diagnostics))
+            return
+        except UsageError as exc:
+            self._failed(what, (error(self.options.site_dir.as_posix(), 1, str(exc)),))
+            return
+        except OSError as exc:  # a file vanished or is unreadable mid-build; its own event follows
+            self._failed(what, (error(_os_path(exc, self.options.site_dir), 1, f"cannot read: {exc.strerror}"),))
+            return
+        except Exception as exc:  # a bug must not stop the server; show it like any other problem
+            for line in traceback.format_exception(exc):
+                self._emit(line.rstrip("\n"))
+            self._failed(what, (error("newsbite", 1, f"internal error: {exc!r} (traceback in the terminal)"),))
+            return
+        state = self.board.current()
+        changed = result.written + result.removed > 0 or first
+        self.board.update(building=False, problems=(), excerpts=(), has_output=True, epoch=state.epoch + (1 if changed else 0))
+        self._emit(_summary(what, result, time.perf_counter() - started))
+        # Each warning once, when it first appears, rather than again after every save.
+        for warning in result.warnings:
+            if warning not in self._warned:
+                self._emit(f"  {warning}")
+        self._warned = set(result.warnings)
+        if not result.fast:
+            self._prepare_fast_path()
+
+    def _prepare_fast_path(self) -> None:
+        # Done now, while the author reads the page, so their next save does not wait for it.
+        try:
+            incremental.prepare(self._memo)
+        except Exception:  # only a speed-up: the next rebuild does the same work and reports any problem
+            log.debug("preparing the fast path failed", exc_info=True)
+
+    def _run_build(self, changes: frozenset[Change], first: bool) -> BuildResult:
+        # The one place a rebuild happens. The changed paths let an edit to a few articles take the
+        # fast path (generator/incremental.py); any other change is found by fingerprints (issue 5).
+        # Rebuilds run in this process: with the memo they render few pages, where forking worker
+        # processes (from a process with live server threads) costs more than it saves.
+        if first:
+            return full_build(self._build_options, self._memo)
+        options = dataclasses.replace(self._build_options, jobs=1)
+        return full_build(options, self._memo, frozenset(c.path for c in changes))
+
+    def _failed(self, what: str, problems: tuple[Diagnostic, ...]) -> None:
+        self.board.update(building=False, problems=problems, excerpts=self._excerpts(problems))
+        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        kept = "still serving the last good build" if self.board.current().has_output else "nothing to serve yet"
+        self._emit(f"{_clock()} {what}: build failed, {count} ({kept}):")
+        for problem in problems:
+            self._emit(f"  {problem}")
+
+    def _excerpts(self, problems: tuple[Diagnostic, ...]) -> tuple[devpage.Excerpt, ...]:
+        """Return the source lines around each of the first problems, read from files in the site only."""
+        site = self.options.site_dir.resolve()
+        found: list[devpage.Excerpt] = []
+        for problem in problems[:EXCERPT_LIMIT]:
+            path = (site / problem.path).resolve()
+            try:
+                text = files.read_text(path) if path.is_relative_to(site) and path.is_file() else ""
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            found.append(devpage.source_excerpt(text, problem.line) if text else ())
+        return tuple(found)
+
+
+def _summary(what: str, result: BuildResult, seconds: float) -> str:
+    return (f"{_clock()} {what}: {result.pages:,} pages, {result.written:,} written, "
+            f"{result.removed:,} removed in {seconds * 1000:,.0f} ms")
+
+
+def _clock() -> str:
+    return time.strftime("%H:%M:%S")
+
+
+def _os_path(exc: OSError, site_dir: Path) -> str:
+    if not exc.filename:
+        return site_dir.as_posix()
+    path = Path(str(exc.filename))
+    return path.relative_to(site_dir).as_posix() if path.is_relative_to(site_dir) else path.as_posix()
+
+
+def _url_host(host: str) -> str:
+    """Return the host to put in URLs: a wildcard bind is reached through loopback."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def run_server(args: argparse.Namespace, emit: Emit | None = None) -> int:
+    """Run ``newsbite serve`` until Ctrl-C (or SIGTERM); return the exit status.
+
+    ``emit`` receives each line meant for the terminal; the command line prints them.
+    """
+    say: Emit = emit if emit is not None else (lambda line: None)
+    site_dir: Path = args.site
+    if not site_dir.is_dir():
+        raise UsageError(f"site folder {site_dir} does not exist")
+    options = ServeOptions(site_dir=site_dir, host=args.host, port=args.port, drafts=args.drafts, future=args.future)
+    restore = _stop_on_sigterm()
+    try:
+        with DevServer(options, say) as server:
+            say(f"Building {site_dir} into {server.output_dir} ...")
+            server.start()
+            say(f"Serving at {server.url}  (watching content/, layouts/ and site.yaml; Ctrl-C to stop)")
+            if options.host not in ("127.0.0.1", "localhost", "::1"):
+                say(f"Note: listening on {options.host}, so other machines on the network can read this site.")
+            if args.open:
+                webbrowser.open(server.url)
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        say("Stopped.")
+    finally:
+        restore()
+    return 0
+
+
+def _stop_on_sigterm() -> Callable[[], None]:
+    """Make SIGTERM stop the server like Ctrl-C (so the temp folder is removed); return an undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    owner = os.getpid()
+
+    def stop(signum: int, frame: object) -> None:
+        if os.getpid() != owner:  # a forked build worker inherited this handler: end it the default way
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore

@@ -1,0 +1,66 @@
+"""parse_yaml builds plain front matter itself: its values and errors must be PyYAML's own."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from generator.content import yamltext
+from generator.content.slugs import make_slug
+from generator.content.yamltext import YamlSyntaxError, parse_yaml
+
+DOCUMENTS = [
+    'title: "Talks resume"\ndate: 2022-01-09T18:30:00+11:00\ntopics: [Energy, "Côte d\'Ivoire"]\n',
+    "title: Plain\nimage:\n  src: a.jpg\n  alt: ''\n  caption: ~\ndraft: yes\ncount: 0x1f\nratio: .5\nbig: 1_000\n",
+    "updated: 2022-01-09\nnested: {a: [1, {b: 2020-01-01}], c: null}\nempty:\n",
+    "a: &x [1, 2]\nb: *x\n",  # an alias: the same node twice
+    "<<: {a: 1}\nb: 2\n",  # a merge key
+    "=: 1\n",  # the value key
+    "a: !!binary aGVsbG8=\nb: !!str 1\nc: !!float '1.5'\nd: !!set {x}\n",
+    "1: one\ntrue: yes\n2022-01-09: date key\n",
+    "a: 1\na: 2\n",
+    "",
+    "# only a comment\n",
+    "- a list\n- at the top\n",
+    "just text",
+]
+
+BROKEN = [
+    "a: 2022-02-30\nb: {c: 2022-13-01}\n",  # two impossible dates: the error names the first
+    "? [a]\n: 1\n",  # an unhashable key
+    "a: !foo bar\n",  # an unknown tag
+    "a: !!int x\n",
+    "a: {b: !!omap [x]}\n",
+]
+
+
+def full_constructor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make parse_yaml leave every document to PyYAML's constructor, as it did before the lean one."""
+    monkeypatch.setattr(yamltext, "_construct_document", lambda loader, node, text: loader.construct_document(node))
+
+
+@pytest.mark.parametrize("text", DOCUMENTS)
+def test_values_are_pyyamls(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    lean = parse_yaml(text)
+    full_constructor(monkeypatch)
+    full = parse_yaml(text)
+    assert lean == full
+    assert repr(lean.data) == repr(full.data)  # same types too (1 and True are equal, their reprs are not)
+    assert lean.data == yaml.load(text, Loader=yaml.CSafeLoader)
+
+
+@pytest.mark.parametrize("text", BROKEN)
+def test_errors_are_pyyamls(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(YamlSyntaxError) as lean:
+        parse_yaml(text)
+    full_constructor(monkeypatch)
+    with pytest.raises(YamlSyntaxError) as full:
+        parse_yaml(text)
+    assert (lean.value.line, lean.value.message) == (full.value.line, full.value.message)
+
+
+@pytest.mark.parametrize("stem", ["order-briefing-2279", "2019", "a", "x" * 120, "x" * 121, "a--b", "-a", "a-", "A-b"])
+def test_text_in_slug_form_is_its_own_slug(stem: str) -> None:
+    from slugify import slugify
+
+    assert make_slug(stem) == slugify(stem, max_length=120, word_boundary=True)
