@@ -165,8 +165,8 @@ def _ours(src: Path, corpus: Path, out: Path, jobs: int) -> Run:
 
 def _ours_timings(src: Path, corpus: Path, out: Path, jobs: int, search: bool) -> dict[str, float]:
     shutil.rmtree(out, ignore_errors=True)
-    script = ("import json, sys; from pathlib import Path; from generator.build.pipeline import BuildOptions, full_build; "
-              f"r = full_build(BuildOptions(site_dir=Path({str(corpus)!r}), output_dir=Path({str(out)!r}), "
+    script = ("import json, sys; from pathlib import Path; from generator.build.pipeline import BuildOptions, build_site; "
+              f"r = build_site(BuildOptions(site_dir=Path({str(corpus)!r}), output_dir=Path({str(out)!r}), "
               f"search={search}, jobs={jobs})); print(json.dumps({{**r.timings, 'total': r.seconds}}))")
     run = _timed([sys.executable, "-c", script], env=_ours_env(src))
     shutil.rmtree(out, ignore_errors=True)

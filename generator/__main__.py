@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import __version__
-from generator.build.pipeline import BuildOptions, BuildResult, full_build
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.content import files
 from generator.content.articles import scaffold_article
 from generator.content.config import load_config
@@ -112,7 +112,7 @@ def run_check(args: argparse.Namespace) -> int:
         raise UsageError(f"site folder {args.site} does not exist")
     scratch = output.scratch_folder()
     try:
-        result = full_build(BuildOptions(
+        result = build_site(BuildOptions(
             site_dir=args.site, output_dir=scratch / "public", base_url=args.base_url,
             drafts=args.drafts, future=args.future))
         for warning in result.warnings:
@@ -140,7 +140,7 @@ def run_build(args: argparse.Namespace) -> int:
         drafts=args.drafts, future=args.future, strict=args.strict, force=args.force, search=args.search,
         jobs=args.jobs, progress=ProgressBar(sys.stderr) if sys.stderr.isatty() else None,
     )
-    result = full_build(options)
+    result = build_site(options)
     print_summary(result)
     return EXIT_OK
 

@@ -26,29 +26,58 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from generator import __version__
 from generator.build.fingerprint import DIGEST_SIZE, combine, digest_bytes, digest_text
 from generator.content import files
 from generator.content.articles import Article, Image, extra_mapping
 from generator.content.files import FileSignature
+from generator.content.paths import SitePaths
 from generator.diagnostics import Diagnostic
+from generator.model.catalogue import HeldBack
 from generator.publish import output
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = ".newsbite-cache"
 _MAGIC = b"NBC2"
 _SHARDS = 64
 _HEADER = HEADER_SIZE = len(_MAGIC) + 32
 
-# A cached Markdown file: (text digest, parse key, (body start, Article without its body) or None,
-# diagnostics, body or None); on disk the Article is stored as its fields (``article_state``).
-# A body: (body key, links resolved as ((target, url or None), ...), html, first paragraph).
-SourceRecord = tuple[str, str, Any, tuple[Diagnostic, ...], Any]
-# An output file: (input key, bytes digest, size, mtime_ns, owning source).
-FileRecord = tuple[str, str, int, int, str]
+class BodyRecord(NamedTuple):
+    """A rendered body as the cache keeps it."""
+
+    key: str  # body_key(): the code, escape_html and the base path it was rendered with
+    links: tuple[tuple[str, str | None], ...]  # every link target it resolved, with the URL it got
+    data: bytes  # its HTML, UTF-8, LZ4-compressed
+    first_paragraph: str
+    digest: str  # of the uncompressed HTML
+
+
+class SourceRecord(NamedTuple):
+    """A Markdown file as the cache keeps it: what parsing and rendering it gave."""
+
+    text_digest: str
+    parse_key: str  # the code and the settings it was parsed with
+    # Where the body starts in the text, and the Article without its body (None if it failed to parse).
+    # On disk the Article is kept as its fields (``article_state``).
+    parsed: tuple[int, Any] | None
+    diagnostics: tuple[Diagnostic, ...]
+    body: BodyRecord | None
+
+
+class OutputRecord(NamedTuple):
+    """An output file as the last build left it."""
+
+    key: str  # the digest of its inputs (template closure, settings, code, context)
+    digest: str  # the digest of its bytes
+    size: int
+    mtime_ns: int
+    source: str  # the source that owns it (an article's .md, site.yaml, a static file), or ""
+
+    def with_stat(self, size: int, mtime_ns: int) -> OutputRecord:
+        """Return this record for the file as it was just written."""
+        return self._replace(size=size, mtime_ns=mtime_ns)
 
 
 @functools.cache
@@ -171,39 +200,63 @@ def _unpack(data: bytes | None) -> Any:
 
 def _to_disk(record: SourceRecord) -> SourceRecord:
     # In memory a record holds (body start, Article); on disk, the article's picklable fields.
-    if record[2] is None:
+    if record.parsed is None:
         return record
-    body_start, article = record[2]
-    return record[:2] + (article_state(article, "", body_start),) + record[3:]
+    body_start, article = record.parsed
+    return record._replace(parsed=article_state(article, "", body_start))
 
 
 def _from_disk(record: SourceRecord) -> SourceRecord:
-    if record[2] is None:
+    if record.parsed is None:
         return record
-    return record[:2] + ((record[2][0], restore_article(record[2], None)),) + record[3:]
+    return record._replace(parsed=(record.parsed[0], restore_article(record.parsed, None)))
 
 
 def _shard_of(path: str) -> int:
     return int(digest_text(path)[:8], 16) % _SHARDS
 
 
+@dataclass(frozen=True, slots=True)
+class SearchIndex:
+    """The Pagefind bundle as a build made it: the digest of its inputs (the pages) and its files."""
+
+    key: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    """What a build reports beyond its files, kept so a build that plans nothing can report it too."""
+
+    pages: int
+    topics: int
+    articles: int
+    held_back: tuple[HeldBack, ...]
+    warnings: tuple[Diagnostic, ...]
+    base_url: str
+    search: SearchIndex | None
+
+
 @dataclass(slots=True)
 class OutputState:
-    """What the last build wrote into one output folder."""
+    """What the last build wrote into one output folder: every artifact's record, and that build's summary.
+
+    ``inputs`` is the digest of everything the plan was made from: equal digests, equal plan.
+    """
 
     inputs: str = ""
-    summary: dict[str, Any] = field(default_factory=dict)
-    files: dict[str, FileRecord] = field(default_factory=dict)
+    summary: BuildSummary | None = None
+    files: dict[str, OutputRecord] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class BuildMemo:
-    """Build results kept in memory between builds in one process (for the dev server).
+    """The cache kept in memory between builds in one process (the dev server).
 
-    Pass the same memo to every ``full_build(options, memo)``: parsed articles, rendered bodies
-    and the record of written files are then reused without reading the on-disk cache again. The
-    memo is only a speed-up: every entry is checked against the current inputs before use, so
-    any edit, deletion or settings change is picked up exactly as in a clean build.
+    Pass the same memo to every ``build_site(options, memo)``: parsed articles, rendered bodies
+    and the record of written files are then reused without reading the cache files again, and
+    the record of its private output folder is never written to disk. Every entry is checked
+    against the current inputs before use, exactly as the files' entries are.
     """
 
     site_dir: Path | None = None
@@ -211,26 +264,24 @@ class BuildMemo:
     sources: dict[str, SourceRecord] | None = None
     scan: dict[str, FileSignature] = field(default_factory=dict)
     outputs: dict[Path, OutputState] = field(default_factory=dict)
-    # The site model of the last successful build (an ``incremental.LastSite``), for the dev
-    # server's fast path after an edit to a few articles; None whenever it may be stale.
-    last_site: Any = None
 
 
 class SourceStore:
     """Cached articles and bodies for one site, read from memory or disk, saved shard by shard."""
 
-    def __init__(self, site_dir: Path, memo: BuildMemo | None) -> None:
-        self.folder = site_dir / CACHE_DIR
+    def __init__(self, paths: SitePaths, memo: BuildMemo | None) -> None:
+        self.paths = paths
         self.code = code_digest()
         self.memo = memo
         self._dirty: set[int] = set()
+        site_dir = paths.site_dir
         if memo is not None and memo.site_dir == site_dir and memo.code == self.code and memo.sources is not None:
             self.records = memo.sources
             self.scan: dict[str, FileSignature] = memo.scan
         else:
             self.records = self._load()
             self._dirty.clear()
-            self.scan = load_scan(site_dir)
+            self.scan = load_scan(paths)
         self._scan_changed = False
 
     def remember_scan(self, signatures: dict[str, FileSignature]) -> None:
@@ -248,7 +299,7 @@ class SourceStore:
         return records
 
     def _shard_file(self, shard: int) -> Path:
-        return self.folder / "sources" / f"{shard:02x}.pickle"
+        return self.paths.sources_cache / f"{shard:02x}.pickle"
 
     def get(self, path: str) -> SourceRecord | None:
         return self.records.get(path)
@@ -265,7 +316,11 @@ class SourceStore:
             self._dirty.add(_shard_of(path))
 
     def save(self) -> None:
-        """Write the shards that changed; keep the records in the memo, if any."""
+        """Write the shards that changed; keep the records in the memo, if any.
+
+        Parsed articles and bodies do not depend on the output folder, so the dev server keeps them
+        on disk too: its next start, and the next ``newsbite build``, find them there.
+        """
         if self._dirty:
             by_shard: dict[int, dict[str, SourceRecord]] = {shard: {} for shard in self._dirty}
             for path, record in self.records.items():
@@ -276,54 +331,48 @@ class SourceStore:
                 output.write_cache_file(self._shard_file(shard), _pack({"code": self.code, "records": records}))
             self._dirty.clear()
         if self._scan_changed:
-            save_scan(self.folder.parent, self.scan)
+            save_scan(self.paths, self.scan)
             self._scan_changed = False
         if self.memo is not None:
-            self.memo.site_dir, self.memo.code, self.memo.sources = self.folder.parent, self.code, self.records
+            self.memo.site_dir, self.memo.code, self.memo.sources = self.paths.site_dir, self.code, self.records
             self.memo.scan = self.scan
 
 
-def load_scan(site_dir: Path) -> dict[str, FileSignature]:
+def load_scan(paths: SitePaths) -> dict[str, FileSignature]:
     """Return the Markdown files' signatures as the last build saw them (empty when unknown)."""
-    payload = _unpack(output.read_cache_file(site_dir / CACHE_DIR / "scan.pickle"))
+    payload = _unpack(output.read_cache_file(paths.scan_file))
     return payload if isinstance(payload, dict) else {}
 
 
-def save_scan(site_dir: Path, signatures: dict[str, FileSignature]) -> None:
+def save_scan(paths: SitePaths, signatures: dict[str, FileSignature]) -> None:
     """Keep the Markdown files' signatures for the next scan (as ``SourceStore.save`` does)."""
-    output.write_cache_file(site_dir / CACHE_DIR / "scan.pickle", _pack(signatures))
+    output.write_cache_file(paths.scan_file, _pack(signatures))
 
 
-def output_state_file(site_dir: Path, out_dir: Path) -> Path:
-    """Return the cache file recording what was written into ``out_dir``."""
-    return site_dir / CACHE_DIR / "outputs" / f"{digest_text(str(out_dir.resolve()))}.pickle"
-
-
-def load_output_state(site_dir: Path, out_dir: Path, memo: BuildMemo | None) -> OutputState:
-    """Return the record of the last build into ``out_dir`` (empty when there is none)."""
-    key = out_dir.resolve()
-    if memo is not None and key in memo.outputs:
-        return memo.outputs[key]
-    payload = _unpack(output.read_cache_file(output_state_file(site_dir, out_dir)))
+def load_output_state(paths: SitePaths, memo: BuildMemo | None) -> OutputState:
+    """Return the record of the last build into the output folder (empty when there is none)."""
+    if memo is not None:
+        return memo.outputs.get(paths.output_dir.resolve(), OutputState())
+    payload = _unpack(output.read_cache_file(paths.output_record))
     state = payload.get("state") if isinstance(payload, dict) and payload.get("code") == code_digest() else None
     return state if isinstance(state, OutputState) else OutputState()
 
 
-def save_output_state(site_dir: Path, out_dir: Path, state: OutputState, memo: BuildMemo | None) -> None:
+def save_output_state(paths: SitePaths, state: OutputState, memo: BuildMemo | None) -> None:
     """Keep the record of this build: in the memo when there is one, else in the site's cache.
 
     With a memo (the dev server, whose output folder lives only as long as the process) nothing
     is written, so throwaway output folders leave no records behind.
     """
     if memo is not None:
-        memo.outputs[out_dir.resolve()] = state
+        memo.outputs[paths.output_dir.resolve()] = state
         return
-    output.write_cache_file(output_state_file(site_dir, out_dir), _pack({"code": code_digest(), "state": state}))
+    output.write_cache_file(paths.output_record, _pack({"code": code_digest(), "state": state}))
 
 
-def forget_output_state(site_dir: Path, out_dir: Path, memo: BuildMemo | None) -> None:
-    """Drop the record for ``out_dir`` (before publishing, so a crash mid-way cannot leave a stale one)."""
+def forget_output_state(paths: SitePaths, memo: BuildMemo | None) -> None:
+    """Drop the record of the output folder (before publishing, so a crash mid-way cannot leave a stale one)."""
     if memo is not None:
-        memo.outputs.pop(out_dir.resolve(), None)
+        memo.outputs.pop(paths.output_dir.resolve(), None)
     else:
-        output.remove_cache_file(output_state_file(site_dir, out_dir))
+        output.remove_cache_file(paths.output_record)

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any, Callable, Sequence
 
+from generator.model.body import StoredHtml
+
 DIGEST_SIZE = 16
 
 
@@ -77,6 +79,8 @@ class Fingerprinter:
             return value
         if kind is str:
             return value if len(value) < _LONG else self._long_text(value)
+        if kind is StoredHtml:  # the digest of the HTML stands for it (its bytes are compressed)
+            return ("H", value.digest)
         getter = self._fields.get(kind)
         if getter is not None:
             return self._dataclass_digest(value, kind, getter)

@@ -18,7 +18,7 @@ from typing import Callable, Mapping, Sequence
 import jinja2
 import jinja2.meta
 
-from generator.build.cache import FileRecord
+from generator.build.cache import OutputRecord
 from generator.build.fingerprint import (
     Fingerprinter,
     combine,
@@ -26,15 +26,15 @@ from generator.build.fingerprint import (
     digest_text,
 )
 from generator.build.parallel import Progress, run_spans
-from generator.build.sources import UNRESOLVED_BODY, StoredBody
-from generator.diagnostics import BuildError, Diagnostic, error
+from generator.build.sources import body_html
+from generator.diagnostics import BuildError, Diagnostic
+from generator.model.body import StoredHtml
 from generator.model.plan import PageSpec
 from generator.publish import output
 from generator.render.templates import render_page, template_names
 
 # At most this many template errors are reported: one broken template fails every page.
 ERROR_LIMIT = 20
-_UNRESOLVED = UNRESOLVED_BODY.encode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class PageResult:
 
     status: str
     path: str
-    record: FileRecord | None = None
+    record: OutputRecord | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
@@ -58,7 +58,7 @@ class PageJob:
     stage: Path
     base_key: str
     template_keys: Mapping[str, str]
-    previous: Mapping[str, FileRecord]
+    previous: Mapping[str, OutputRecord]
     # Primed with the values many pages share (the entries), so forked workers inherit their
     # digests instead of each computing them again.
     fingerprints: Fingerprinter = dataclasses.field(default_factory=Fingerprinter)
@@ -85,8 +85,8 @@ def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:
     for spec in job.specs[start:stop]:
         key = combine(job.base_key, job.template_keys.get(spec.template, "?"), fingerprints.digest(spec.context))
         old = job.previous.get(spec.output)
-        if old is not None and old[0] == key and output.stat_matches(job.out_dir, spec.output, old[2], old[3]):
-            results.append(PageResult("kept", spec.output, old[:4] + (spec.source,)))
+        if old is not None and old.key == key and output.stat_matches(job.out_dir, spec.output, old.size, old.mtime_ns):
+            results.append(PageResult("kept", spec.output, old._replace(source=spec.source)))
             continue
         if errors >= ERROR_LIMIT:
             continue
@@ -96,38 +96,32 @@ def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:
             errors += 1
             results.append(PageResult("error", spec.output, None, tuple(exc.diagnostics)))
             continue
-        if _UNRESOLVED in data:  # a stored body below the top level of a context: fail loudly
-            errors += 1
-            results.append(PageResult("error", spec.output, None, (error(spec.source, 1, (
-                f"internal error: an article body reached {spec.output} unresolved; "
-                "put bodies at the top level of a page's context")),)))
-            continue
         results.append(place_bytes(job, spec.output, key, data, old, spec.source))
     return results
 
 
 def _with_bodies(spec: PageSpec) -> PageSpec:
     """Return the page with each stored article body in its context turned into HTML."""
-    if not any(isinstance(value, StoredBody) for value in spec.context.values()):
+    if not any(isinstance(value, StoredHtml) for value in spec.context.values()):
         return spec
-    context = {k: v.resolve() if isinstance(v, StoredBody) else v for k, v in spec.context.items()}
+    context = {k: body_html(v) if isinstance(v, StoredHtml) else v for k, v in spec.context.items()}
     return dataclasses.replace(spec, context=context)
 
 
-def place_bytes(job: PageJob, rel: str, key: str, data: bytes, old: FileRecord | None, source: str) -> PageResult:
+def place_bytes(job: PageJob, rel: str, key: str, data: bytes, old: OutputRecord | None, source: str) -> PageResult:
     """Keep the output file when it already holds these bytes; else stage them."""
     digest = digest_bytes(data)
-    if old is not None and old[1] == digest and output.stat_matches(job.out_dir, rel, old[2], old[3]):
-        return PageResult("kept", rel, (key, digest, old[2], old[3], source))
+    if old is not None and old.digest == digest and output.stat_matches(job.out_dir, rel, old.size, old.mtime_ns):
+        return PageResult("kept", rel, OutputRecord(key, digest, old.size, old.mtime_ns, source))
     if old is None and not job.new_output:
         held = output.stat_if_holding(job.out_dir, rel, data)
         if held is not None:
-            return PageResult("kept", rel, (key, digest, held[0], held[1], source))
+            return PageResult("kept", rel, OutputRecord(key, digest, held[0], held[1], source))
     try:
         size, mtime_ns = output.stage_bytes(job.stage, rel, data)
     except BuildError as exc:
         return PageResult("error", rel, None, tuple(exc.diagnostics))
-    return PageResult("staged", rel, (key, digest, size, mtime_ns, source))
+    return PageResult("staged", rel, OutputRecord(key, digest, size, mtime_ns, source))
 
 
 def template_keys(env: jinja2.Environment, names: set[str]) -> dict[str, str]:

@@ -18,9 +18,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import lz4.block  # type: ignore[import-untyped]  # ships no type information
-from markupsafe import Markup
 
-from generator.build.cache import SourceStore, article_state, restore_article
+from generator.build.cache import (
+    BodyRecord,
+    SourceRecord,
+    SourceStore,
+    article_state,
+    restore_article,
+)
 from generator.build.fingerprint import combine, digest_bytes
 from generator.build.parallel import Progress, run_spans
 from generator.content import files
@@ -28,8 +33,8 @@ from generator.content.articles import Article, parse_article
 from generator.content.config import SiteConfig
 from generator.content.files import UNREAD, FileSignature
 from generator.diagnostics import BuildError, Diagnostic, error
-from generator.model.body import RenderedBody
-from generator.model.feeds import xml_safe_html
+from generator.model.body import RenderedBody, StoredHtml
+from generator.model.feeds import XmlSafeMarkup, xml_safe_html
 from generator.render.markup import render_body
 
 
@@ -70,28 +75,30 @@ def parse_sources(
             read[path] = signature
             digest = signature[4]
         old = store.get(path)
-        if body is None and old is not None and old[0] == digest:
-            body = old[4]
+        if body is None and old is not None and old.text_digest == digest:
+            body = old.body
         article = None if state is None else (state[0], restore_article(state, None))
-        store.put(path, (digest, parse_key, article, diagnostics, body))
+        store.put(path, SourceRecord(digest, parse_key, article, diagnostics, body))
     store.retain({path for path, _digest in files})
     articles: list[Article] = []
     problems: list[Diagnostic] = []
     for path, _digest in files:
         record = store.get(path)
         assert record is not None
-        problems.extend(record[3])
-        if record[2] is not None:
-            articles.append(record[2][1])
+        problems.extend(record.diagnostics)
+        if record.parsed is not None:
+            articles.append(record.parsed[1])
     return articles, problems, read
 
 
-def _parsed_matches(record: Any, digest: str, parse_key: str) -> bool:
-    return record is not None and record[0] == digest and record[1] == parse_key
+def _parsed_matches(record: SourceRecord | None, digest: str, parse_key: str) -> bool:
+    return record is not None and record.text_digest == digest and record.parse_key == parse_key
 
 
-def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[Diagnostic, ...], Any, FileSignature]]:
-    results: list[tuple[Any, tuple[Diagnostic, ...], Any, FileSignature]] = []
+def _parse_span(
+    job: _ParseJob, start: int, stop: int,
+) -> list[tuple[Any, tuple[Diagnostic, ...], BodyRecord | None, FileSignature]]:
+    results: list[tuple[Any, tuple[Diagnostic, ...], BodyRecord | None, FileSignature]] = []
     for path, digest in job.files[start:stop]:
         text, signature, problems = _read_unchanged(job.site_dir, path, digest)
         if text is None:
@@ -104,46 +111,22 @@ def _parse_span(job: _ParseJob, start: int, stop: int) -> list[tuple[Any, tuple[
         links: dict[str, str | None] = {}
         body = render_body(path, article.body, job.config.escape_html, _recording(job.targets, links),
                            job.config.base_path)
+        assert isinstance(body.html, str)  # freshly rendered: text, not yet stored
         record = _body_record(job.body_key, tuple(links.items()), body.html, body.first_paragraph)
         results.append((article_state(article, text), tuple(diagnostics), record, signature))
     return results
 
 
-def _body_record(key: str, links: tuple[tuple[str, str | None], ...], html: str, first: str) -> tuple[Any, ...]:
+def _body_record(key: str, links: tuple[tuple[str, str | None], ...], html: str, first: str) -> BodyRecord:
     data = html.encode("utf-8")
     # LZ4 keeps under half the size at a tenth of zlib's cost (zlib level 1 took about 70
     # microseconds an article, LZ4 under 10; unpacking in each page's render is 5x cheaper too).
-    return key, links, lz4.block.compress(data), first, digest_bytes(data)
+    return BodyRecord(key, links, lz4.block.compress(data), first, digest_bytes(data))
 
 
-# The marker text of a StoredBody; finding it in a rendered page means it was never resolved.
-UNRESOLVED_BODY = "newsbite-unresolved-body"
-
-
-class StoredBody(Markup):
-    """An article body as a page context holds it: compressed UTF-8, turned into text when the page renders.
-
-    A large site's bodies are the bulk of a build's memory, and as Python text they take two or
-    four bytes a character as soon as one curly quote appears; compressed UTF-8 takes about a
-    quarter of that (and is not copied into each worker). Its text is only a marker naming the
-    body's digest, which is what context digests see; ``pages`` swaps in ``resolve()`` before
-    rendering, and ``decoded_bodies`` gives code that needs the HTML itself (feeds) the real text.
-    """
-
-    data: bytes
-
-    def __new__(cls, data: bytes, digest: str) -> StoredBody:
-        body = super().__new__(cls, f"<!-- {UNRESOLVED_BODY} {digest} -->")
-        body.data = data
-        return body
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # The fast path's saved model holds bodies: rebuild them from the bytes and the digest in the marker.
-        return StoredBody, (self.data, str(self).split()[2])
-
-    def resolve(self) -> Markup:
-        """Return the body's HTML, without the characters XML 1.0 cannot hold (printing removes them anyway)."""
-        return xml_safe_html(lz4.block.decompress(self.data))
+def body_html(stored: StoredHtml) -> XmlSafeMarkup:
+    """Return a stored body's HTML, without the characters XML 1.0 cannot hold (printing removes them anyway)."""
+    return xml_safe_html(lz4.block.decompress(stored.data))
 
 
 class decoded_bodies(Mapping[str, RenderedBody]):  # noqa: N801 (reads as a function at its call site)
@@ -154,7 +137,7 @@ class decoded_bodies(Mapping[str, RenderedBody]):  # noqa: N801 (reads as a func
 
     def __getitem__(self, path: str) -> RenderedBody:
         body = self._bodies[path]
-        html = body.html.resolve() if isinstance(body.html, StoredBody) else body.html
+        html = body_html(body.html) if isinstance(body.html, StoredHtml) else body.html
         return RenderedBody(html, body.first_paragraph)
 
     def __iter__(self) -> Iterator[str]:
@@ -164,10 +147,10 @@ class decoded_bodies(Mapping[str, RenderedBody]):  # noqa: N801 (reads as a func
         return len(self._bodies)
 
 
-def stored_body(html: str) -> StoredBody:
+def stored_body(html: str) -> StoredHtml:
     """Return a freshly rendered body as page contexts hold it (as ``render_bodies`` stores it)."""
     record = _body_record("", (), html, "")
-    return StoredBody(record[2], record[4])
+    return StoredHtml(record.data, record.digest)
 
 
 def body_key(code: str, escape_html: bool, base_path: str) -> str:
@@ -204,18 +187,17 @@ def render_bodies(
 ) -> dict[str, RenderedBody]:
     """Return every article's rendered body by source path, rendering only those not cached.
 
-    The HTML comes as a ``StoredBody``: compact, and ``Markup`` (the trusted output of the
-    Markdown renderer), so the model places it in pages without copying it.
+    The HTML comes as a ``StoredHtml``: compact, so the model places it in pages without copying it.
     """
     key = body_key(store.code, escape_html, base_path)
     bodies: dict[str, RenderedBody] = {}
     todo: list[tuple[Article, str, int]] = []
     for article in articles:
         record = store.get(article.path)
-        assert record is not None and record[2] is not None
+        assert record is not None and record.parsed is not None
         body = _cached_body(record, key, targets)
         if body is None:
-            todo.append((article, record[0], record[2][0]))
+            todo.append((article, record.text_digest, record.parsed[0]))
         else:
             bodies[article.path] = body
     job = _BodyJob(todo, site_dir, escape_html, targets, base_path)
@@ -226,22 +208,20 @@ def render_bodies(
             continue
         html, first, links = result
         stored = _body_record(key, links, html, first)
-        bodies[article.path] = RenderedBody(StoredBody(stored[2], stored[4]), first)
+        bodies[article.path] = RenderedBody(StoredHtml(stored.data, stored.digest), first)
         record = store.get(article.path)
         assert record is not None
-        store.put(article.path, record[:4] + (stored,))
+        store.put(article.path, record._replace(body=stored))
     if errors:
         raise BuildError(errors)
     return bodies
 
 
-def _cached_body(record: Any, body_key: str, targets: Mapping[str, str]) -> RenderedBody | None:
-    if record is None or record[4] is None:
+def _cached_body(record: SourceRecord, body_key: str, targets: Mapping[str, str]) -> RenderedBody | None:
+    body = record.body
+    if body is None or body.key != body_key or any(targets.get(target) != url for target, url in body.links):
         return None
-    key, links, data, first, digest = record[4]
-    if key != body_key or any(targets.get(target) != url for target, url in links):
-        return None
-    return RenderedBody(StoredBody(data, digest), first)
+    return RenderedBody(StoredHtml(body.data, body.digest), body.first_paragraph)
 
 
 def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:

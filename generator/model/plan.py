@@ -11,7 +11,7 @@ from generator.content.articles import Article
 from generator.content.comments import comments_embed
 from generator.content.config import SiteConfig
 from generator.diagnostics import Diagnostic, error
-from generator.model.body import RenderedBody
+from generator.model.body import RenderedBody, StoredHtml
 from generator.model.catalogue import (
     Catalogue,
     Entry,
@@ -106,7 +106,7 @@ def _title(*parts: str) -> str:
     return " | ".join(p for p in parts if p)
 
 
-def article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str, related: list[Entry]) -> PageSpec:
+def article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str | StoredHtml, related: list[Entry]) -> PageSpec:
     page = PageMeta(
         kind="article",
         url=entry.url,
@@ -114,8 +114,8 @@ def article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str, related:
         title=_title(entry.title, config.title),
         description=cut_description(entry.summary),
     )
-    # Bodies usually arrive as Markup already; wrapping again would copy every body (issue 5).
-    html = body if isinstance(body, Markup) else Markup(body)
+    # The Markdown renderer's output is trusted HTML; a stored body stays stored until it prints.
+    html = body if isinstance(body, (Markup, StoredHtml)) else Markup(body)
     context = {"page": page, "nav": nav, "article": entry, "body": html, "related": related}
     context["comments"] = None if config.comments is None else comments_embed(
         config.comments, entry.url, page.canonical, entry.title, config.language)

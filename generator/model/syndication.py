@@ -113,7 +113,10 @@ class _BodyHtml(Mapping[str, str]):
         self._bodies = bodies
 
     def __getitem__(self, path: str) -> str:
-        return self._bodies[path].html
+        html = self._bodies[path].html
+        if not isinstance(html, str):
+            raise TypeError("feeds need bodies as HTML text (build.sources.decoded_bodies)")
+        return html
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._bodies)

@@ -332,6 +332,11 @@ def _plain_relative(rel: str) -> str:
     return rel
 
 
+def manifest_exists(out_dir: Path) -> bool:
+    """Return whether the output folder holds the manifest of the files a build wrote there."""
+    return (out_dir / MANIFEST).is_file()
+
+
 def stat_matches(out_dir: Path, rel: str, size: int, mtime_ns: int) -> bool:
     """Return whether the output file is still the regular file the last build wrote."""
     try:

@@ -19,7 +19,6 @@ from generator.diagnostics import BuildError, error
 from generator.publish.pagefind_bundle import canonical_bundle
 
 BUNDLE_DIR = "pagefind"
-CACHE_DIR = ".newsbite-cache"
 # The attribute that limits indexing to article bodies; pages without it are left out by Pagefind
 # whenever any page has it, so staging only those pages gives the same index for less copying.
 BODY_MARK = b"data-pagefind-body"
@@ -42,10 +41,10 @@ def pages_to_index(files: Mapping[str, bytes]) -> dict[str, bytes]:
     return marked or html
 
 
-def build_index(files: Mapping[str, bytes], site_dir: Path) -> dict[str, bytes]:
-    """Index the rendered ``files`` (output path -> bytes); return the bundle as output path -> bytes."""
+def build_index(files: Mapping[str, bytes], cache: Path) -> dict[str, bytes]:
+    """Index the rendered ``files`` (output path -> bytes) in a scratch folder inside the build's ``cache``
+    folder; return the bundle as output path -> bytes."""
     pages = pages_to_index(files)
-    cache = site_dir / CACHE_DIR
     made_cache = not cache.exists()
     cache.mkdir(parents=True, exist_ok=True)
     try:

@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from generator.build import incremental
 from generator.build.cache import BuildMemo
-from generator.build.pipeline import BuildOptions, BuildResult, full_build
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.content import files
 from generator.diagnostics import BuildError, Diagnostic, UsageError, error
 from generator.publish import output
@@ -142,25 +141,15 @@ class DevServer:
             if warning not in self._warned:
                 self._emit(f"  {warning}")
         self._warned = set(result.warnings)
-        if not result.fast:
-            self._prepare_fast_path()
-
-    def _prepare_fast_path(self) -> None:
-        # Done now, while the author reads the page, so their next save does not wait for it.
-        try:
-            incremental.prepare(self._memo)
-        except Exception:  # only a speed-up: the next rebuild does the same work and reports any problem
-            log.debug("preparing the fast path failed", exc_info=True)
 
     def _run_build(self, changes: frozenset[Change], first: bool) -> BuildResult:
-        # The one place a rebuild happens. The changed paths let an edit to a few articles take the
-        # fast path (generator/incremental.py); any other change is found by fingerprints (issue 5).
+        # The one place a rebuild happens: the same build path as ``newsbite build``, with the memo
+        # in memory. What an edit changed is found by fingerprints, not from the watcher's paths.
         # Rebuilds run in this process: with the memo they render few pages, where forking worker
         # processes (from a process with live server threads) costs more than it saves.
         if first:
-            return full_build(self._build_options, self._memo)
-        options = dataclasses.replace(self._build_options, jobs=1)
-        return full_build(options, self._memo, frozenset(c.path for c in changes))
+            return build_site(self._build_options, self._memo)
+        return build_site(dataclasses.replace(self._build_options, jobs=1), self._memo)
 
     def _failed(self, what: str, problems: tuple[Diagnostic, ...]) -> None:
         self.board.update(building=False, problems=problems, excerpts=self._excerpts(problems))

@@ -15,9 +15,10 @@ from typing import Callable
 
 import pytest
 
-from generator.build.cache import CACHE_DIR, BuildMemo, load_scan
-from generator.build.pipeline import BuildOptions, BuildResult, full_build
+from generator.build.cache import BuildMemo, load_scan
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.content import files
+from generator.content.paths import CACHE_DIR, SitePaths
 from generator.diagnostics import BuildError
 from generator.publish import output
 from generator.render.templates import DEFAULT_LAYOUTS
@@ -38,7 +39,7 @@ def site(tmp_path: Path) -> Path:
 
 
 def build(site: Path, out: Path, jobs: int = 2, memo: BuildMemo | None = None) -> BuildResult:
-    return full_build(BuildOptions(site_dir=site, output_dir=out, search=False, jobs=jobs), memo)
+    return build_site(BuildOptions(site_dir=site, output_dir=out, search=False, jobs=jobs), memo)
 
 
 def clean_tree(site: Path, scratch: Path) -> dict[str, bytes]:
@@ -160,7 +161,7 @@ def test_a_first_build_keeps_each_markdown_file_signature_as_a_scan_takes_it(sit
     # A first build reads each file once, in the workers; the signature it keeps for the next
     # build's scan is the one the scan itself would take.
     build(site, site / "public")
-    kept = load_scan(site)
+    kept = load_scan(SitePaths.for_site(site))
     scanned = dict(files.scan_site(site, [], read_markdown=False).markdown_signatures)
     assert kept == scanned and kept and all(sig[0] > 0 and sig[4] for sig in kept.values())
 
@@ -234,7 +235,7 @@ def test_a_first_build_making_its_folders_apart_gives_the_same_bytes(
     # build plans; with it and without it, the output is the same.
     import generator.build.pipeline as build_module
 
-    monkeypatch.setattr(build_module, "_FOLDERS_APART", 1)
+    monkeypatch.setattr(build_module, "FOLDERS_APART", 1)
     apart = build(site, tmp_path / "apart")
     assert apart.written == len(file_tree(tmp_path / "apart")) - 1  # every file but the manifest
     assert file_tree(tmp_path / "apart") == clean_tree(site, tmp_path)
@@ -245,7 +246,7 @@ def test_a_failed_first_build_leaves_no_folder_and_no_helper(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import generator.build.pipeline as build_module
 
-    monkeypatch.setattr(build_module, "_FOLDERS_APART", 1)
+    monkeypatch.setattr(build_module, "FOLDERS_APART", 1)
     started: list[output.PendingFolders | None] = []
     make = output.make_folders_meanwhile
     monkeypatch.setattr(output, "make_folders_meanwhile", lambda *args: started.append(make(*args)) or started[-1])

@@ -14,6 +14,7 @@ from generator.build import cache
 from generator.build.fingerprint import Fingerprinter
 from generator.content.articles import parse_article
 from generator.content.config import SiteConfig
+from generator.content.paths import SitePaths
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,37 +145,38 @@ def test_a_damaged_cache_file_reads_as_missing(damage: Any) -> None:
 
 
 def test_the_source_store_saves_only_what_it_holds_and_forgets_deleted_files(tmp_path: Path) -> None:
-    store = cache.SourceStore(tmp_path, None)
-    store.put("content/a.md", ("d1", "k", None, (), None))
-    store.put("content/b.md", ("d2", "k", None, (), None))
+    paths = SitePaths.for_site(tmp_path)
+    store = cache.SourceStore(paths, None)
+    store.put("content/a.md", cache.SourceRecord("d1", "k", None, (), None))
+    store.put("content/b.md", cache.SourceRecord("d2", "k", None, (), None))
     store.save()
-    again = cache.SourceStore(tmp_path, None)
+    again = cache.SourceStore(paths, None)
     assert set(again.records) == {"content/a.md", "content/b.md"}
     again.retain({"content/a.md"})
     again.save()
-    assert set(cache.SourceStore(tmp_path, None).records) == {"content/a.md"}
+    assert set(cache.SourceStore(paths, None).records) == {"content/a.md"}
 
 
 def test_a_memo_is_used_instead_of_the_files(tmp_path: Path) -> None:
     memo = cache.BuildMemo()
-    store = cache.SourceStore(tmp_path, memo)
-    store.put("content/a.md", ("d1", "k", None, (), None))
+    paths = SitePaths.for_site(tmp_path)
+    store = cache.SourceStore(paths, memo)
+    store.put("content/a.md", cache.SourceRecord("d1", "k", None, (), None))
     store.save()
-    for shard in (tmp_path / cache.CACHE_DIR / "sources").iterdir():
+    for shard in paths.sources_cache.iterdir():
         shard.write_bytes(b"damaged")
-    assert set(cache.SourceStore(tmp_path, memo).records) == {"content/a.md"}
-    assert cache.SourceStore(tmp_path, None).records == {}
+    assert set(cache.SourceStore(paths, memo).records) == {"content/a.md"}
+    assert cache.SourceStore(paths, None).records == {}
 
 
 def test_a_stored_body_renders_at_the_top_level_and_fails_loudly_below_it(tmp_path: Path) -> None:
     import jinja2
 
     from generator.build.pages import PageJob, render_pages
-    from generator.build.sources import StoredBody, _body_record
+    from generator.build.sources import stored_body
     from generator.model.plan import PageSpec
 
-    record = _body_record("k", (), "<p>Body \u201cquoted\u201d</p>", "Body")
-    body = StoredBody(record[2], record[4])
+    body = stored_body("<p>Body \u201cquoted\u201d</p>")
     env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "{{ body }}", "n.html": "{{ holder.body }}"}),
                              autoescape=True)
     stage = tmp_path / "out" / "stage"
@@ -184,4 +186,4 @@ def test_a_stored_body_renders_at_the_top_level_and_fails_loudly_below_it(tmp_pa
     job = PageJob(specs, env, tmp_path, tmp_path / "out", stage, "base", {"t.html": "1", "n.html": "2"}, {})
     first, second = render_pages(job, 1)
     assert first.status == "staged" and (stage / "a.html").read_text() == "<p>Body \u201cquoted\u201d</p>"
-    assert second.status == "error" and "unresolved" in second.diagnostics[0].message
+    assert second.status == "error" and "stored article body reached a template" in second.diagnostics[0].message

@@ -1,11 +1,10 @@
-"""The dev server's fast path for article edits gives the bytes of a clean build (issue 3, issue 5).
+"""Rebuilds after edits give the bytes of a clean build and write only what changed (issues 3, 5, 10).
 
 One site is built once with a memo, as ``newsbite serve`` does; then a series of edits is applied,
-each rebuilt with the changed paths (``full_build(options, memo, changed)``). After every step the
-whole output tree must equal a build of the same sources from scratch; the steps that only change
-an article's wording must take the fast path (``result.fast``) and rewrite exactly the files whose
-bytes changed; structural edits must fall back to the full build, and a broken file must fail
-the build and, once fixed, come back on the fast path.
+each rebuilt by the one build path (``build_site(options, memo)``). After every step the whole
+output tree must equal a build of the same sources from scratch, and exactly the files whose bytes
+changed must have been rewritten: for wording edits, structural edits (topics, dates, slugs,
+aliases, drafts, new and deleted articles, settings) and a broken file that is fixed again.
 """
 
 from __future__ import annotations
@@ -17,9 +16,11 @@ from typing import Callable
 
 import pytest
 
-from generator.build.cache import CACHE_DIR, BuildMemo
-from generator.build.pipeline import BuildOptions, BuildResult, full_build
+from generator.build.cache import BuildMemo
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.content.paths import CACHE_DIR
 from generator.diagnostics import BuildError
+from generator.publish import output
 from tests.e2e.helpers import file_tree, numbered_briefing
 
 ARTICLES = 60
@@ -53,7 +54,7 @@ def clean_build(site: Path, scratch: Path) -> tuple[dict[str, bytes], BuildResul
     shutil.rmtree(scratch, ignore_errors=True)
     copy = scratch / "clean-site"
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns(CACHE_DIR, "public"))
-    result = full_build(options(copy, scratch / "clean-out"))
+    result = build_site(options(copy, scratch / "clean-out"))
     return file_tree(scratch / "clean-out"), result
 
 
@@ -68,74 +69,67 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 class Session:
-    """A site built as the dev server builds it: one memo, rebuilt with the changed paths."""
+    """A site built as the dev server builds it: one memo, kept between builds."""
 
     def __init__(self, site: Path, tmp_path: Path) -> None:
         self.site, self.out, self.scratch = site, tmp_path / "out", tmp_path / "scratch"
         self.memo = BuildMemo()
-        first = full_build(options(site, self.out), self.memo)
-        assert not first.fast
+        build_site(options(site, self.out), self.memo)
 
-    def rebuild(self, *changed: str) -> BuildResult:
-        return full_build(options(self.site, self.out), self.memo, frozenset(changed))
+    def rebuild(self) -> BuildResult:
+        return build_site(options(self.site, self.out), self.memo)
 
-    def step(self, change: Callable[[Path], None], changed: tuple[str, ...], fast: bool) -> BuildResult:
+    def step(self, change: Callable[[Path], None]) -> BuildResult:
         """Apply ``change``, rebuild, and check the output against a clean build (and what was rewritten)."""
-        return checked_step(self.site, self.out, self.scratch, change, lambda: self.rebuild(*changed), fast)
+        return checked_step(self.site, self.out, self.scratch, change, self.rebuild)
 
 
 def checked_step(
-    site: Path, out: Path, scratch: Path, change: Callable[[Path], None], build: Callable[[], BuildResult], fast: bool
+    site: Path, out: Path, scratch: Path, change: Callable[[Path], None], build: Callable[[], BuildResult],
 ) -> BuildResult:
     """Apply ``change``, ``build``, and check the output against a clean build (and what was rewritten)."""
     before_bytes, before = file_tree(out), stamps(out)
     change(site)
     result = build()
-    assert result.fast is fast, f"expected the {'fast' if fast else 'full'} path"
     after = file_tree(out)
     clean, reference = clean_build(site, scratch)
     assert after == clean
     assert (result.warnings, result.pages, result.topics, result.articles, result.held_back) == (
         reference.warnings, reference.pages, reference.topics, reference.articles, reference.held_back)
-    if fast:
-        rewritten = {rel for rel, stamp in stamps(out).items() if before.get(rel) != stamp}
-        differing = {rel for rel in after if before_bytes.get(rel) != after[rel]}
-        # Exactly the files whose bytes changed were written (the manifest is rewritten as it is).
-        assert rewritten - {".newsbite-manifest.json"} == differing
-        assert set(result.written_files) == differing
-        assert result.written == len(differing)
+    rewritten = {rel for rel, stamp in stamps(out).items() if before.get(rel) != stamp}
+    differing = {rel for rel in after if before_bytes.get(rel) != after[rel]} - {output.MANIFEST}
+    # Exactly the files whose bytes changed were written (the manifest is written whole each time).
+    assert rewritten - {output.MANIFEST} == differing
+    assert set(result.written_files) == differing
+    assert result.written == len(differing)
     return result
 
 
 A = "content/2022/a{:03d}.md"
 
 
-def test_wording_edits_take_the_fast_path_and_match_a_clean_build(site: Path, tmp_path: Path) -> None:
+def test_wording_edits_match_a_clean_build_and_write_only_their_pages(site: Path, tmp_path: Path) -> None:
     session = Session(site, tmp_path)
     page = A.format(20)
 
-    result = session.step(lambda s: edit(s / page, 'title: "Briefing 20', 'title: "Renamed briefing 20'), (page,), True)
+    result = session.step(lambda s: edit(s / page, 'title: "Briefing 20', 'title: "Renamed briefing 20'))
     written = set(result.written_files)
     assert "2022/01/a020/index.html" in written and "index.html" not in written  # a020 is not on page 1
     assert {"404.html", "robots.txt", "topics/index.html", "sitemap.xml", "feed.xml"}.isdisjoint(written)
     assert len(written) < 15  # its page, the pages listing it or relating to it; not the site
 
-    session.step(lambda s: edit(s / A.format(22), "standfirst: Short standfirst 22", "standfirst: A new standfirst"),
-                 (A.format(22),), True)
-    session.step(lambda s: edit(s / A.format(21), "First paragraph of briefing 21", "A new opening for 21"),
-                 (A.format(21),), True)
-    session.step(lambda s: edit(s / A.format(24), "caption: The first caption", "caption: A better caption"),
-                 (A.format(24),), True)
-    result = session.step(lambda s: edit(s / A.format(25), "source: Wire", "updated: 2022-03-01T10:00:00+00:00\nsource: Wire"),
-                          (A.format(25),), True)
+    session.step(lambda s: edit(s / A.format(22), "standfirst: Short standfirst 22", "standfirst: A new standfirst"))
+    session.step(lambda s: edit(s / A.format(21), "First paragraph of briefing 21", "A new opening for 21"))
+    session.step(lambda s: edit(s / A.format(24), "caption: The first caption", "caption: A better caption"))
+    result = session.step(lambda s: edit(s / A.format(25), "source: Wire", "updated: 2022-03-01T10:00:00+00:00\nsource: Wire"))
     assert "sitemap.xml" in result.written_files  # the article's last change moved
-    session.step(lambda s: edit(s / A.format(25), "updated: 2022-03-01", "updated: 2022-03-02"), (A.format(25),), True)
+    session.step(lambda s: edit(s / A.format(25), "updated: 2022-03-01", "updated: 2022-03-02"))
     # An image that is not there: a warning, as in a clean build (and gone again once fixed).
-    result = session.step(lambda s: edit(s / A.format(14), "src: map.svg", "src: missing.svg"), (A.format(14),), True)
+    result = session.step(lambda s: edit(s / A.format(14), "src: map.svg", "src: missing.svg"))
     assert any("missing.svg" in d.message for d in result.warnings)
-    session.step(lambda s: edit(s / A.format(14), "src: missing.svg", "src: map.svg"), (A.format(14),), True)
+    session.step(lambda s: edit(s / A.format(14), "src: missing.svg", "src: map.svg"))
     # a041 shares a040's date; a new title that keeps it after a040 keeps the order.
-    session.step(lambda s: edit(s / A.format(41), 'title: "Briefing 41', 'title: "Briefing 41b'), (A.format(41),), True)
+    session.step(lambda s: edit(s / A.format(41), 'title: "Briefing 41', 'title: "Briefing 41b'))
 
 
 def test_edits_of_several_articles_at_once_and_the_newest_ones(site: Path, tmp_path: Path) -> None:
@@ -146,14 +140,15 @@ def test_edits_of_several_articles_at_once_and_the_newest_ones(site: Path, tmp_p
         edit(s / newest, "More text 27.", "More text 27, and more.")
         edit(s / A.format(26), 'title: "Briefing 26', 'title: "Briefing twenty-six')
 
-    result = session.step(both, (newest, A.format(26)), True)
+    result = session.step(both)
     assert {"index.html", "feed.xml", "rss.xml"} <= set(result.written_files)
-    # An editor's temporary file, gone by the time the build runs, is no reason for a full build.
-    session.step(lambda s: edit(s / newest, "More text 27, and more.", "More text 27."),
-                 (newest, "content/2022/.a027.md.swp", "content/2022/a027.md.tmp.123"), True)
+    # An editor's temporary file beside the article is no source: the build ignores it.
+    (site / "content/2022/.a027.md.swp").write_bytes(b"swap")
+    session.step(lambda s: edit(s / newest, "More text 27, and more.", "More text 27."))
 
 
-@pytest.mark.parametrize("change, changed", [
+# Each change with the source it touches, which names the case.
+STRUCTURAL_CHANGES = [
     (lambda s: edit(s / A.format(30), "topics: [", "topics: ['Brand new topic', "), A.format(30)),
     (lambda s: edit(s / A.format(31), "date: 2022-01-04", "date: 2021-12-04"), A.format(31)),
     (lambda s: edit(s / A.format(32), "source: Wire", "slug: elsewhere\nsource: Wire"), A.format(32)),
@@ -168,47 +163,46 @@ def test_edits_of_several_articles_at_once_and_the_newest_ones(site: Path, tmp_p
     (lambda s: (s / "content/2022/map.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'><g/></svg>"),
      "content/2022/map.svg"),
     (lambda s: edit(s / "site.yaml", "per_page: 7", "per_page: 6"), "site.yaml"),
-])
-def test_structural_changes_fall_back_to_the_full_build(
-    site: Path, tmp_path: Path, change: Callable[[Path], None], changed: str
-) -> None:
+]
+
+
+@pytest.mark.parametrize("change", [pytest.param(change, id=source) for change, source in STRUCTURAL_CHANGES])
+def test_structural_changes_match_a_clean_build(site: Path, tmp_path: Path, change: Callable[[Path], None]) -> None:
     session = Session(site, tmp_path)
-    session.step(change, (changed,), False)
-    # The full build hands a fresh model on: the next wording edit is fast again, and right.
-    session.step(lambda s: edit(s / A.format(50), "More text 50.", "More text 50!"), (A.format(50),), True)
+    session.step(change)
+    # ... and the next wording edit after it too.
+    session.step(lambda s: edit(s / A.format(50), "More text 50.", "More text 50!"))
 
 
-def test_a_broken_file_fails_then_its_fix_comes_back_on_the_fast_path(site: Path, tmp_path: Path) -> None:
+def test_a_broken_file_fails_and_keeps_the_output_then_its_fix_builds(site: Path, tmp_path: Path) -> None:
     session = Session(site, tmp_path)
     page = A.format(44)
     before = file_tree(session.out)
     edit(site / page, "title: ", "title: [unclosed\n")
     with pytest.raises(BuildError) as failure:
-        session.rebuild(page)
+        session.rebuild()
     assert any(d.path == page for d in failure.value.diagnostics)
     assert file_tree(session.out) == before  # the last good output stays
     # The fix arrives with a change to another article: both are applied.
     edit(site / page, "title: [unclosed\n", "title: ")
     edit(site / page, 'title: "Briefing 44', 'title: "Fixed briefing 44')
-    session.step(lambda s: edit(s / A.format(45), "More text 45.", "More text 45?"), (A.format(45),), True)
+    session.step(lambda s: edit(s / A.format(45), "More text 45.", "More text 45?"))
 
 
-def test_the_fast_path_only_runs_with_the_changed_paths_and_a_memo(site: Path, tmp_path: Path) -> None:
+def test_a_build_without_the_memo_takes_the_same_path_and_gives_the_same_bytes(site: Path, tmp_path: Path) -> None:
     session = Session(site, tmp_path)
     edit(site / A.format(20), "More text 20.", "More text 20, plain build.")
-    assert not full_build(options(site, session.out), session.memo).fast  # no changed paths: the full build
-    assert file_tree(session.out) == clean_tree(site, session.scratch)
-    edit(site / A.format(20), "More text 20, plain build.", "More text 20.")
-    assert not full_build(options(site, session.out), None, frozenset({A.format(20)})).fast  # no memo
+    result = build_site(options(site, session.out), None)  # the record on disk is another folder's: all new
+    assert result.written > 0
     assert file_tree(session.out) == clean_tree(site, session.scratch)
 
 
-def test_a_fast_rebuild_leaves_a_record_the_next_full_build_can_trust(site: Path, tmp_path: Path) -> None:
+def test_a_rebuild_leaves_a_record_the_next_build_can_trust(site: Path, tmp_path: Path) -> None:
     session = Session(site, tmp_path)
-    session.step(lambda s: edit(s / A.format(20), "More text 20.", "More text 20, once."), (A.format(20),), True)
+    session.step(lambda s: edit(s / A.format(20), "More text 20.", "More text 20, once."))
     # Reverting to the bytes of the first build must not look like "nothing changed since then".
     edit(site / A.format(20), "More text 20, once.", "More text 20.")
-    result = full_build(options(site, session.out), session.memo)
-    assert not result.fast and result.written > 0
+    result = build_site(options(site, session.out), session.memo)
+    assert result.written > 0
     assert file_tree(session.out) == clean_tree(site, session.scratch)
     assert os.path.isfile(session.out / "2022/01/a020/index.html")
