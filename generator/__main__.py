@@ -20,6 +20,8 @@ from generator.diagnostics import BuildError, UsageError
 from generator.publish import output
 from generator.publish.links import broken_links
 
+log = logging.getLogger(__name__)
+
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 

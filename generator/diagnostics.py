@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
+
+log = logging.getLogger(__name__)
 
 Severity = Literal["error", "warning"]
 

@@ -17,12 +17,18 @@ from typing import Iterator, Mapping, Sequence
 import jinja2
 
 from generator.build.cache import OutputRecord, OutputState, SearchIndex
-from generator.build.fingerprint import Fingerprinter, combine, digest_bytes
+from generator.build.fingerprint import (
+    Fingerprinter,
+    combine,
+    digest_bytes,
+    digest_text,
+)
 from generator.build.pages import PageJob, all_templates_digest, place_bytes
 from generator.content import files
+from generator.content.articles import Article
 from generator.content.files import SiteSources
 from generator.diagnostics import BuildError, Diagnostic, error
-from generator.model.catalogue import HeldBack
+from generator.model.catalogue import HeldBack, structure_of
 from generator.model.plan import PageSpec
 from generator.publish import output, search
 from generator.render.templates import DEFAULT_LAYOUTS
@@ -88,6 +94,17 @@ def plan_inputs(
         fingerprints.digest(list(markdown_digests)), fingerprints.digest(list(published)),
         fingerprints.digest(list(held_back)), fingerprints.digest(sorted((rel, c.digest) for rel, c in copies.items())),
     )
+
+
+def site_structure(
+    flags: tuple[bool, bool, bool, bool, str | None], published: Sequence[Article], held_back: Sequence[HeldBack],
+    copies: Mapping[str, CopiedFile],
+) -> str:
+    """Return the digest of the site's structure: what every page may show beside the articles it declares."""
+    # Texts, numbers, dates and tuples of them: their repr is exact, and cheaper than a Fingerprinter.
+    fields = [structure_of(a) for a in published]
+    return combine(repr(flags), digest_text(repr(fields)), digest_text(repr(list(held_back))),
+                   digest_text(repr(sorted((rel, c.digest) for rel, c in copies.items()))))
 
 
 def outputs_intact(out_dir: Path, state: OutputState) -> bool:

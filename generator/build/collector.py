@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 from typing import Iterator
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import logging
 import operator
 import os
 from collections.abc import Mapping
@@ -19,6 +20,8 @@ from enum import Enum
 from typing import Any, Callable, Sequence
 
 from generator.model.body import StoredHtml
+
+log = logging.getLogger(__name__)
 
 DIGEST_SIZE = 16
 

@@ -1,16 +1,22 @@
-"""Rendering the output plan into the staging folder: only pages whose inputs changed (issue 5).
+"""Rendering the output plan into the staging folder: only pages whose inputs changed (issues 5, 10).
 
-Each page gets an input key: the digest of its template closure (the template and every
-template it extends, includes or imports, as the site's ``layouts/`` resolves them), the site
-settings, the generator's code and its context. A page whose key and output file are as the
-last build left them is not rendered at all; a rendered page whose bytes are unchanged is not
-written. Everything else is written to the staging folder, which the build publishes once
-every page has rendered.
+Each page is an artifact whose key is the digest of its inputs: its template closure (the
+template and every template it extends, includes or imports, as the site's ``layouts/`` resolves
+them), the site settings and the generator's code, and then either
+
+- what the page declares it shows (``PageSpec.shows``): the site's structure (which pages exist,
+  what lists what, in which order, at which URLs) and the source digest of each article shown; or
+- for a page that declares nothing, the digest of its whole context.
+
+A page whose key and output file are as the last build recorded them is current and is not
+rendered; a rendered page whose bytes are unchanged is not written. Everything else is written to
+the staging folder, which the build publishes once every page has rendered.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -26,15 +32,22 @@ from generator.build.fingerprint import (
     digest_text,
 )
 from generator.build.parallel import Progress, run_spans
-from generator.build.sources import body_html
+from generator.build.sources import body_html, decoded_bodies
+from generator.content.config import SiteConfig
 from generator.diagnostics import BuildError, Diagnostic
-from generator.model.body import StoredHtml
+from generator.model.body import RenderedBody, StoredHtml
+from generator.model.feeds import FeedItem, FeedPlan, feed_of
 from generator.model.plan import PageSpec
+from generator.model.syndication import feed_bodies
 from generator.publish import output
 from generator.render.templates import render_page, template_names
 
+log = logging.getLogger(__name__)
+
 # At most this many template errors are reported: one broken template fails every page.
 ERROR_LIMIT = 20
+# Fewer pages than this render in this process: forking workers costs more than it saves.
+_PAGES_APART = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,39 +72,65 @@ class PageJob:
     base_key: str
     template_keys: Mapping[str, str]
     previous: Mapping[str, OutputRecord]
-    # Primed with the values many pages share (the entries), so forked workers inherit their
-    # digests instead of each computing them again.
-    fingerprints: Fingerprinter = dataclasses.field(default_factory=Fingerprinter)
+    # The digest of the site's structure, and each article's source digest (for declared pages).
+    structure: str = ""
+    source_digests: Mapping[str, str] = dataclasses.field(default_factory=dict)
     # The output folder is new: no file there can already hold a page (no need to look).
     new_output: bool = False
+    # What feeds are made from when they render: the settings and the articles' bodies.
+    config: SiteConfig | None = None
+    bodies: Mapping[str, RenderedBody] = dataclasses.field(default_factory=dict)
+    # The feed items made so far in this process: an article in several feeds is shaped once.
+    feed_items: dict[str, FeedItem] = dataclasses.field(default_factory=dict)
 
 
-def render_pages(
-    job: PageJob, jobs: int, meanwhile: Callable[[], None] | None = None, progress: Progress | None = None,
-) -> list[PageResult]:
-    """Return the result of every planned page, in plan order, rendering those that changed.
+def page_key(job: PageJob, spec: PageSpec, fingerprints: Fingerprinter) -> str:
+    """Return the digest of everything ``spec``'s bytes depend on."""
+    template = job.template_keys.get(spec.template, "?")
+    if spec.shows is None:
+        return combine(job.base_key, template, fingerprints.digest(spec.context))
+    digests = job.source_digests
+    return combine(job.base_key, template, job.structure, spec.output, *[digests.get(path, "?") for path in spec.shows])
+
+
+def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None = None,
+                 progress: Progress | None = None) -> list[PageResult]:
+    """Return the result of every planned page, in plan order, rendering only those not current.
 
     ``meanwhile`` runs while the workers render; ``progress`` hears how many pages are done. A
     plan ends with its costliest pages (the feeds, each carrying twenty whole articles).
     """
-    return run_spans(_render_span, job, len(job.specs), jobs, meanwhile=meanwhile, progress=progress,
-                     heavy_last=True)
-
-
-def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:
-    fingerprints = job.fingerprints
-    results: list[PageResult] = []
-    errors = 0
-    for spec in job.specs[start:stop]:
-        key = combine(job.base_key, job.template_keys.get(spec.template, "?"), fingerprints.digest(spec.context))
+    fingerprints = Fingerprinter()
+    results: list[PageResult | None] = []
+    stale: list[tuple[int, str]] = []
+    for number, spec in enumerate(job.specs):
+        key = page_key(job, spec, fingerprints)
         old = job.previous.get(spec.output)
         if old is not None and old.key == key and output.stat_matches(job.out_dir, spec.output, old.size, old.mtime_ns):
             results.append(PageResult("kept", spec.output, old._replace(source=spec.source)))
-            continue
+        else:
+            results.append(None)
+            stale.append((number, key))
+    workers = jobs if len(stale) >= _PAGES_APART else 1
+    rendered = run_spans(_render_span, (job, stale), len(stale), workers, meanwhile=meanwhile, progress=progress,
+                         heavy_last=True)
+    for (number, _key), result in zip(stale, rendered):
+        results[number] = result
+    return [result for result in results if result is not None]
+
+
+def _render_span(work: tuple[PageJob, list[tuple[int, str]]], start: int, stop: int) -> list[PageResult]:
+    job, stale = work
+    results: list[PageResult] = []
+    errors = 0
+    for number, key in stale[start:stop]:
+        spec = job.specs[number]
+        old = job.previous.get(spec.output)
         if errors >= ERROR_LIMIT:
+            results.append(PageResult("error", spec.output))
             continue
         try:
-            data = render_page(job.env, _with_bodies(spec), job.site_dir).data
+            data = render_page(job.env, _resolved(job, spec), job.site_dir).data
         except BuildError as exc:
             errors += 1
             results.append(PageResult("error", spec.output, None, tuple(exc.diagnostics)))
@@ -100,11 +139,18 @@ def _render_span(job: PageJob, start: int, stop: int) -> list[PageResult]:
     return results
 
 
-def _with_bodies(spec: PageSpec) -> PageSpec:
-    """Return the page with each stored article body in its context turned into HTML."""
-    if not any(isinstance(value, StoredHtml) for value in spec.context.values()):
+def _resolved(job: PageJob, spec: PageSpec) -> PageSpec:
+    """Return the page with what its context holds in stored form made whole: bodies turned back
+    into HTML, feeds made from their plans."""
+    if not any(isinstance(value, (StoredHtml, FeedPlan)) for value in spec.context.values()):
         return spec
-    context = {k: body_html(v) if isinstance(v, StoredHtml) else v for k, v in spec.context.items()}
+    context = dict(spec.context)
+    for name, value in spec.context.items():
+        if isinstance(value, StoredHtml):
+            context[name] = body_html(value)
+        elif isinstance(value, FeedPlan):
+            assert job.config is not None, "a feed rendered without the site's settings"
+            context[name] = feed_of(job.config, value, feed_bodies(decoded_bodies(job.bodies)), job.feed_items)
     return dataclasses.replace(spec, context=context)
 
 

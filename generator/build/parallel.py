@@ -10,9 +10,12 @@ exception crossing the process boundary loses its diagnostics.
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 from typing import Any, Callable, TypeVar
+
+log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 Work = Callable[[Any, int, int], list[R]]
@@ -60,6 +63,8 @@ def run_spans(
     # untouched, so their memory stays shared with this process instead of being copied.
     gc.freeze()
     try:
+        log.debug("%s: %d items in %d spans over %d workers", getattr(work, "__name__", "work"), count, len(spans),
+                  min(jobs, len(spans)))
         with multiprocessing.get_context("fork").Pool(min(jobs, len(spans))) as pool:
             order = spans[::-1] if heavy_last else spans
             pending = pool.imap(_run_span, order, chunksize=1)

@@ -27,6 +27,7 @@ from generator.build.artifacts import (
     outputs_intact,
     plan_inputs,
     search_index,
+    site_structure,
 )
 from generator.build.cache import (
     BuildMemo,
@@ -42,13 +43,14 @@ from generator.build.cache import (
 from generator.build.fingerprint import Fingerprinter, combine
 from generator.build.pages import ERROR_LIMIT, PageJob, render_pages, template_keys
 from generator.build.parallel import default_jobs, run_spans
-from generator.build.sources import decoded_bodies, parse_sources, render_bodies
+from generator.build.sources import parse_sources, render_bodies
 from generator.build.stages import StageTimer
 from generator.content.articles import Article
 from generator.content.config import SiteConfig, load_config
 from generator.content.files import FileSignature, SiteSources, scan_site
 from generator.content.paths import SitePaths
 from generator.diagnostics import BuildError, Diagnostic, Report
+from generator.model.body import RenderedBody
 from generator.model.catalogue import (
     Entry,
     HeldBack,
@@ -137,6 +139,7 @@ class LoadedSite:
     copies: dict[str, CopiedFile]
     env: jinja2.Environment
     inputs: str  # the digest of everything the plan is made from
+    structure: str  # the digest of the site's structure (catalogue.structure_of), part of every page's inputs
     warnings: tuple[Diagnostic, ...]
 
 
@@ -146,7 +149,7 @@ class Plan:
 
     site: Site | None  # None when the last build's plan is current (its records say what it holds)
     pages: list[PageSpec]
-    fingerprints: Fingerprinter
+    bodies: Mapping[str, RenderedBody]  # each article's body, as the pages and feeds show it
     warnings: tuple[Diagnostic, ...]
 
 
@@ -175,8 +178,8 @@ def build_site(options: BuildOptions, memo: BuildMemo | None = None) -> BuildRes
 def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> BuildResult:
     stages = StageTimer()
     output.check_output_dir(paths.site_dir, paths.output_dir, options.force)
-    store = SourceStore(paths, memo)
-    state = load_output_state(paths, memo)
+    store = stages.run("cache", SourceStore, paths, memo)
+    state = stages.run("cache", load_output_state, paths, memo)
     loaded = stages.run("read", read_site, options, store)
     # The plan is a pure function of the inputs read: when they equal the last build's and its
     # output is intact, the last plan is current, and so is every artifact in it.
@@ -184,7 +187,7 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
     stage = None if current else output.open_staging(paths.output_dir)
     folders = None if stage is None else _folders_meanwhile(stage, paths, loaded)
     try:
-        plan = Plan(None, [], Fingerprinter(), ()) if current else stages.run("plan", plan_artifacts, options, loaded, store)
+        plan = Plan(None, [], {}, ()) if current else stages.run("plan", plan_artifacts, options, loaded, store)
         rendered = stages.run("render", render_artifacts, options, paths, loaded, plan, state, store, stage, folders)
         published = stages.run("publish", publish_artifacts, paths, memo, rendered, stage)
     except BaseException:
@@ -192,8 +195,8 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
             output.discard_staging(paths.output_dir, folders)
         raise
     summary = _summary(loaded, plan, state, rendered)
-    save_output_state(paths, OutputState(loaded.inputs, summary, rendered.records), memo)
-    store.save()
+    stages.run("cache", save_output_state, paths, OutputState(loaded.inputs, summary, rendered.records), memo)
+    stages.run("cache", store.save)
     log.debug("stage timings: %s", {k: round(v, 3) for k, v in stages.timings.items()})
     return BuildResult(
         output_dir=paths.output_dir, pages=summary.pages, topics=summary.topics, articles=summary.articles,
@@ -247,7 +250,8 @@ def read_site(options: BuildOptions, store: SourceStore) -> LoadedSite:
     flags = (options.drafts, options.future, options.strict, options.search, options.base_url)
     inputs = plan_inputs(flags, config_key, sources.markdown_digests, [a.path for a in published], held_back, env,
                          copies, store.code)
-    return LoadedSite(config, config_key, sources, published, tuple(held_back), urls, copies, env, inputs,
+    structure = site_structure(flags, published, held_back, copies)
+    return LoadedSite(config, config_key, sources, published, tuple(held_back), urls, copies, env, inputs, structure,
                       tuple(report.warnings))
 
 
@@ -259,19 +263,18 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     bodies = render_bodies(published, options.site_dir, config.escape_html, targets, store, _jobs(options),
                            config.base_path)
     entries = catalogue(config, published, loaded.paths, bodies, set(loaded.sources.assets))
-    # Workers digest the entries (which most pages show) and find each one's related briefings,
-    # while this process plans the feeds; then the pages and sitemaps are planned.
-    fingerprints = Fingerprinter()
+    # Workers find each entry's related briefings while this process plans the feeds; then the
+    # pages and sitemaps are planned.
     feeds: list[PageSpec] = []
-    related = _study_entries(entries.entries, fingerprints, _jobs(options), meanwhile=lambda: feeds.extend(
-        feed_pages(Site(config, entries.entries, entries.topics, ()), decoded_bodies(bodies))))
+    related = _related_briefings(entries.entries, _jobs(options), meanwhile=lambda: feeds.extend(
+        feed_pages(Site(config, entries.entries, entries.topics, ()))))
     site, problems = plan_site(config, entries, published, bodies, loaded.held_back, options.search, related)
     report.extend(problems)
     report.extend(loaded.warnings)
     report.raise_if_failed(options.strict)
     site = replace(site, pages=site.pages + tuple(feeds) + tuple(index_pages(site)))
     pages = claimed_pages(site.pages, loaded.copies)
-    return Plan(site, pages, fingerprints, tuple(problems))
+    return Plan(site, pages, bodies, tuple(problems))
 
 
 def render_artifacts(
@@ -285,8 +288,8 @@ def render_artifacts(
     if folders is not None:
         folders.settle()
     job = PageJob(plan.pages, loaded.env, paths.site_dir, out_dir, stage, combine(store.code, loaded.config_key),
-                  template_keys(loaded.env, {s.template for s in plan.pages}), state.files, plan.fingerprints,
-                  output.made_by_this_build(out_dir))
+                  template_keys(loaded.env, {s.template for s in plan.pages}), state.files, loaded.structure,
+                  dict(loaded.sources.markdown_digests), output.made_by_this_build(out_dir), loaded.config, plan.bodies)
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if a
     # template fails).
     results = render_pages(job, _jobs(options), store.save, progress=_stage_progress(options, "Rendering pages"))
@@ -333,23 +336,16 @@ def _with_digests(sources: SiteSources, read: Mapping[str, FileSignature]) -> Si
                    markdown_digests=tuple((path, sig[4]) for path, sig in signatures))
 
 
-def _study_entries(
-    entries: Sequence[Entry], fingerprints: Fingerprinter, jobs: int, meanwhile: Callable[[], None],
-) -> dict[str, list[Entry]]:
-    """Digest the entries into ``fingerprints`` and return each one's related briefings, both
-    spread over workers; ``meanwhile`` runs here while they work."""
+def _related_briefings(entries: Sequence[Entry], jobs: int, meanwhile: Callable[[], None]) -> dict[str, list[Entry]]:
+    """Return each entry's related briefings, found over workers; ``meanwhile`` runs here while they work."""
     index = RelatedIndex(entries)
-    results = run_spans(_study_span, (fingerprints, entries, index), len(entries), jobs, meanwhile=meanwhile)
-    fingerprints.learn(entries, [digest for digest, _related in results])
-    return {entry.path: [entries[other] for other in related] for entry, (_digest, related) in zip(entries, results)}
+    results = run_spans(_related_span, (entries, index), len(entries), jobs, meanwhile=meanwhile)
+    return {entry.path: [entries[other] for other in related] for entry, related in zip(entries, results)}
 
 
-def _study_span(
-    work: tuple[Fingerprinter, Sequence[Entry], RelatedIndex], start: int, stop: int,
-) -> list[tuple[str | None, tuple[int, ...]]]:
-    fingerprints, entries, index = work
-    digests = fingerprints.shared_digests(entries[start:stop])
-    return [(digest, index.related(n)) for n, digest in zip(range(start, stop), digests)]
+def _related_span(work: tuple[Sequence[Entry], RelatedIndex], start: int, stop: int) -> list[tuple[int, ...]]:
+    _entries, index = work
+    return [index.related(n) for n in range(start, stop)]
 
 
 def _link_targets(config: SiteConfig, paths: dict[str, str], assets: tuple[str, ...]) -> dict[str, str]:

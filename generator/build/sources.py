@@ -13,6 +13,7 @@ functions of their inputs, so a result is reused whenever those inputs are uncha
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -36,6 +37,8 @@ from generator.diagnostics import BuildError, Diagnostic, error
 from generator.model.body import RenderedBody, StoredHtml
 from generator.model.feeds import XmlSafeMarkup, xml_safe_html
 from generator.render.markup import render_body
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,9 @@ class StageTimer:
         try:
             return stage(*args, **kwargs)
         finally:
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - mark
-            log.debug("stage %s: %.3f s", name, self.timings[name])
+            seconds = time.perf_counter() - mark
+            self.timings[name] = self.timings.get(name, 0.0) + seconds  # a stage may run in parts ("cache")
+            log.debug("stage %s (%s): %.3f s", name, getattr(stage, "__name__", "?"), seconds)
 
     def elapsed(self) -> float:
         """Return the seconds since the build started."""

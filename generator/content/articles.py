@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import logging
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -14,6 +15,8 @@ from generator.content.config import SiteConfig
 from generator.content.slugs import make_slug, unsafe_slug_reason
 from generator.content.yamltext import YamlDocument, YamlSyntaxError, parse_yaml
 from generator.diagnostics import Diagnostic, error, warning
+
+log = logging.getLogger(__name__)
 
 KNOWN_KEYS = (
     "title", "date", "updated", "standfirst", "topics", "source", "author", "original_url",

@@ -7,10 +7,13 @@ so no request reaches the provider before that, and none at all on sites without
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
 
 LOAD_MODES = ("scroll", "click")
 

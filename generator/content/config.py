@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -13,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from generator.content.comments import CommentsConfig, read_comments
 from generator.content.yamltext import YamlDocument, YamlSyntaxError, parse_yaml
 from generator.diagnostics import BuildError, Diagnostic, UsageError, error, warning
+
+log = logging.getLogger(__name__)
 
 ARTICLE_FIELDS = frozenset({"year", "month", "day", "slug"})
 TOPIC_FIELDS = frozenset({"slug"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from generator.diagnostics import Diagnostic, error
+
+log = logging.getLogger(__name__)
 
 # Editor droppings and hidden files are never content.
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak")
@@ -114,6 +117,8 @@ def scan_site(
     for folder in static_dirs:  # lowest priority first, so the site's own files win
         for path in _walk(folder) if folder.is_dir() else []:
             static[path.relative_to(folder).as_posix()] = path
+    log.debug("scanned %d Markdown files, %d assets, %d static files", len(markdown) or len(signatures), len(assets),
+              len(static))
     return SiteSources(config_text, tuple(markdown), tuple(assets), tuple(sorted(static.items())), tuple(problems),
                        tuple((rel, sig[4]) for rel, sig in signatures), tuple(signatures))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import posixpath
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from generator.content.slugs import unique_slugs
 from generator.content.typography import smarten
 from generator.diagnostics import Diagnostic, error, warning
 from generator.model.body import RenderedBody
+
+log = logging.getLogger(__name__)
 
 RELATED_LIMIT = 5
 # How many date-neighbours per shared topic are considered as related briefings; bounds the
@@ -100,6 +103,18 @@ def select_articles(
     kept.sort(key=lambda a: (-a.date.timestamp(), a.title, a.path))
     held.sort(key=lambda h: h.path)
     return kept, held
+
+
+def structure_of(article: Article) -> tuple[object, ...]:
+    """Return what of an article decides the site's structure: which pages exist, where each article
+    is listed and in which order, its URL, its related briefings, its topics, and the sitemaps.
+
+    A page shows other articles' own content (title aside: it orders lists) only through
+    ``PageSpec.shows``; everything else on it comes from this, the settings and the templates.
+    """
+    a = article
+    return (a.path, a.title, a.date, a.date_only, a.updated, a.updated_date_only, a.slug, a.topics, a.aliases,
+            a.authors, a.source, a.draft)
 
 
 def site_path(config: SiteConfig, path: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
@@ -18,6 +19,8 @@ from markupsafe import Markup
 
 from generator.content.config import SiteConfig
 from generator.model.catalogue import Entry
+
+log = logging.getLogger(__name__)
 
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
@@ -77,6 +80,17 @@ class Feed:
     updated: str
     updated_rfc822: str
     items: tuple[FeedItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPlan:
+    """A feed as the plan holds it: what it lists. Its ``Feed``, which carries whole bodies, is made
+    only when the feed is rendered (``build_feed``), so a build that finds it current never makes it."""
+
+    title: str
+    subtitle: str
+    root: str
+    entries: tuple[Entry, ...]  # newest first, at most ``feed_size``
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +194,16 @@ def feed_links(config: SiteConfig, root: str, label: str) -> tuple[FeedLink, ...
 
 def last_changed(entry: Entry) -> dt.datetime:
     return entry.updated if entry.updated is not None and entry.updated > entry.date else entry.date
+
+
+def plan_feed(config: SiteConfig, title: str, subtitle: str, root: str, entries: Sequence[Entry]) -> FeedPlan:
+    """Return the plan of the feed of the newest ``feed_size`` entries (already newest first)."""
+    return FeedPlan(title, subtitle, root, tuple(entries[: config.feed_size]))
+
+
+def feed_of(config: SiteConfig, plan: FeedPlan, bodies: Mapping[str, str], made: dict[str, FeedItem] | None = None) -> Feed:
+    """Return the feed ``plan`` lists, with each entry's whole body."""
+    return build_feed(config, plan.title, plan.subtitle, plan.root, plan.entries, bodies, made)
 
 
 def build_feed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -23,6 +24,8 @@ from generator.model.catalogue import (
     site_path,
 )
 from generator.model.feeds import FeedLink, feed_links
+
+log = logging.getLogger(__name__)
 
 TOPICS_INDEX = "/topics/"
 SEARCH_PAGE = "/search/"
@@ -64,6 +67,10 @@ class PageSpec:
     template: str
     context: Mapping[str, Any]
     source: str
+    # The articles (source paths) whose own content the page shows; everything else it shows comes
+    # from the site's structure and settings (``catalogue.structure_of``). None: not declared, and
+    # the page's whole context stands for its inputs.
+    shows: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +126,12 @@ def article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str | StoredH
     context = {"page": page, "nav": nav, "article": entry, "body": html, "related": related}
     context["comments"] = None if config.comments is None else comments_embed(
         config.comments, entry.url, page.canonical, entry.title, config.language)
-    return PageSpec(entry.output, "article.html", context, entry.path)
+    return PageSpec(entry.output, "article.html", context, entry.path, (entry.path, *[r.path for r in related]))
 
 
 def _alias_pages(config: SiteConfig, entry: Entry) -> list[PageSpec]:
     target = config.absolute_url(entry.url)
-    return [PageSpec(output_file(alias), "redirect.html", {"target": target, "alias": alias}, entry.path)
+    return [PageSpec(output_file(alias), "redirect.html", {"target": target, "alias": alias}, entry.path, ())
             for alias in dict.fromkeys(entry.aliases)]
 
 
@@ -171,12 +178,12 @@ def _list_pages(
             next_url=next_url,
             feeds=feed_links(config, site_path(config, root), f"{config.title}: {name}" if topic else config.title),
         )
+        shown = list(entries[index * size: (index + 1) * size])
         context = {
-            "page": page, "nav": nav, "topic": view,
-            "entries": list(entries[index * size: (index + 1) * size]),
+            "page": page, "nav": nav, "topic": view, "entries": shown,
             "pagination": Pagination(number, total, prev_url, next_url),
         }
-        pages.append(PageSpec(output_file(path), "list.html", context, "site.yaml"))
+        pages.append(PageSpec(output_file(path), "list.html", context, "site.yaml", tuple(e.path for e in shown)))
     return pages
 
 
@@ -194,14 +201,14 @@ def _topics_page(config: SiteConfig, nav: Nav, topics: Sequence[Topic]) -> PageS
                     cut_description(f"Every topic covered by {config.title}, with its number of briefings."))
     views = [TopicView(t.name, t.url, t.description, t.count) for t in sorted(topics, key=lambda t: (t.name.casefold(), t.slug))]
     return PageSpec(output_file(TOPICS_INDEX), "topics.html",
-                    {"page": page, "nav": nav, "topics": views}, "site.yaml")
+                    {"page": page, "nav": nav, "topics": views}, "site.yaml", ())
 
 
 def _not_found_page(config: SiteConfig, nav: Nav) -> PageSpec:
     url = site_path(config, "/404.html")
     page = PageMeta("404", url, config.absolute_url(url), _title("Page not found", config.title),
                     "The page you asked for is not here.")
-    return PageSpec("404.html", "404.html", {"page": page, "nav": nav}, "site.yaml")
+    return PageSpec("404.html", "404.html", {"page": page, "nav": nav}, "site.yaml", ())
 
 
 def _search_page(config: SiteConfig, nav: Nav) -> PageSpec:
@@ -210,4 +217,4 @@ def _search_page(config: SiteConfig, nav: Nav) -> PageSpec:
     page = PageMeta("search", url, config.absolute_url(url), _title("Search", config.title),
                     cut_description(f"Search every briefing on {config.title}."))
     return PageSpec(output_file(SEARCH_PAGE), "search.html",
-                    {"page": page, "nav": nav, "search_base": site_path(config, "/")}, "site.yaml")
+                    {"page": page, "nav": nav, "search_base": site_path(config, "/")}, "site.yaml", ())

@@ -6,11 +6,14 @@ site's own layouts can call the same functions (registered in ``templates.make_e
 
 from __future__ import annotations
 
+import logging
 from typing import Any, NamedTuple
 
 from generator.content.config import SiteConfig
 from generator.model.catalogue import Entry
 from generator.model.plan import PageMeta
+
+log = logging.getLogger(__name__)
 
 
 class MetaTag(NamedTuple):

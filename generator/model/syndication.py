@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Iterator, Mapping
 
 from generator.model.body import RenderedBody
@@ -13,28 +14,27 @@ from generator.model.feeds import (
     RSS_FILE,
     SITEMAP_FILE,
     SITEMAP_LIMIT,
-    Feed,
-    FeedItem,
+    FeedPlan,
     SitemapUrl,
-    build_feed,
     last_changed,
     news_sitemap,
+    plan_feed,
     rfc3339,
     sitemap_files,
 )
 from generator.model.plan import PageSpec, Site
 
+log = logging.getLogger(__name__)
+
 # Pages search engines should know about; 404, search and alias pages are left out.
 INDEXED_KINDS = ("home", "topic", "topics", "article")
 
 
-def feed_pages(site: Site, bodies: Mapping[str, RenderedBody]) -> list[PageSpec]:
+def feed_pages(site: Site) -> list[PageSpec]:
     """Return the feeds of the site and of each topic (made from its entries and topics, not its pages)."""
-    html = feed_bodies(bodies)
-    made: dict[str, FeedItem] = {}
-    pages = site_feed_specs(site, html, made)
+    pages = site_feed_specs(site)
     for topic in site.topics:
-        pages.extend(topic_feed_specs(site, topic, html, made))
+        pages.extend(topic_feed_specs(site, topic))
     return pages
 
 
@@ -44,7 +44,7 @@ def index_pages(site: Site, sitemap_limit: int = SITEMAP_LIMIT) -> list[PageSpec
     pages = sitemap_specs(site, sitemap_limit)
     pages.append(news_sitemap_spec(site))
     advertised = [config.absolute_url(site_path(config, "/" + name)) for name in (SITEMAP_FILE, NEWS_SITEMAP_FILE)]
-    pages.append(PageSpec("robots.txt", "robots.txt", {"sitemaps": advertised}, "site.yaml"))
+    pages.append(PageSpec("robots.txt", "robots.txt", {"sitemaps": advertised}, "site.yaml", ()))
     return pages
 
 
@@ -53,18 +53,18 @@ def feed_bodies(bodies: Mapping[str, RenderedBody]) -> Mapping[str, str]:
     return _BodyHtml(bodies)
 
 
-def site_feed_specs(site: Site, html: Mapping[str, str], made: dict[str, FeedItem]) -> list[PageSpec]:
-    """Return the site's Atom and RSS feeds (``made`` shares items between the feeds of one build)."""
+def site_feed_specs(site: Site) -> list[PageSpec]:
+    """Return the site's Atom and RSS feeds."""
     config = site.config
-    feed = build_feed(config, config.title, config.description, site_path(config, "/"), site.entries, html, made)
-    return _feed_specs("/", feed, "site.yaml")
+    return _feed_specs("/", plan_feed(config, config.title, config.description, site_path(config, "/"), site.entries),
+                       "site.yaml")
 
 
-def topic_feed_specs(site: Site, topic: Topic, html: Mapping[str, str], made: dict[str, FeedItem]) -> list[PageSpec]:
+def topic_feed_specs(site: Site, topic: Topic) -> list[PageSpec]:
     """Return one topic's Atom and RSS feeds."""
     config = site.config
-    feed = build_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
-                      topic.url, topic.entries, html, made)
+    feed = plan_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
+                     topic.url, topic.entries)
     # Like the topic pages (model._list_pages), topic feeds are owned by site.yaml in diagnostics.
     return _feed_specs(topic.path, feed, "site.yaml")
 
@@ -73,17 +73,21 @@ def sitemap_specs(site: Site, sitemap_limit: int = SITEMAP_LIMIT) -> list[PageSp
     """Return the sitemap files (one, or an index and its children past ``sitemap_limit`` URLs)."""
     config = site.config
     sitemaps = sitemap_files(sitemap_urls(site), config.absolute_url(site_path(config, "/")), sitemap_limit)
-    return [PageSpec(sitemap.path, "sitemap.xml", {"sitemap": sitemap}, "site.yaml") for sitemap in sitemaps]
+    # URLs and last changes are the site's structure: sitemaps show no article's own content.
+    return [PageSpec(sitemap.path, "sitemap.xml", {"sitemap": sitemap}, "site.yaml", ()) for sitemap in sitemaps]
 
 
 def news_sitemap_spec(site: Site) -> PageSpec:
     """Return the Google News sitemap of the site's recent articles."""
-    return PageSpec(NEWS_SITEMAP_FILE, "news-sitemap.xml", {"news": news_sitemap(site.config, site.entries)}, "site.yaml")
+    # Titles, URLs and dates only: the site's structure.
+    return PageSpec(NEWS_SITEMAP_FILE, "news-sitemap.xml", {"news": news_sitemap(site.config, site.entries)},
+                    "site.yaml", ())
 
 
-def _feed_specs(root: str, feed: Feed, source: str) -> list[PageSpec]:
-    return [PageSpec(output_file(root + ATOM_FILE), "atom.xml", {"feed": feed}, source),
-            PageSpec(output_file(root + RSS_FILE), "rss.xml", {"feed": feed}, source)]
+def _feed_specs(root: str, feed: FeedPlan, source: str) -> list[PageSpec]:
+    shows = tuple(entry.path for entry in feed.entries)
+    return [PageSpec(output_file(root + ATOM_FILE), "atom.xml", {"feed": feed}, source, shows),
+            PageSpec(output_file(root + RSS_FILE), "rss.xml", {"feed": feed}, source, shows)]
 
 
 def sitemap_urls(site: Site) -> list[SitemapUrl]:

@@ -8,12 +8,15 @@ path that is one with ``/index.html`` added, as static hosts serve it.
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Mapping
 from urllib.parse import unquote, urljoin, urlsplit
+
+log = logging.getLogger(__name__)
 
 # Attributes that make the browser (or a reader) fetch another URL.
 _URL_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {

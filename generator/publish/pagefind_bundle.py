@@ -15,8 +15,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import re
 from typing import Any, Mapping
+
+log = logging.getLogger(__name__)
 
 SIGNATURE = b"pagefind_dcd"
 _META = re.compile(r"pagefind\.(?P<hash>.+)\.pf_meta$")

@@ -9,6 +9,7 @@ before the whole site (index included) is ready.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import tempfile
@@ -17,6 +18,8 @@ from typing import Mapping
 
 from generator.diagnostics import BuildError, error
 from generator.publish.pagefind_bundle import canonical_bundle
+
+log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
 # The attribute that limits indexing to article bodies; pages without it are left out by Pagefind
@@ -65,6 +68,7 @@ def _index_in(cache: Path, pages: Mapping[str, bytes]) -> dict[str, bytes]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         root.mkdir(exist_ok=True)  # a site without pages still gets an (empty) index
+        log.debug("indexing %d pages with Pagefind", len(pages))
         _run_pagefind(root)
         return _read_tree(root / BUNDLE_DIR, BUNDLE_DIR)
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from typing import Sequence
 
 from generator.diagnostics import Diagnostic
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/__newsbite/"
 EVENTS_PATH = PREFIX + "events"

@@ -9,10 +9,13 @@ browsers resolve URLs, so no request can name a file outside the output (SPEC se
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import posixpath
 from dataclasses import dataclass
 from urllib.parse import quote, unquote_to_bytes, urlsplit
+
+log = logging.getLogger(__name__)
 
 # The types a news site serves, pinned so the answer does not depend on the machine's mime tables.
 _TYPES = {
