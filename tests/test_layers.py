@@ -8,6 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import grimp
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,3 +47,10 @@ def test_an_upward_import_breaks_the_contract(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "generator.content.slugs -> generator.build.cache" in result.stdout
 
+
+def test_no_module_imports_itself_through_others() -> None:
+    # Layers forbid upward imports; within a layer, modules must not import each other in a circle either.
+    graph = grimp.build_graph("generator")
+    cycles = [(module, other) for module in sorted(graph.modules) for other in sorted(graph.find_modules_directly_imported_by(module))
+              if graph.chain_exists(importer=other, imported=module)]
+    assert cycles == []
