@@ -26,7 +26,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple, TypeVar
+
+import jinja2
 
 from generator import __version__
 from generator.build.fingerprint import DIGEST_SIZE, combine, digest_bytes, digest_text
@@ -39,6 +41,8 @@ from generator.model.catalogue import HeldBack
 from generator.publish import output
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 _MAGIC = b"NBC2"
 _SHARDS = 64
@@ -264,6 +268,44 @@ class BuildMemo:
     sources: dict[str, SourceRecord] | None = None
     scan: dict[str, FileSignature] = field(default_factory=dict)
     outputs: dict[Path, OutputState] = field(default_factory=dict)
+    # Results of pure stages, by name: (the digest of their inputs, the result).
+    stages: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    # The last template environment, under the digest of the settings and every template's source:
+    # reused, it keeps the templates it compiled.
+    environment: tuple[str, jinja2.Environment] | None = None
+
+
+class StageResults:
+    """Results of pure stages of the plan kept for the next build, each under the digest of its inputs.
+
+    Only for stages whose result is a function of the site's structure alone (related briefings,
+    sitemaps), so that an edit to an article's wording reuses them. In the memo when there is one,
+    else one file per stage in the site's cache; a result whose inputs differ is made again.
+    """
+
+    def __init__(self, paths: SitePaths, memo: BuildMemo | None) -> None:
+        self.paths = paths
+        self.memo = memo
+
+    def result(self, name: str, key: str, make: Callable[[], R]) -> R:
+        """Return ``make()``, or the result it gave last time under the same ``key``."""
+        kept = self.memo.stages.get(name) if self.memo is not None else _unpack(output.read_cache_file(self._file(name)))
+        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == combine(self._code(), key):
+            return kept[1]  # type: ignore[no-any-return]
+        value = make()
+        entry = (combine(self._code(), key), value)
+        if self.memo is not None:
+            self.memo.stages[name] = entry
+        else:
+            output.write_cache_file(self._file(name), _pack(entry))
+        return value
+
+    def _file(self, name: str) -> Path:
+        return self.paths.cache_dir / "stages" / f"{name}.pickle"
+
+    @staticmethod
+    def _code() -> str:
+        return code_digest()
 
 
 class SourceStore:

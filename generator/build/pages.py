@@ -16,6 +16,7 @@ the staging folder, which the build publishes once every page has rendered.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ from generator.model.feeds import FeedItem, FeedPlan, feed_of
 from generator.model.plan import PageSpec
 from generator.model.syndication import feed_bodies
 from generator.publish import output
-from generator.render.templates import render_page, template_names
+from generator.render.templates import compile_templates, render_page, template_names
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,9 @@ def page_key(job: PageJob, spec: PageSpec, fingerprints: Fingerprinter) -> str:
     if spec.shows is None:
         return combine(job.base_key, template, fingerprints.digest(spec.context))
     digests = job.source_digests
-    return combine(job.base_key, template, job.structure, spec.output, *[digests.get(path, "?") for path in spec.shows])
+    # Output paths, source paths and digests hold no "\x1f": joined with it, they cannot run together.
+    return digest_text("\x1f".join((job.base_key, template, job.structure, spec.output,
+                                     *[f"{path}={digests.get(path, '?')}" for path in spec.shows])))
 
 
 def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None = None,
@@ -112,6 +115,8 @@ def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None =
             results.append(None)
             stale.append((number, key))
     workers = jobs if len(stale) >= _PAGES_APART else 1
+    if workers > 1:
+        compile_templates(job.env)  # before the workers fork, so that they inherit the compiled templates
     rendered = run_spans(_render_span, (job, stale), len(stale), workers, meanwhile=meanwhile, progress=progress,
                          heavy_last=True)
     for (number, _key), result in zip(stale, rendered):
@@ -196,13 +201,19 @@ def _closure(env: jinja2.Environment, name: str, sources: dict[str, str]) -> set
         seen.add(current)
         try:
             source, _filename, _uptodate = env.loader.get_source(env, current)  # type: ignore[union-attr]
-            referenced = list(jinja2.meta.find_referenced_templates(env.parse(source)))
+            referenced = _referenced_templates(env, source)
         except (jinja2.TemplateError, UnicodeDecodeError):
             continue  # rendering reports it; the digest below marks the name as broken
         if None in referenced:
             return None
         todo.extend(r for r in referenced if r is not None)
     return seen
+
+
+@functools.lru_cache(maxsize=256)
+def _referenced_templates(env: jinja2.Environment, source: str) -> list[str | None]:
+    # The dev server keeps its environment between builds: its templates are parsed once.
+    return list(jinja2.meta.find_referenced_templates(env.parse(source)))
 
 
 def _source_digest(env: jinja2.Environment, name: str, sources: dict[str, str]) -> str:

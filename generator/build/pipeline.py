@@ -36,12 +36,19 @@ from generator.build.cache import (
     OutputState,
     SearchIndex,
     SourceStore,
+    StageResults,
     forget_output_state,
     load_output_state,
     save_output_state,
 )
 from generator.build.fingerprint import Fingerprinter, combine
-from generator.build.pages import ERROR_LIMIT, PageJob, render_pages, template_keys
+from generator.build.pages import (
+    ERROR_LIMIT,
+    PageJob,
+    all_templates_digest,
+    render_pages,
+    template_keys,
+)
 from generator.build.parallel import default_jobs, run_spans
 from generator.build.sources import parse_sources, render_bodies
 from generator.build.stages import StageTimer
@@ -180,14 +187,14 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
     output.check_output_dir(paths.site_dir, paths.output_dir, options.force)
     store = stages.run("cache", SourceStore, paths, memo)
     state = stages.run("cache", load_output_state, paths, memo)
-    loaded = stages.run("read", read_site, options, store)
+    loaded = stages.run("read", read_site, options, store, memo)
     # The plan is a pure function of the inputs read: when they equal the last build's and its
     # output is intact, the last plan is current, and so is every artifact in it.
     current = state.inputs == loaded.inputs and outputs_intact(paths.output_dir, state)
     stage = None if current else output.open_staging(paths.output_dir)
     folders = None if stage is None else _folders_meanwhile(stage, paths, loaded)
     try:
-        plan = Plan(None, [], {}, ()) if current else stages.run("plan", plan_artifacts, options, loaded, store)
+        plan = Plan(None, [], {}, ()) if current else stages.run("plan", plan_artifacts, options, loaded, store, memo)
         rendered = stages.run("render", render_artifacts, options, paths, loaded, plan, state, store, stage, folders)
         published = stages.run("publish", publish_artifacts, paths, memo, rendered, stage)
     except BaseException:
@@ -215,7 +222,7 @@ def _folders_meanwhile(stage: Path, paths: SitePaths, loaded: LoadedSite) -> out
     return output.make_folders_meanwhile(stage, [output_file(path) for path in loaded.paths.values()])
 
 
-def read_site(options: BuildOptions, store: SourceStore) -> LoadedSite:
+def read_site(options: BuildOptions, store: SourceStore, memo: BuildMemo | None) -> LoadedSite:
     """Return the site's settings, published articles, their URLs and copied files: stage "read"."""
     paths = options.paths
     report = Report()
@@ -230,8 +237,7 @@ def read_site(options: BuildOptions, store: SourceStore) -> LoadedSite:
     report.extend(warnings)
     config_key = Fingerprinter().digest(config)
     assets = {a: site_path(config, "/" + a.removeprefix("content/")) for a in sources.assets}
-    env = make_environment(config, paths.site_dir)
-    env.auto_reload = False  # templates cannot change during one build: skip a stat per page
+    env = _environment(config, config_key, paths, memo)
     # The templates are compiled while the workers parse, so the page workers inherit them.
     articles, diagnostics, read = parse_sources(
         sources.markdown_digests, paths.site_dir, config, config_key, assets, store, _jobs(options),
@@ -255,7 +261,21 @@ def read_site(options: BuildOptions, store: SourceStore) -> LoadedSite:
                       tuple(report.warnings))
 
 
-def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore) -> Plan:
+def _environment(config: SiteConfig, config_key: str, paths: SitePaths, memo: BuildMemo | None) -> jinja2.Environment:
+    """Return the template environment; the dev server keeps its last one, with the templates it has
+    compiled, while the settings and every template's source are unchanged."""
+    env = make_environment(config, paths.site_dir)
+    env.auto_reload = False  # templates cannot change during one build: skip a stat per page
+    if memo is None:
+        return env
+    key = combine(config_key, all_templates_digest(env))
+    if memo.environment is not None and memo.environment[0] == key:
+        return memo.environment[1]
+    memo.environment = (key, env)
+    return env
+
+
+def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore, memo: BuildMemo | None) -> Plan:
     """Return every artifact of the site with its inputs: stage "plan"."""
     config, published = loaded.config, loaded.published
     report = Report()
@@ -265,14 +285,19 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     entries = catalogue(config, published, loaded.paths, bodies, set(loaded.sources.assets))
     # Workers find each entry's related briefings while this process plans the feeds; then the
     # pages and sitemaps are planned.
-    feeds: list[PageSpec] = []
-    related = _related_briefings(entries.entries, _jobs(options), meanwhile=lambda: feeds.extend(
-        feed_pages(Site(config, entries.entries, entries.topics, ()))))
+    # Related briefings and sitemaps follow from the structure alone: an edit to an article's
+    # wording reuses them from the last build.
+    results = StageResults(options.paths, memo)
+    by_path = {entry.path: entry for entry in entries.entries}
+    related_paths = results.result("related", loaded.structure, lambda: _related_briefings(entries.entries, _jobs(options)))
+    related = {path: [by_path[other] for other in others] for path, others in related_paths.items()}
     site, problems = plan_site(config, entries, published, bodies, loaded.held_back, options.search, related)
     report.extend(problems)
     report.extend(loaded.warnings)
     report.raise_if_failed(options.strict)
-    site = replace(site, pages=site.pages + tuple(feeds) + tuple(index_pages(site)))
+    feeds = feed_pages(site)
+    indexes = results.result("indexes", combine(loaded.structure, loaded.config_key), lambda: index_pages(site))
+    site = replace(site, pages=site.pages + tuple(feeds) + tuple(indexes))
     pages = claimed_pages(site.pages, loaded.copies)
     return Plan(site, pages, bodies, tuple(problems))
 
@@ -336,11 +361,11 @@ def _with_digests(sources: SiteSources, read: Mapping[str, FileSignature]) -> Si
                    markdown_digests=tuple((path, sig[4]) for path, sig in signatures))
 
 
-def _related_briefings(entries: Sequence[Entry], jobs: int, meanwhile: Callable[[], None]) -> dict[str, list[Entry]]:
-    """Return each entry's related briefings, found over workers; ``meanwhile`` runs here while they work."""
+def _related_briefings(entries: Sequence[Entry], jobs: int) -> dict[str, tuple[str, ...]]:
+    """Return the paths of each entry's related briefings, found over workers."""
     index = RelatedIndex(entries)
-    results = run_spans(_related_span, (entries, index), len(entries), jobs, meanwhile=meanwhile)
-    return {entry.path: [entries[other] for other in related] for entry, related in zip(entries, results)}
+    results = run_spans(_related_span, (entries, index), len(entries), jobs)
+    return {entry.path: tuple(entries[other].path for other in related) for entry, related in zip(entries, results)}
 
 
 def _related_span(work: tuple[Sequence[Entry], RelatedIndex], start: int, stop: int) -> list[tuple[int, ...]]:

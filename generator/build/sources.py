@@ -63,7 +63,7 @@ def parse_sources(
     a text, it also renders the body, resolving links to content assets (known from the scan)
     and leaving links to other articles unresolved; ``render_bodies`` later re-renders the few
     bodies whose recorded links resolve differently once every article's URL is known.
-    ``meanwhile`` runs in this process while the workers parse.
+    ``meanwhile`` runs in this process while the workers parse (not at all when nothing is to be parsed).
     """
     parse_key = combine(store.code, config_key)
     missing = [(path, digest) for path, digest in files
@@ -71,7 +71,7 @@ def parse_sources(
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
                     asset_targets)
     results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress,
-                        meanwhile=meanwhile)
+                        meanwhile=meanwhile if missing else None)
     read: dict[str, FileSignature] = {}
     for (path, digest), (state, diagnostics, body, signature) in zip(missing, results):
         if not digest:
