@@ -46,7 +46,7 @@ R = TypeVar("R")
 
 _MAGIC = b"NBC2"
 _SHARDS = 64
-_HEADER = HEADER_SIZE = len(_MAGIC) + 32
+_HEADER = len(_MAGIC) + 32
 
 class BodyRecord(NamedTuple):
     """A rendered body as the cache keeps it."""
@@ -166,35 +166,20 @@ def _shared(value: str | tuple[str, ...] | None) -> Any:
 
 def _pack(payload: Any) -> bytes:
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    return seal_header(data) + data
+    return _seal(data) + data
 
 
-def seal_header(pickled: bytes | memoryview) -> bytes:
-    """Return what precedes a pickled payload in a cache file (checked by ``unpack``)."""
-    return header_for(payload_hash(pickled))
-
-
-def payload_hash(data: bytes | memoryview = b"") -> hashlib.blake2b:
-    """Return the checksum of a cache file's payload, to update as more of it is written."""
-    return hashlib.blake2b(data, digest_size=DIGEST_SIZE)
-
-
-def header_for(checksum: hashlib.blake2b) -> bytes:
-    """Return a cache file's header for a payload whose ``payload_hash`` is ``checksum`` (``HEADER_SIZE`` bytes)."""
-    return _MAGIC + checksum.hexdigest().encode("ascii")
-
-
-def unpack(data: bytes | None) -> Any:
-    """Return the payload of a cache file, or None when it is missing, truncated or corrupt."""
-    return _unpack(data)
+def _seal(pickled: bytes | memoryview) -> bytes:
+    """Return what precedes a pickled payload in a cache file: a mark and its checksum (checked by ``_unpack``)."""
+    return _MAGIC + hashlib.blake2b(pickled, digest_size=DIGEST_SIZE).hexdigest().encode("ascii")
 
 
 def _unpack(data: bytes | None) -> Any:
     """Return the payload of a cache file, or None when it is missing, truncated or corrupt."""
     if data is None or len(data) < _HEADER or not data.startswith(_MAGIC):
         return None
-    body = memoryview(data)[_HEADER:]  # not a copy: the fast path's model is tens of megabytes
-    if seal_header(body) != data[:_HEADER]:
+    body = memoryview(data)[_HEADER:]  # not a copy: a large site's shards are megabytes
+    if _seal(body) != data[:_HEADER]:
         return None
     try:
         return pickle.loads(body)

@@ -17,7 +17,7 @@ import operator
 import os
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from generator.model.body import StoredHtml
 
@@ -57,24 +57,6 @@ class Fingerprinter:
     def digest(self, value: Any) -> str:
         """Return the digest of ``value``."""
         return digest_text(repr(self._reduce(value)))
-
-    def shared_digests(self, values: Sequence[Any]) -> list[str | None]:
-        """Return the digest this memo keeps for each value (None for one it keeps none of), digesting it.
-
-        For ``learn`` in another Fingerprinter: only dataclass instances and long strings are kept.
-        """
-        digests: list[str | None] = []
-        for value in values:
-            self._reduce(value)
-            known = self._memo.get(id(value))
-            digests.append(known[1] if known is not None and known[0] is value else None)
-        return digests
-
-    def learn(self, values: Sequence[Any], digests: Sequence[str | None]) -> None:
-        """Keep the digests that ``shared_digests`` of the same values returned in another process."""
-        for value, digest in zip(values, digests, strict=True):
-            if digest is not None:
-                self._memo[id(value)] = (value, digest)
 
     def _reduce(self, value: Any) -> Any:
         kind = type(value)

@@ -128,11 +128,6 @@ class BuildResult:
     written_files: tuple[str, ...] = ()
 
 
-def output_dir_for(options: BuildOptions) -> Path:
-    """Return the output folder: --output, else public/ inside the site folder (SPEC section 8)."""
-    return options.paths.output_dir
-
-
 @dataclass(frozen=True, slots=True)
 class LoadedSite:
     """The sources read: settings, the published articles and their URLs, the files copied as they are."""

@@ -150,12 +150,6 @@ class decoded_bodies(Mapping[str, RenderedBody]):  # noqa: N801 (reads as a func
         return len(self._bodies)
 
 
-def stored_body(html: str) -> StoredHtml:
-    """Return a freshly rendered body as page contexts hold it (as ``render_bodies`` stores it)."""
-    record = _body_record("", (), html, "")
-    return StoredHtml(record.data, record.digest)
-
-
 def body_key(code: str, escape_html: bool, base_path: str) -> str:
     """Return the key of a rendered body: ``render_body`` depends on nothing else but its links."""
     return combine(code, f"escape_html={escape_html}", f"base_path={base_path}")

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import Iterable
 
 from generator.diagnostics import BuildError, UsageError, error
 
@@ -461,27 +461,6 @@ def write_cache_file(path: Path, data: bytes) -> None:
     """Replace a cache file atomically (a reader never sees half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(path, data)
-
-
-def write_cache_stream(path: Path, header_size: int, fill: Callable[[BinaryIO], bytes]) -> None:
-    """Replace a cache file atomically with what ``fill`` writes, after the header it returns.
-
-    A large payload is written as it is made, never held in memory whole; its header (a
-    checksum of it) goes into the ``header_size`` bytes kept free at the start.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f"{_TEMP_MARK}{os.getpid()}-{path.name}")
-    try:
-        with open(temp, "wb") as handle:
-            handle.write(bytes(header_size))
-            header = fill(handle)
-            assert len(header) == header_size
-            handle.seek(0)
-            handle.write(header)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def remove_cache_file(path: Path) -> None:

@@ -69,16 +69,6 @@ def test_a_shared_instance_is_digested_once_and_consistently() -> None:
     assert fingerprints.digest([shared, shared]) == Fingerprinter().digest([Item("a", WHEN, ("x",))] * 2)
 
 
-def test_digests_learnt_from_another_fingerprinter_give_the_same_page_digests() -> None:
-    shared = [Item("a", WHEN, ("x",) * 9), Item("b", WHEN, ()), "long text " * 100, "short", ("t",)]
-    digests = Fingerprinter().shared_digests(shared)
-    assert digests[3] is None and digests[4] is None  # nothing kept for plain values
-    learnt = Fingerprinter()
-    learnt.learn(shared, digests)
-    page = {"entries": shared[:2], "body": shared[2], "more": shared[3:]}
-    assert learnt.digest(page) == Fingerprinter().digest(page)
-
-
 def test_settings_digest_follows_every_field() -> None:
     assert digest(SiteConfig()) == digest(SiteConfig())
     assert digest(SiteConfig()) != digest(SiteConfig(per_page=5))
@@ -171,12 +161,14 @@ def test_a_memo_is_used_instead_of_the_files(tmp_path: Path) -> None:
 
 def test_a_stored_body_renders_at_the_top_level_and_fails_loudly_below_it(tmp_path: Path) -> None:
     import jinja2
+    import lz4.block
 
     from generator.build.pages import PageJob, render_pages
-    from generator.build.sources import stored_body
+    from generator.model.body import StoredHtml
     from generator.model.plan import PageSpec
 
-    body = stored_body("<p>Body \u201cquoted\u201d</p>")
+    html = "<p>Body \u201cquoted\u201d</p>".encode("utf-8")
+    body = StoredHtml(lz4.block.compress(html), "digest of the html")
     env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "{{ body }}", "n.html": "{{ holder.body }}"}),
                              autoescape=True)
     stage = tmp_path / "out" / "stage"
