@@ -274,7 +274,10 @@ class StageResults:
 
     def result(self, name: str, key: str, make: Callable[[], R]) -> R:
         """Return ``make()``, or the result it gave last time under the same ``key``."""
-        kept = self.memo.stages.get(name) if self.memo is not None else _unpack(output.read_cache_file(self._file(name)))
+        if self.memo is not None:
+            kept = self.memo.stages.get(name)
+        else:
+            kept = _unpack(output.read_cache_file(self.paths.stage_result(name)))
         if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == combine(self._code(), key):
             return kept[1]  # type: ignore[no-any-return]
         value = make()
@@ -282,11 +285,8 @@ class StageResults:
         if self.memo is not None:
             self.memo.stages[name] = entry
         else:
-            output.write_cache_file(self._file(name), _pack(entry))
+            output.write_cache_file(self.paths.stage_result(name), _pack(entry))
         return value
-
-    def _file(self, name: str) -> Path:
-        return self.paths.cache_dir / "stages" / f"{name}.pickle"
 
     @staticmethod
     def _code() -> str:

@@ -41,3 +41,7 @@ class SitePaths:
         """The record of what the last build wrote into this output folder (one per output folder)."""
         key = hashlib.blake2b(str(self.output_dir.resolve()).encode("utf-8"), digest_size=16).hexdigest()
         return self.cache_dir / "outputs" / f"{key}.pickle"
+
+    def stage_result(self, name: str) -> Path:
+        """The file keeping the last result of the pure stage ``name`` (``build.cache.StageResults``)."""
+        return self.cache_dir / "stages" / f"{name}.pickle"
