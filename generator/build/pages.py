@@ -83,6 +83,8 @@ class PageJob:
     bodies: Mapping[str, RenderedBody] = dataclasses.field(default_factory=dict)
     # The feed items made so far in this process: an article in several feeds is shaped once.
     feed_items: dict[str, FeedItem] = dataclasses.field(default_factory=dict)
+    # Each article as a declared page's key names it ("path=digest"), made on first use.
+    source_tokens: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def page_key(job: PageJob, spec: PageSpec, fingerprints: Fingerprinter) -> str:
@@ -90,10 +92,12 @@ def page_key(job: PageJob, spec: PageSpec, fingerprints: Fingerprinter) -> str:
     template = job.template_keys.get(spec.template, "?")
     if spec.shows is None:
         return combine(job.base_key, template, fingerprints.digest(spec.context))
-    digests = job.source_digests
+    tokens = job.source_tokens
+    if not tokens:
+        tokens.update((path, f"{path}={digest}") for path, digest in job.source_digests.items())
     # Output paths, source paths and digests hold no "\x1f": joined with it, they cannot run together.
     return digest_text("\x1f".join((job.base_key, template, job.structure, spec.output,
-                                     *[f"{path}={digests.get(path, '?')}" for path in spec.shows])))
+                                     *[tokens.get(path) or f"{path}=?" for path in spec.shows])))
 
 
 def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None = None,

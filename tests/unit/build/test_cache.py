@@ -125,8 +125,8 @@ def test_repeated_topics_and_sources_travel_once_per_batch() -> None:
 
 
 @pytest.mark.parametrize("damage", [
-    lambda d: d[: len(d) // 2], lambda d: d[:-1], lambda d: b"", lambda d: b"NBC2" + b"0" * 32 + d[36:],
-    lambda d: d[:50] + bytes([d[50] ^ 1]) + d[51:], lambda d: b"garbage",
+    lambda d: d[: len(d) // 2], lambda d: d[:-1], lambda d: b"", lambda d: d[:4] + b"0" * 8 + d[12:],
+    lambda d: d[:-3] + bytes([d[-3] ^ 1]) + d[-2:], lambda d: b"NBC2" + d[4:], lambda d: b"garbage",
 ])
 def test_a_damaged_cache_file_reads_as_missing(damage: Any) -> None:
     data = cache._pack({"records": {"a": (1, 2)}})
