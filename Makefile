@@ -32,8 +32,8 @@ lighthouse: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
 
-# Side by side with Hugo and Pelican at 10,000 articles (bench/README.md); add the 100,000-article
-# build with `make bench BENCH_ARGS="--big 100000"`.
+# Issue 10's performance table, side by side with Hugo at 10,000 and 1,000 articles (bench/README.md);
+# add the 100,000-article row with `make bench BENCH_ARGS="--big 100000"`, Pelican with "--pelican".
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

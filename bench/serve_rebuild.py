@@ -3,11 +3,13 @@
     python bench/serve_rebuild.py [--articles 10000] [--runs 5] [--work DIR] [--no-hugo]
 
 Generates the corpus with ../shared/bench/make_corpus.py (ours and the hugo flavor, same seed), starts
-both dev servers, then alternates edits: each run rewrites one article's title, and the clock runs
-from just before the write until the article's page in the server's output folder holds the new
-title. Each server's own rebuild figure (ours: "in N ms"; Hugo: "Total in N ms") is reported too.
-Hugo runs as Debian's `hugo` with `--renderToDisk` and the reference config in
-../shared/bench/peers/hugo; `apt-get install -y hugo` when it is missing.
+both dev servers, waits until each has the article's page on disk and has stopped writing, then
+alternates edits: each run rewrites one article's title, and the clock runs from just before the
+write until the article's page in the server's output folder holds the new title. Every save is
+counted, the first one too. Each server's own rebuild figure (ours: "in N ms"; Hugo: "Total in
+N ms") is reported when it prints one. Hugo runs as Debian's `hugo` with `--renderToDisk` and the
+reference config in ../shared/bench/peers/hugo; `apt-get install -y hugo` when it is missing.
+Standalone, ours runs from the working tree; bench/run.py runs it from its snapshot.
 """
 
 from __future__ import annotations
@@ -27,10 +29,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import harness
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "bench"
 START_TIMEOUT = 900.0  # a cold first build of 10,000 articles takes a while
 EDIT_TIMEOUT = 600.0
+OWN_FIGURE_TIMEOUT = 10.0  # the server's own summary line; its wording may change, so it is optional
+SETTLED = 1.0  # seconds without a change to the output folder before the first save
 SITE_YAML = "title: NewsBite\nbase_url: https://example.org/\nper_page: 20\n"
 
 
@@ -46,6 +52,11 @@ class Server:
     page: Path | None = None
     latencies: list[float] = field(default_factory=list)
     reported: list[float] = field(default_factory=list)
+    own_figure: str = r"in ([\d,.]+) ms"
+    original: str = ""  # the article as it was, put back when the server stops
+
+    def __post_init__(self) -> None:
+        self.original = self.article.read_text(encoding="utf-8")
 
     def start_reader(self) -> None:
         def read() -> None:
@@ -55,6 +66,12 @@ class Server:
         threading.Thread(target=read, daemon=True).start()
 
     def wait_line(self, pattern: str, timeout: float) -> re.Match[str]:
+        found = self.next_line(pattern, timeout)
+        if found is None:
+            raise SystemExit(f"{self.name}: no line matching {pattern!r} within {timeout:.0f} s")
+        return found
+
+    def next_line(self, pattern: str, timeout: float) -> re.Match[str] | None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
@@ -66,7 +83,7 @@ class Server:
             found = re.search(pattern, line)
             if found:
                 return found
-        raise SystemExit(f"{self.name}: no line matching {pattern!r} within {timeout:.0f} s")
+        return None
 
     def drain(self) -> list[str]:
         lines = []
@@ -81,6 +98,7 @@ class Server:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        self.article.write_text(self.original, encoding="utf-8")
 
 
 def make_corpus(folder: Path, articles: int, flavor: str) -> None:
@@ -92,24 +110,35 @@ def first_article(site: Path) -> Path:
     return sorted((site / "content").rglob("*.md"))[0]
 
 
+def title_of(article: Path) -> str:
+    found = re.search(r'(?m)^title: "?(.*?)"?$', article.read_text(encoding="utf-8"))
+    if found is None:
+        raise SystemExit(f"{article}: no title line")
+    return found.group(1)
+
+
 def set_title(article: Path, title: str) -> None:
     text = article.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^title:.*$", f'title: "{title}"', text, count=1)
     article.write_text(text, encoding="utf-8")
 
 
-def start_ours(site: Path) -> Server:
+def start_ours(site: Path, newsbite: harness.NewsBite | None = None) -> Server:
+    """Start `newsbite serve` (from the working tree, or from bench/run.py's snapshot) and wait for its page."""
+    env = newsbite.env if newsbite else dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
         [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", "0"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        cwd=newsbite.src if newsbite else REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # Ctrl-C works even when run with '&'
     )
     server = Server("newsbite serve", process, Path(), first_article(site))
     server.start_reader()
-    server.output_dir = Path(server.wait_line(r"^Building .* into (.*) \.\.\.$", 60).group(1))
     started = time.monotonic()
-    server.wait_line(r"^Serving at ", START_TIMEOUT)
-    print(f"newsbite serve: first build {time.monotonic() - started:.1f} s", flush=True)
+    server.output_dir = Path(server.wait_line(r" into (/\S*) \.\.\.$", 60).group(1))
+    server.page = find_page(server, title_of(server.article), START_TIMEOUT)
+    wait_settled(server)
+    print(f"newsbite serve: article page on disk and output settled {time.monotonic() - started:.1f} s after start",
+          flush=True)
     return server
 
 
@@ -123,11 +152,14 @@ def start_hugo(site: Path, out: Path) -> Server:
          "--destination", str(out), "--baseURL", f"http://127.0.0.1:{port}/"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    server = Server("hugo server", process, out, first_article(site))
+    server = Server("hugo server", process, out, first_article(site), own_figure=r"Total in (\d+) ms")
     server.start_reader()
     started = time.monotonic()
     server.wait_line(r"Web Server is available", START_TIMEOUT)
-    print(f"hugo server: first build {time.monotonic() - started:.1f} s", flush=True)
+    server.page = find_page(server, title_of(server.article), START_TIMEOUT)
+    wait_settled(server)
+    print(f"hugo server: article page on disk and output settled {time.monotonic() - started:.1f} s after start",
+          flush=True)
     return server
 
 
@@ -136,6 +168,29 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def wait_settled(server: Server) -> None:
+    """Wait until no file in the output folder has changed for a second: the first build is done."""
+    def state() -> tuple[int, int]:
+        count, newest = 0, 0
+        for folder, _, names in os.walk(server.output_dir):
+            for name in names:
+                try:
+                    newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime_ns)
+                except FileNotFoundError:
+                    continue
+                count += 1
+        return count, newest
+    end = time.monotonic() + START_TIMEOUT
+    last = state()
+    while time.monotonic() < end:
+        time.sleep(SETTLED)
+        now = state()
+        if now == last:
+            return
+        last = now
+    raise SystemExit(f"{server.name}: output still changing after {START_TIMEOUT:.0f} s")
 
 
 def find_page(server: Server, marker: str, timeout: float) -> Path:
@@ -161,34 +216,39 @@ def read(page: Path) -> str:
 
 def timed_edit(server: Server, run: int) -> None:
     """Edit the title, time until the page on disk shows it, then collect the server's own figure."""
+    assert server.page is not None, "start_ours and start_hugo locate the page"
     marker = f"Bench edit {run} {server.name}"
     server.drain()
     started = time.perf_counter()
     set_title(server.article, marker)
-    if server.page is None:
-        server.page = find_page(server, marker, EDIT_TIMEOUT)  # warm-up run: locate the page, do not count
-    else:
-        end = time.monotonic() + EDIT_TIMEOUT
-        while marker not in read(server.page):
-            if time.monotonic() > end:
-                raise SystemExit(f"{server.name}: page never showed the edit")
-            time.sleep(0.001)
-        server.latencies.append(time.perf_counter() - started)
-    own = server.wait_line(r"in ([\d,.]+) ms" if server.name.startswith("newsbite") else r"Total in (\d+) ms", EDIT_TIMEOUT)
-    if run > 0:
+    end = time.monotonic() + EDIT_TIMEOUT
+    while marker not in read(server.page):
+        if time.monotonic() > end:
+            raise SystemExit(f"{server.name}: page never showed the edit")
+        time.sleep(0.001)
+    server.latencies.append(time.perf_counter() - started)
+    own = server.next_line(server.own_figure, OWN_FIGURE_TIMEOUT)
+    if own:
         server.reported.append(float(own.group(1).replace(",", "")) / 1000)
-        print(f"  run {run}: {server.name}: {server.latencies[-1] * 1000:.0f} ms to disk, "
-              f"its own figure {own.group(1)} ms", flush=True)
+    print(f"  save {run}: {server.name}: {server.latencies[-1] * 1000:.0f} ms to disk, "
+          f"its own figure {own.group(1) + ' ms' if own else 'not printed'}", flush=True)
     time.sleep(1.0)  # let each server settle before the next edit
+
+
+def measure_saves(servers: list[Server], runs: int) -> None:
+    """Alternate `runs` timed saves over the servers, so a noisy minute hits each alike."""
+    for run in range(1, runs + 1):
+        for server in servers:
+            timed_edit(server, run)
 
 
 def summary(server: Server) -> str:
     if not server.latencies:
         return f"{server.name}: no runs"
     values = ", ".join(f"{v * 1000:.0f}" for v in server.latencies)
-    own = statistics.median(server.reported) * 1000 if server.reported else float("nan")
-    return (f"{server.name:16} save-to-disk median {statistics.median(server.latencies) * 1000:8.0f} ms "
-            f"(runs: {values}); its own rebuild figure median {own:.0f} ms")
+    own = f"{statistics.median(server.reported) * 1000:.0f} ms" if server.reported else "not printed"
+    return (f"{server.name:16} save-to-disk median {statistics.median(server.latencies) * 1000:6.0f} ms, "
+            f"max {max(server.latencies) * 1000:.0f} ms (runs: {values}); its own rebuild figure median {own}")
 
 
 def main() -> int:
@@ -210,13 +270,11 @@ def main() -> int:
     try:
         if not args.no_hugo:
             servers.append(start_hugo(hugo_site, work / "out-hugo"))
-        for run in range(args.runs + 1):  # run 0 is the warm-up that finds each page
-            for server in servers:
-                timed_edit(server, run)
+        measure_saves(servers, args.runs)
     finally:
         for server in servers:
             server.stop()
-    print(f"\n{args.articles:,} articles, {os.cpu_count()} cores, {args.runs} runs each (after one warm-up):")
+    print(f"\n{args.articles:,} articles, {os.cpu_count()} cores, {args.runs} saves each:")
     for server in servers:
         print(summary(server))
     return 0
