@@ -140,8 +140,8 @@ class LoadedSite:
     paths: dict[str, str]  # article source -> its URL path
     copies: dict[str, CopiedFile]
     env: jinja2.Environment
+    flags: tuple[bool, bool, bool, bool, str | None]  # the options that reach the output
     inputs: str  # the digest of everything the plan is made from
-    structure: str  # the digest of the site's structure (catalogue.structure_of), part of every page's inputs
     warnings: tuple[Diagnostic, ...]
 
 
@@ -152,6 +152,7 @@ class Plan:
     site: Site | None  # None when the last build's plan is current (its records say what it holds)
     pages: list[PageSpec]
     bodies: Mapping[str, RenderedBody]  # each article's body, as the pages and feeds show it
+    structure: str  # the digest of the site's structure (catalogue.structure_of), part of every page's inputs
     warnings: tuple[Diagnostic, ...]
 
 
@@ -189,7 +190,7 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
     stage = None if current else output.open_staging(paths.output_dir)
     folders = None if stage is None else _folders_meanwhile(stage, paths, loaded)
     try:
-        plan = Plan(None, [], {}, ()) if current else stages.run("plan", plan_artifacts, options, loaded, store, memo)
+        plan = Plan(None, [], {}, "", ()) if current else stages.run("plan", plan_artifacts, options, loaded, store, memo)
         rendered = stages.run("render", render_artifacts, options, paths, loaded, plan, state, store, stage, folders)
         published = stages.run("publish", publish_artifacts, paths, memo, rendered, stage)
     except BaseException:
@@ -251,8 +252,7 @@ def read_site(options: BuildOptions, store: SourceStore, memo: BuildMemo | None)
     flags = (options.drafts, options.future, options.strict, options.search, options.base_url)
     inputs = plan_inputs(flags, config_key, sources.markdown_digests, [a.path for a in published], held_back, env,
                          copies, store.code)
-    structure = site_structure(flags, published, held_back, copies)
-    return LoadedSite(config, config_key, sources, published, tuple(held_back), urls, copies, env, inputs, structure,
+    return LoadedSite(config, config_key, sources, published, tuple(held_back), urls, copies, env, flags, inputs,
                       tuple(report.warnings))
 
 
@@ -282,19 +282,20 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     # pages and sitemaps are planned.
     # Related briefings and sitemaps follow from the structure alone: an edit to an article's
     # wording reuses them from the last build.
+    structure = site_structure(loaded.flags, published, loaded.held_back, loaded.copies)
     results = StageResults(options.paths, memo)
     by_path = {entry.path: entry for entry in entries.entries}
-    related_paths = results.result("related", loaded.structure, lambda: _related_briefings(entries.entries, _jobs(options)))
+    related_paths = results.result("related", structure, lambda: _related_briefings(entries.entries, _jobs(options)))
     related = {path: [by_path[other] for other in others] for path, others in related_paths.items()}
     site, problems = plan_site(config, entries, published, bodies, loaded.held_back, options.search, related)
     report.extend(problems)
     report.extend(loaded.warnings)
     report.raise_if_failed(options.strict)
     feeds = feed_pages(site)
-    indexes = results.result("indexes", combine(loaded.structure, loaded.config_key), lambda: index_pages(site))
+    indexes = results.result("indexes", combine(structure, loaded.config_key), lambda: index_pages(site))
     site = replace(site, pages=site.pages + tuple(feeds) + tuple(indexes))
     pages = claimed_pages(site.pages, loaded.copies)
-    return Plan(site, pages, bodies, tuple(problems))
+    return Plan(site, pages, bodies, structure, tuple(problems))
 
 
 def render_artifacts(
@@ -308,7 +309,7 @@ def render_artifacts(
     if folders is not None:
         folders.settle()
     job = PageJob(plan.pages, loaded.env, paths.site_dir, out_dir, stage, combine(store.code, loaded.config_key),
-                  template_keys(loaded.env, {s.template for s in plan.pages}), state.files, loaded.structure,
+                  template_keys(loaded.env, {s.template for s in plan.pages}), state.files, plan.structure,
                   dict(loaded.sources.markdown_digests), output.made_by_this_build(out_dir), loaded.config, plan.bodies)
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if a
     # template fails).

@@ -99,8 +99,8 @@ def scan_site(
         if old is None and not hash_markdown and not read_markdown:
             signatures.append((rel, UNREAD))  # its reader takes the signature as it opens the file
             continue
-        path = content / name
-        st = os.stat(path)
+        file = f"{content}{os.sep}{name}"  # a string: a Path per file cost more than its stat
+        st = os.stat(file)
         stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         if old is not None and old[:4] == stamp and now - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
             signatures.append((rel, old))
@@ -108,7 +108,7 @@ def scan_site(
         if not hash_markdown and not read_markdown:
             signatures.append((rel, (*stamp, "")))
             continue
-        text, digest = _read_markdown(path, rel, problems)
+        text, digest = _read_markdown(file, rel, problems)
         if text is not None and read_markdown:
             markdown.append((rel, text))
         elif text is not None:
