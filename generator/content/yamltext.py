@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from generator.content.fastpaths import fast_paths_on
 from generator.content.quickyaml import read_plain_document
 from generator.content.xmltext import xml_text
 
@@ -47,7 +48,7 @@ def parse_yaml(text: str) -> YamlDocument:
     Its texts hold no character XML 1.0 forbids (SPEC section 7): YAML refuses them written as
     they are, and those its escapes make (``"\\x01"``) are removed.
     """
-    plain = read_plain_document(text)
+    plain = read_plain_document(text) if fast_paths_on() else None
     if plain is not None:  # it reads no escapes, and refuses the characters YAML refuses
         return YamlDocument(plain[0], plain[1], ())
     loader = _Loader(text)
@@ -101,7 +102,7 @@ def _construct_document(loader: Any, node: yaml.Node, text: str) -> Any:
     constructor for its tag. A document with anchors or aliases ('&', '*': the same node in
     several places, possibly in itself) or anything else unusual is left wholly to PyYAML.
     """
-    if "&" not in text and "*" not in text:
+    if "&" not in text and "*" not in text and fast_paths_on():
         try:
             return _construct(loader, node)
         except Exception:  # noqa: BLE001 (PyYAML's constructor below gives the same error, or none)

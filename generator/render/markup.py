@@ -14,6 +14,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from generator.content.fastpaths import fast_paths_on
 from generator.content.slugs import make_slug
 from generator.content.xmltext import xml_text
 from generator.model.body import RenderedBody
@@ -47,10 +48,11 @@ def markdown_parser(escape_html: bool) -> MarkdownIt:
     md.use(footnote_plugin)
     md.core.ruler.push("demote_h1", _demote_h1)
     md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_id)
-    # URL normalisation (and validation) is a pure function of the URL and costs as much as a
-    # paragraph; articles repeat the same links (issue 5), so remember recent answers.
-    md.normalizeLink = functools.lru_cache(maxsize=8192)(md.normalizeLink)  # type: ignore[method-assign]
-    md.validateLink = functools.lru_cache(maxsize=8192)(md.validateLink)  # type: ignore[method-assign]
+    if fast_paths_on():
+        # URL normalisation (and validation) is a pure function of the URL and costs as much as a
+        # paragraph; articles repeat the same links (issue 5), so remember recent answers.
+        md.normalizeLink = functools.lru_cache(maxsize=8192)(md.normalizeLink)  # type: ignore[method-assign]
+        md.validateLink = functools.lru_cache(maxsize=8192)(md.validateLink)  # type: ignore[method-assign]
     return md
 
 
@@ -70,7 +72,7 @@ def render_body(
         return resolve_reference(url, folder, resolve, base_path)
 
     base_dir = posixpath.dirname(source_path)
-    quick = render_quick(body, md, resolve_url, base_dir, heading_id)
+    quick = render_quick(body, md, resolve_url, base_dir, heading_id) if fast_paths_on() else None
     rendered = RenderedBody(*quick) if quick is not None else render_fully(body, md, resolve_url, base_dir)
     html, first = xml_text(rendered.html), xml_text(rendered.first_paragraph)
     return rendered if html is rendered.html and first is rendered.first_paragraph else RenderedBody(html, first)
