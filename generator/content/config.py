@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.content.comments import CommentsConfig, read_comments
+from generator.content.xmltext import xml_text
 from generator.content.yamltext import YamlDocument, YamlSyntaxError, parse_yaml
 from generator.diagnostics import BuildError, Diagnostic, UsageError, error, warning
 
@@ -97,7 +98,8 @@ def load_config(text: str, path: str, base_url: str | None = None) -> tuple[Site
     values = checker.read(data)
     if base_url is not None:
         before = len(checker.errors)
-        values["base_url"] = checker.base_url(base_url, "--base-url")
+        # Command-line text, unlike site.yaml's, may hold characters no page may (SPEC section 7).
+        values["base_url"] = checker.base_url(xml_text(base_url), "--base-url")
         if len(checker.errors) > before:
             # A bad --base-url is command-line misuse (exit 2), not a content error in site.yaml.
             raise UsageError(checker.errors[-1].message)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from slugify import slugify
+
+from generator.content.fastpaths import fast_paths_on
+
+log = logging.getLogger(__name__)
 
 # Apostrophes join a word rather than split it: "Côte d'Ivoire" -> "cote-divoire".
 _REPLACEMENTS = [["'", ""], ["\u2019", ""], ["\u02bc", ""], ["&", " and "]]
@@ -19,9 +24,9 @@ _PLAIN_WORDS = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*\Z")
 
 def make_slug(text: str) -> str:
     """Return ``text`` folded to lowercase ASCII words joined by hyphens ('' if nothing is left)."""
-    if len(text) <= _MAX_LENGTH and _SLUG_FORM.match(text):
+    if len(text) <= _MAX_LENGTH and _SLUG_FORM.match(text) and fast_paths_on():
         return text
-    if len(text) < _MAX_LENGTH and _PLAIN_WORDS.match(text):
+    if len(text) < _MAX_LENGTH and _PLAIN_WORDS.match(text) and fast_paths_on():
         return text.lower().replace(" ", "-")
     # One transliteration table whatever else is installed: slugify's default picks Unidecode
     # when present, which would change URLs on that machine (and it tries to import it on every

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 
 from markdown_it import MarkdownIt
+
+from generator.content.fastpaths import fast_paths_on
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -24,7 +29,7 @@ _TYPOGRAPHY_TRIGGERS = re.compile(r"""['"\x00\r(]|\+-|\.\.|\?\?|!!|,,|--""")
 @functools.lru_cache(maxsize=65536)
 def smarten(text: str) -> str:
     """Return plain text with news typography: curly quotes, dashes and ellipses."""
-    if not _TYPOGRAPHY_TRIGGERS.search(text) and text.strip() == text and "\n" not in text:
+    if not _TYPOGRAPHY_TRIGGERS.search(text) and text.strip() == text and "\n" not in text and fast_paths_on():
         return text
     tokens = _typographer().parseInline(text)
     children = tokens[0].children if tokens else None

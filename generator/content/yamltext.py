@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from generator.content.fastpaths import fast_paths_on
 from generator.content.quickyaml import read_plain_document
+from generator.content.xmltext import xml_text
+
+log = logging.getLogger(__name__)
 
 # The C loader is several times faster on large sites; fall back when libyaml is absent.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -38,14 +43,20 @@ class YamlSyntaxError(Exception):
 
 
 def parse_yaml(text: str) -> YamlDocument:
-    """Return the parsed document, raising YamlSyntaxError with the offending line."""
-    plain = read_plain_document(text)
-    if plain is not None:
+    """Return the parsed document, raising YamlSyntaxError with the offending line.
+
+    Its texts hold no character XML 1.0 forbids (SPEC section 7): YAML refuses them written as
+    they are, and those its escapes make (``"\\x01"``) are removed.
+    """
+    plain = read_plain_document(text) if fast_paths_on() else None
+    if plain is not None:  # it reads no escapes, and refuses the characters YAML refuses
         return YamlDocument(plain[0], plain[1], ())
     loader = _Loader(text)
     node = None
     try:
         node = loader.get_single_node()
+        if node is not None and "\\" in text:
+            _remove_escaped_non_xml(node)
         data = _construct_document(loader, node, text) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -91,7 +102,7 @@ def _construct_document(loader: Any, node: yaml.Node, text: str) -> Any:
     constructor for its tag. A document with anchors or aliases ('&', '*': the same node in
     several places, possibly in itself) or anything else unusual is left wholly to PyYAML.
     """
-    if "&" not in text and "*" not in text:
+    if "&" not in text and "*" not in text and fast_paths_on():
         try:
             return _construct(loader, node)
         except Exception:  # noqa: BLE001 (PyYAML's constructor below gives the same error, or none)
@@ -118,6 +129,26 @@ def _construct(loader: Any, node: yaml.Node) -> Any:
             data[_construct(loader, key_node)] = _construct(loader, value_node)
         return data
     raise _Unusual
+
+
+def _remove_escaped_non_xml(root: yaml.Node) -> None:
+    """Remove the characters XML 1.0 forbids from the double-quoted scalars below ``root``: only
+    their escapes can make one. (Aliases make the same node appear in several places.)"""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.style == '"':
+                node.value = xml_text(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack += (key, value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _collect_key_lines(

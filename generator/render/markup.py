@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import posixpath
 from typing import Callable, Sequence
 from urllib.parse import unquote, urlsplit
@@ -13,9 +14,13 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from generator.content.fastpaths import fast_paths_on
 from generator.content.slugs import make_slug
+from generator.content.xmltext import xml_text
 from generator.model.body import RenderedBody
 from generator.render.quickmark import ReferenceResolver, render_quick
+
+log = logging.getLogger(__name__)
 
 # Maps a path relative to the site folder (e.g. "content/2022/map.svg") to its URL, or None.
 LinkResolver = Callable[[str], "str | None"]
@@ -43,10 +48,11 @@ def markdown_parser(escape_html: bool) -> MarkdownIt:
     md.use(footnote_plugin)
     md.core.ruler.push("demote_h1", _demote_h1)
     md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_id)
-    # URL normalisation (and validation) is a pure function of the URL and costs as much as a
-    # paragraph; articles repeat the same links (issue 5), so remember recent answers.
-    md.normalizeLink = functools.lru_cache(maxsize=8192)(md.normalizeLink)  # type: ignore[method-assign]
-    md.validateLink = functools.lru_cache(maxsize=8192)(md.validateLink)  # type: ignore[method-assign]
+    if fast_paths_on():
+        # URL normalisation (and validation) is a pure function of the URL and costs as much as a
+        # paragraph; articles repeat the same links (issue 5), so remember recent answers.
+        md.normalizeLink = functools.lru_cache(maxsize=8192)(md.normalizeLink)  # type: ignore[method-assign]
+        md.validateLink = functools.lru_cache(maxsize=8192)(md.validateLink)  # type: ignore[method-assign]
     return md
 
 
@@ -57,6 +63,8 @@ def render_body(
 
     Relative links to site files become their URLs; site-root links (``/topics/csto/``) are put
     under ``base_path``, as front-matter images are, so they work under a subpath base_url.
+    Neither the HTML nor the first paragraph holds a character XML 1.0 forbids (SPEC section 7):
+    the body may, and so may what markdown-it-py decodes (``&#12;``, ``<https://a/%01>``).
     """
     md = markdown_parser(escape_html)
 
@@ -64,8 +72,10 @@ def render_body(
         return resolve_reference(url, folder, resolve, base_path)
 
     base_dir = posixpath.dirname(source_path)
-    quick = render_quick(body, md, resolve_url, base_dir, heading_id)
-    return RenderedBody(*quick) if quick is not None else render_fully(body, md, resolve_url, base_dir)
+    quick = render_quick(body, md, resolve_url, base_dir, heading_id) if fast_paths_on() else None
+    rendered = RenderedBody(*quick) if quick is not None else render_fully(body, md, resolve_url, base_dir)
+    html, first = xml_text(rendered.html), xml_text(rendered.first_paragraph)
+    return rendered if html is rendered.html and first is rendered.first_paragraph else RenderedBody(html, first)
 
 
 def render_fully(body: str, md: MarkdownIt, resolve_url: ReferenceResolver, base_dir: str) -> RenderedBody:

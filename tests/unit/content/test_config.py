@@ -144,3 +144,9 @@ def test_keys_left_empty_take_their_defaults() -> None:
     for key in keys:
         assert getattr(config, key) == getattr(defaults, key), key
     assert warnings == []
+
+
+def test_base_url_option_holds_no_character_a_page_may_not() -> None:
+    # site.yaml's values are cleaned as YAML is read; the option's text is cleaned as it enters.
+    config, _ = load_config("title: A\n", "site.yaml", "https://exa\x01mple.org/\x7fnews\ufffe/")
+    assert config.base_url == "https://example.org/\x7fnews/"

@@ -64,3 +64,15 @@ def test_text_in_slug_form_is_its_own_slug(stem: str) -> None:
     from slugify import slugify
 
     assert make_slug(stem) == slugify(stem, max_length=120, word_boundary=True)
+
+
+def test_escapes_make_no_character_xml_forbids(monkeypatch: pytest.MonkeyPatch) -> None:
+    # YAML refuses such characters written as they are; its escapes make them, and they are removed.
+    text = 'title: "bell\\a x\\x01y \\u0002 \\uFFFE\\uffff kept:\\t\\u00e9"\n"k\\x0bey": [&a "\\x0c", *a]\nplain: a\\x01b\n'
+    expected = {"title": "bell xy   kept:\té", "key": ["", ""], "plain": "a\\x01b"}
+    for loader in (yaml.SafeLoader, yamltext._Loader):
+        monkeypatch.setattr(yamltext, "_Loader", loader)
+        doc = parse_yaml(text)
+        assert (doc.data, doc.key_lines) == (expected, {"title": 1, "key": 2, "plain": 3}), loader
+    monkeypatch.setattr(yamltext, "_Loader", yaml.SafeLoader)  # libyaml refuses an escaped surrogate
+    assert parse_yaml('a: "x\\ud800y"\n').data == {"a": "xy"}

@@ -5,7 +5,13 @@ import re
 import pytest
 
 from generator.content.typography import smarten
-from generator.render.markup import render_body, resolve_reference
+from generator.render import markup, quickmark
+from generator.render.markup import (
+    heading_id,
+    markdown_parser,
+    render_body,
+    resolve_reference,
+)
 from tests.htmltree import parse_html
 
 TARGETS = {
@@ -143,3 +149,34 @@ def test_site_root_links_go_under_a_subpath_base_url() -> None:
     assert 'href="https://x.org/a"' in html
     at_root = render_body("content/a.md", body, False, lambda _: None, "/").html
     assert 'href="/topics/csto/#latest"' in at_root
+
+
+# Characters XML 1.0 forbids, and what markdown-it-py decodes into them, on the quick path and
+# the full parser's: a body's HTML and first paragraph hold none of them (SPEC section 7).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@pytest.mark.parametrize("body", [
+    "Bell \x01 and escape \x1b in *quick* text, \ufffe and \uffff.\n",
+    "Table:\n\n| a |\n| - |\n| \x03 |\n",
+    "A form feed as an entity: &#12; and &#xC;.\n",
+    "An autolink: <https://example.org/%01%EF%BF%BF>.\n",
+    "Long " * 300 + "\x02 text.\n",
+])
+def test_bodies_hold_no_character_xml_forbids(body: str) -> None:
+    rendered = render_body("content/2022/a.md", body, False, TARGETS.get)
+    assert NOT_XML.search(rendered.html) is None and NOT_XML.search(rendered.first_paragraph) is None
+    assert rendered.first_paragraph and rendered.first_paragraph.split()[0] in rendered.html
+
+
+def test_the_reference_switch_renders_every_body_with_markdown_it_py(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest,
+) -> None:
+    body = 'A "quoted" [link](../2023/b.md) in *the* usual shape.\n\n## What next\n\n- one\n- two\n'
+    assert quickmark.render_quick(body, markdown_parser(False), lambda url, folder: None, "content/2022",
+                                  heading_id) is not None  # a body the quick path takes when it may
+    usual = render_body("content/2022/a.md", body, False, TARGETS.get)
+    request.getfixturevalue("reference_only")
+    monkeypatch.setattr(markup, "render_quick", lambda *args: pytest.fail("quickmark ran with the fast paths off"))
+    assert render_body("content/2022/a.md", body, False, TARGETS.get) == usual
+    assert not hasattr(markdown_parser(False).normalizeLink, "cache_info")  # markdown-it-py's own, not a memo
