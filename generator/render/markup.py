@@ -74,6 +74,7 @@ def render_body(
     base_dir = posixpath.dirname(source_path)
     quick = render_quick(body, md, resolve_url, base_dir, heading_id) if fast_paths_on() else None
     rendered = RenderedBody(*quick) if quick is not None else render_fully(body, md, resolve_url, base_dir)
+    assert isinstance(rendered.html, str)  # rendered here: text, not yet stored
     html, first = xml_text(rendered.html), xml_text(rendered.first_paragraph)
     return rendered if html is rendered.html and first is rendered.first_paragraph else RenderedBody(html, first)
 
