@@ -70,6 +70,8 @@ class ServeOptions:
     drafts: bool = False
     future: bool = False
     quiet: float = 0.1  # seconds without events before a burst of changes is built
+    # The same, when the last event finished its file (closed after writing, or moved into place).
+    quiet_after_write: float = 0.02
 
 
 class DevServer:
@@ -91,7 +93,7 @@ class DevServer:
         self._memo = BuildMemo()  # parsed articles, bodies and written-file records kept between rebuilds
         self._warned: set[Diagnostic] = set()
         self._plan: PlannedOutput | None = None  # the plan of the build in flight, while nothing is published
-        self._rebuilder = Rebuilder(self._rebuild, quiet=options.quiet)
+        self._rebuilder = Rebuilder(self._rebuild, quiet=options.quiet, quiet_after_write=options.quiet_after_write)
         self._watcher = SourceWatcher(options.site_dir, self._rebuilder.notify)
         self._http_thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                              name="newsbite-http", daemon=True)
