@@ -24,7 +24,6 @@ build goes on writing every page in the background, so a big site is browsable s
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
 import signal
@@ -156,7 +155,7 @@ class DevServer:
         started = time.perf_counter()
         what = "Initial build" if first else f"{describe(changes)} changed"
         try:
-            result = self._run_build(changes, first)
+            result = self._run_build()
         except BuildError as exc:
             self._failed(what, tuple(exc.diagnostics))
             return
@@ -183,14 +182,13 @@ class DevServer:
                 self._emit(f"  {warning}")
         self._warned = set(result.warnings)
 
-    def _run_build(self, changes: frozenset[Change], first: bool) -> BuildResult:
+    def _run_build(self) -> BuildResult:
         # The one place a rebuild happens: the same build path as ``newsbite build``, with the memo
         # in memory. What an edit changed is found by fingerprints, not from the watcher's paths.
-        # Rebuilds run in this process: with the memo they render few pages, where forking worker
-        # processes (from a process with live server threads) costs more than it saves.
-        if first:
-            return build_site(self._build_options, self._memo)
-        return build_site(dataclasses.replace(self._build_options, jobs=1), self._memo)
+        # Workers as for any build: each stage stays in this process below its own threshold (an
+        # edit to one article's wording renders a few pages), while a title or topic edit, which
+        # renders every page again, renders them over every core.
+        return build_site(self._build_options, self._memo)
 
     def _failed(self, what: str, problems: tuple[Diagnostic, ...]) -> None:
         state = self.board.current()
