@@ -1,11 +1,12 @@
 """Benchmark: time from saving one article to its rebuilt page on disk, `newsbite serve` beside `hugo server`.
 
-    python bench/serve_rebuild.py [--articles 10000] [--runs 5] [--work DIR] [--no-hugo]
+    python bench/serve_rebuild.py [--articles 10000] [--runs 5] [--work DIR] [--no-hugo] [--edit title|body]
 
 Generates the corpus with ../shared/bench/make_corpus.py (ours and the hugo flavor, same seed), starts
 both dev servers, waits until each has the article's page on disk and has stopped writing, then
-alternates edits: each run rewrites one article's title, and the clock runs from just before the
-write until the article's page in the server's output folder holds the new title. Every save is
+alternates edits: each run rewrites one article's title (or, with `--edit body`, the words at the
+start of its body, which leaves the site's structure as it was), and the clock runs from just
+before the write until the article's page in the server's output folder holds the new text. Every save is
 counted, the first one too. Each server's own rebuild figure (ours: "in N ms"; Hugo: "Total in
 N ms") is reported when it prints one. Hugo runs as Debian's `hugo` with `--renderToDisk` and the
 reference config in ../shared/bench/peers/hugo; `apt-get install -y hugo` when it is missing.
@@ -123,6 +124,14 @@ def set_title(article: Path, title: str) -> None:
     article.write_text(text, encoding="utf-8")
 
 
+def set_body_start(article: Path, words: str) -> None:
+    """Put ``words`` at the start of the body, in place of what the last call put there."""
+    text = article.read_text(encoding="utf-8")
+    front, end, body = text.partition("\n---\n")  # the file opens with '---': this line closes the front matter
+    body = re.sub(r"^\n*(Bench edit \d+ [^.]*\. )?", "\n" + words + ". ", body, count=1)
+    article.write_text(front + end + body, encoding="utf-8")
+
+
 def start_ours(site: Path, newsbite: harness.NewsBite | None = None) -> Server:
     """Start `newsbite serve` (from the working tree, or from bench/run.py's snapshot) and wait for its page."""
     env = newsbite.env if newsbite else dict(os.environ, PYTHONUNBUFFERED="1")
@@ -214,13 +223,13 @@ def read(page: Path) -> str:
         return ""
 
 
-def timed_edit(server: Server, run: int) -> None:
-    """Edit the title, time until the page on disk shows it, then collect the server's own figure."""
+def timed_edit(server: Server, run: int, edit: str = "title") -> None:
+    """Edit the title (or body), time until the page on disk shows it, then collect the server's own figure."""
     assert server.page is not None, "start_ours and start_hugo locate the page"
     marker = f"Bench edit {run} {server.name}"
     server.drain()
     started = time.perf_counter()
-    set_title(server.article, marker)
+    (set_body_start if edit == "body" else set_title)(server.article, marker)
     end = time.monotonic() + EDIT_TIMEOUT
     while marker not in read(server.page):
         if time.monotonic() > end:
@@ -235,11 +244,11 @@ def timed_edit(server: Server, run: int) -> None:
     time.sleep(1.0)  # let each server settle before the next edit
 
 
-def measure_saves(servers: list[Server], runs: int) -> None:
+def measure_saves(servers: list[Server], runs: int, edit: str = "title") -> None:
     """Alternate `runs` timed saves over the servers, so a noisy minute hits each alike."""
     for run in range(1, runs + 1):
         for server in servers:
-            timed_edit(server, run)
+            timed_edit(server, run, edit)
 
 
 def summary(server: Server) -> str:
@@ -257,6 +266,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", type=Path, help="folder for corpora and output (default: a new temp folder)")
     parser.add_argument("--no-hugo", action="store_true", help="measure newsbite serve only")
+    parser.add_argument("--edit", choices=("title", "body"), default="title",
+                        help="what each save changes: the title (the site's structure) or the words a body starts with")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="newsbite-bench-serve-"))
     ours_site, hugo_site = work / "c-ours", work / "c-hugo"
@@ -270,7 +281,7 @@ def main() -> int:
     try:
         if not args.no_hugo:
             servers.append(start_hugo(hugo_site, work / "out-hugo"))
-        measure_saves(servers, args.runs)
+        measure_saves(servers, args.runs, args.edit)
     finally:
         for server in servers:
             server.stop()

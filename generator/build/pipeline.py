@@ -98,6 +98,9 @@ class BuildOptions:
     jobs: int | None = None
     # Told (stage, items done, items in all) on the long stages, for a progress bar.
     progress: Callable[[str, int, int], None] | None = None
+    # Handed the pages' job and the files to copy once they are planned, before any page renders:
+    # the dev server answers from them until the build has published (build.ondemand).
+    on_plan: Callable[[PageJob, Mapping[str, CopiedFile]], None] | None = None
 
     @property
     def paths(self) -> SitePaths:
@@ -311,6 +314,8 @@ def render_artifacts(
     job = PageJob(plan.pages, loaded.env, paths.site_dir, out_dir, stage, combine(store.code, loaded.config_key),
                   template_keys(loaded.env, {s.template for s in plan.pages}), state.files, plan.structure,
                   dict(loaded.sources.markdown_digests), output.made_by_this_build(out_dir), loaded.config, plan.bodies)
+    if options.on_plan is not None:
+        options.on_plan(job, loaded.copies)
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if a
     # template fails).
     results = render_pages(job, _jobs(options), store.save, progress=_stage_progress(options, "Rendering pages"))

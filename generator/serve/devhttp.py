@@ -3,7 +3,9 @@
 The handler serves only files inside the output folder (``urlpaths`` normalises the request path,
 ``output.find_served`` resolves it), injects ``devpage``'s reload script into HTML, makes a request
 wait out a build in flight (MkDocs), and streams the build state to open tabs as Server-Sent Events
-(SPEC sections 6 and 7, issue 3). ``serve`` owns the builds and writes the state; this module reads it.
+(SPEC sections 6 and 7, issue 3). Before the first build has published, a request waits only for
+that build's plan, and is answered from it (``build.ondemand``): the same pages, made on request,
+while the build writes them all. ``serve`` owns the builds and writes the state; this module reads it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import logging
+import posixpath
 import socket
 import threading
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator, Protocol
 
+from generator.build.ondemand import NotRendered, PlannedOutput
 from generator.diagnostics import Diagnostic, UsageError
 from generator.publish import output
 from generator.serve import devpage
@@ -26,6 +30,7 @@ from generator.serve.urlpaths import RequestPath, content_type, normalise_reques
 log = logging.getLogger(__name__)
 
 WAIT_FOR_BUILD = 10.0  # seconds a request waits out a build in flight before serving what exists
+WAIT_FOR_PLAN = 60.0  # seconds a request waits for the first build's plan (a cold start of a big site)
 WRITER_FILES = ".newsbite-"
 HEARTBEAT = 15.0  # seconds between SSE comments, so dead connections are noticed and closed
 
@@ -41,6 +46,9 @@ class BuildState:
     building: bool = False
     has_output: bool = False
     closed: bool = False
+    # The plan of the build in flight while nothing has been published yet: pages come from it.
+    # The epoch that build publishes is ``epoch + 1`` (a build that ends without output bumps it too).
+    planned: PlannedOutput | None = None
 
 
 class StateBoard:
@@ -64,6 +72,13 @@ class StateBoard:
         """Return the state once its version differs from ``version`` (or after ``timeout``)."""
         with self._changed:
             self._changed.wait_for(lambda: self._state.version != version or self._state.closed, timeout)
+            return self._state
+
+    def wait_planned(self, timeout: float) -> BuildState:
+        """Return the state once the build in flight has a plan, or no build is running (or after ``timeout``)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._state.planned is not None or not self._state.building
+                                   or self._state.closed, timeout)
             return self._state
 
     def wait_idle(self, timeout: float) -> BuildState:
@@ -158,30 +173,39 @@ class _Handler(BaseHTTPRequestHandler):
             return
         board = self.server.app.board
         state = board.current()
+        if state.building and not state.has_output:
+            state = board.wait_planned(WAIT_FOR_PLAN)
+            if state.planned is not None and not state.has_output:
+                try:
+                    self._send_file(request, _Planned(state.planned), state.epoch + 1, send_body)
+                    return
+                except NotRendered:  # a template failed, or the build just ended: its outcome answers
+                    state = board.current()
         if state.building:
             state = board.wait_idle(WAIT_FOR_BUILD)  # MkDocs: a request waits out a build in flight
         if not state.has_output:
             self._send_no_output(state, send_body)
             return
-        self._send_file(request, state, send_body)
+        self._send_file(request, _OutputFolder(self.server.app.output_dir), state.epoch, send_body)
 
-    def _send_file(self, request: RequestPath, state: BuildState, send_body: bool) -> None:
-        out = self.server.app.output_dir
-        kind, path = output.find_served(out, request.rel)
-        if any(part.startswith(WRITER_FILES) for part in request.rel.split("/")):
+    def _send_file(self, request: RequestPath, files: _Files, epoch: int, send_body: bool) -> None:
+        rel = request.rel
+        kind = files.find(rel)
+        if any(part.startswith(WRITER_FILES) for part in rel.split("/")):
             kind = "missing"  # the writer's manifest and staging folder are not part of the site
         if kind == "dir" and not request.slash:
             self._redirect_to_folder(request)
             return
         if kind == "dir":
-            kind, path = output.find_served(out, f"{request.rel}/index.html".lstrip("/"))
+            rel = f"{rel}/index.html".lstrip("/")
         elif kind == "file" and request.slash:
             kind = "missing"  # /style.css/ is not /style.css
-        data = output.read_served(path) if kind == "file" and path is not None else None
-        if data is None or path is None:
-            self._send_not_found(state, send_body)
+        found = files.read(rel) if kind != "missing" else None
+        if found is None:
+            self._send_not_found(files, epoch, send_body)
             return
-        self._send(200, data, content_type(path.name), send_body, state.epoch)
+        data, name = found
+        self._send(200, data, content_type(name), send_body, epoch)
 
     def _redirect_to_folder(self, request: RequestPath) -> None:
         # Built from the normalised path, so "//evil.example" can never become an off-site redirect.
@@ -192,12 +216,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
 
-    def _send_not_found(self, state: BuildState, send_body: bool) -> None:
-        kind, path = output.find_served(self.server.app.output_dir, "404.html")
-        data = output.read_served(path) if kind == "file" and path is not None else None
-        if data is None:
-            data = devpage.plain_page(404, "Not Found", "Nothing is built at this address.")
-        self._send(404, data, "text/html; charset=utf-8", send_body, state.epoch)
+    def _send_not_found(self, files: _Files, epoch: int, send_body: bool) -> None:
+        found = files.read("404.html")
+        data = found[0] if found is not None else devpage.plain_page(404, "Not Found",
+                                                                      "Nothing is built at this address.")
+        self._send(404, data, "text/html; charset=utf-8", send_body, epoch)
 
     def _send_no_output(self, state: BuildState, send_body: bool) -> None:
         if state.problems:
@@ -230,6 +253,47 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (OSError, ValueError):  # the tab went away
             return
+
+
+class _Files(Protocol):
+    """Where the served files come from: the output folder, or the plan of the build in flight."""
+
+    def find(self, rel: str) -> str:
+        """Return "file", "dir" or "missing" for a normalised path."""
+        ...
+
+    def read(self, rel: str) -> tuple[bytes, str] | None:
+        """Return a file's bytes and the name its type is told by, or None when there is no such file."""
+        ...
+
+
+class _OutputFolder:
+    """The files the last build published."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self._out_dir = out_dir
+
+    def find(self, rel: str) -> str:
+        return output.find_served(self._out_dir, rel)[0]
+
+    def read(self, rel: str) -> tuple[bytes, str] | None:
+        kind, path = output.find_served(self._out_dir, rel)
+        data = output.read_served(path) if kind == "file" and path is not None else None
+        return None if data is None or path is None else (data, path.name)
+
+
+class _Planned:
+    """The files the build in flight plans, made on request (raises ``NotRendered`` when one cannot be)."""
+
+    def __init__(self, planned: PlannedOutput) -> None:
+        self._planned = planned
+
+    def find(self, rel: str) -> str:
+        return self._planned.find(rel)
+
+    def read(self, rel: str) -> tuple[bytes, str] | None:
+        data = self._planned.read(rel)
+        return None if data is None else (data, posixpath.basename(rel))
 
 
 def _event_messages(board: StateBoard) -> Iterator[bytes]:

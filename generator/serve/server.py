@@ -14,12 +14,16 @@ on a single builder thread; this module runs each build and posts its outcome on
 inside the output folder, injects ``devpage``'s reload script into HTML, and streams the state to
 open tabs as Server-Sent Events. A failed build keeps the last good output served while tabs show an overlay
 with each problem's file, line and message (SPEC sections 6 and 7, issue 3).
+
+The server answers from the start: until a build has published, each build hands its plan over
+(``BuildOptions.on_plan``) and pages are made from it on request (``build.ondemand``), while that
+build goes on writing every page in the background, so a big site is browsable seconds after
+``newsbite serve`` starts rather than once all of it is written.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
 import signal
@@ -29,9 +33,12 @@ import traceback
 import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
+from generator.build.artifacts import CopiedFile
 from generator.build.cache import BuildMemo
+from generator.build.ondemand import PlannedOutput
+from generator.build.pages import PageJob
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.content import files
 from generator.diagnostics import BuildError, Diagnostic, UsageError, error
@@ -62,6 +69,8 @@ class ServeOptions:
     drafts: bool = False
     future: bool = False
     quiet: float = 0.1  # seconds without events before a burst of changes is built
+    # The same, when the last event finished its file (closed after writing, or moved into place).
+    quiet_after_write: float = 0.02
 
 
 class DevServer:
@@ -78,26 +87,38 @@ class DevServer:
         self.output_dir = output.make_serve_dir()
         self._build_options = BuildOptions(
             site_dir=options.site_dir, output_dir=self.output_dir, base_url=self.url,
-            drafts=options.drafts, future=options.future, search=False,
+            drafts=options.drafts, future=options.future, search=False, on_plan=self._planned,
         )
         self._memo = BuildMemo()  # parsed articles, bodies and written-file records kept between rebuilds
         self._warned: set[Diagnostic] = set()
-        self._rebuilder = Rebuilder(self._rebuild, quiet=options.quiet)
+        self._plan: PlannedOutput | None = None  # the plan of the build in flight, while nothing is published
+        self._rebuilder = Rebuilder(self._rebuild, quiet=options.quiet, quiet_after_write=options.quiet_after_write)
         self._watcher = SourceWatcher(options.site_dir, self._rebuilder.notify)
         self._http_thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                              name="newsbite-http", daemon=True)
 
     def start(self) -> None:
-        """Serve at once (requests wait out the first build), watch, and build the whole site."""
+        """Serve, watch, build the whole site, then rebuild on every change (``listen`` then ``build_first``)."""
+        self.listen()
+        self.build_first()
+
+    def listen(self) -> None:
+        """Answer requests from now on: they wait for the first build's plan, then pages are made from it."""
         self.board.update(building=True)
         self._http_thread.start()
         self._watcher.start()  # before the first build, so an edit made during it is not lost
+
+    def build_first(self) -> None:
+        """Build the whole site in this thread, then hand rebuilds to the builder thread."""
         self._rebuild(frozenset({Change("site.yaml", ChangeKind.CONFIG)}), first=True)
         self._rebuilder.start()
 
     def close(self) -> None:
         """Stop everything and remove the private output folder."""
-        self.board.update(closed=True, building=False)
+        planned = self.board.current().planned
+        self.board.update(closed=True, building=False, planned=None)
+        if planned is not None:
+            planned.close()
         self._watcher.close()
         self._rebuilder.close()
         if self._http_thread.is_alive():
@@ -111,13 +132,30 @@ class DevServer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _planned(self, job: PageJob, copies: Mapping[str, CopiedFile]) -> None:
+        """Called by the build, on the thread that runs it, once its pages are planned."""
+        if not self.board.current().has_output:  # else the last good output is served meanwhile
+            self._plan = PlannedOutput(job, copies)
+            self.board.update(planned=self._plan)
+
     def _rebuild(self, changes: frozenset[Change], first: bool = False) -> None:
         """Build once and publish the outcome; any failure becomes problems shown in the browser."""
         self.board.update(building=True)
+        try:
+            self._build_and_report(changes, first)
+        finally:
+            # The build is over, however it ended: its plan goes (a request holding it then reads the board again).
+            plan, self._plan = self._plan, None
+            if plan is not None:
+                if self.board.current().planned is plan:  # ended by an interrupt, before its outcome was posted
+                    self.board.update(planned=None)
+                plan.close()
+
+    def _build_and_report(self, changes: frozenset[Change], first: bool) -> None:
         started = time.perf_counter()
         what = "Initial build" if first else f"{describe(changes)} changed"
         try:
-            result = self._run_build(changes, first)
+            result = self._run_build()
         except BuildError as exc:
             self._failed(what, tuple(exc.diagnostics))
             return
@@ -133,8 +171,10 @@ class DevServer:
             self._failed(what, (error("newsbite", 1, f"internal error: {exc!r} (traceback in the terminal)"),))
             return
         state = self.board.current()
-        changed = result.written + result.removed > 0 or first
-        self.board.update(building=False, problems=(), excerpts=(), has_output=True, epoch=state.epoch + (1 if changed else 0))
+        # The first output always counts as a change: pages made from its plan carry its epoch.
+        changed = result.written + result.removed > 0 or not state.has_output
+        self.board.update(building=False, problems=(), excerpts=(), has_output=True, planned=None,
+                          epoch=state.epoch + (1 if changed else 0))
         self._emit(_summary(what, result, time.perf_counter() - started))
         # Each warning once, when it first appears, rather than again after every save.
         for warning in result.warnings:
@@ -142,17 +182,20 @@ class DevServer:
                 self._emit(f"  {warning}")
         self._warned = set(result.warnings)
 
-    def _run_build(self, changes: frozenset[Change], first: bool) -> BuildResult:
+    def _run_build(self) -> BuildResult:
         # The one place a rebuild happens: the same build path as ``newsbite build``, with the memo
         # in memory. What an edit changed is found by fingerprints, not from the watcher's paths.
-        # Rebuilds run in this process: with the memo they render few pages, where forking worker
-        # processes (from a process with live server threads) costs more than it saves.
-        if first:
-            return build_site(self._build_options, self._memo)
-        return build_site(dataclasses.replace(self._build_options, jobs=1), self._memo)
+        # Workers as for any build: each stage stays in this process below its own threshold (an
+        # edit to one article's wording renders a few pages), while a title or topic edit, which
+        # renders every page again, renders them over every core.
+        return build_site(self._build_options, self._memo)
 
     def _failed(self, what: str, problems: tuple[Diagnostic, ...]) -> None:
-        self.board.update(building=False, problems=problems, excerpts=self._excerpts(problems))
+        state = self.board.current()
+        # Without output, pages made from this build's plan carry the epoch after it: a tab showing
+        # one must reload once a build succeeds, not take the next build's epoch for its own.
+        self.board.update(building=False, problems=problems, excerpts=self._excerpts(problems), planned=None,
+                          epoch=state.epoch + (0 if state.has_output else 1))
         count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
         kept = "still serving the last good build" if self.board.current().has_output else "nothing to serve yet"
         self._emit(f"{_clock()} {what}: build failed, {count} ({kept}):")
@@ -212,12 +255,13 @@ def run_server(args: argparse.Namespace, emit: Emit | None = None) -> int:
     try:
         with DevServer(options, say) as server:
             say(f"Building {site_dir} into {server.output_dir} ...")
-            server.start()
+            server.listen()
             say(f"Serving at {server.url}  (watching content/, layouts/ and site.yaml; Ctrl-C to stop)")
             if options.host not in ("127.0.0.1", "localhost", "::1"):
                 say(f"Note: listening on {options.host}, so other machines on the network can read this site.")
             if args.open:
                 webbrowser.open(server.url)
+            server.build_first()
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:

@@ -4,6 +4,8 @@
 feeds watchdog events through it, and ``Rebuilder`` collects bursts of changes (an editor's
 save-rename-delete dance, a ``git checkout``) into one rebuild on a single builder thread, so two builds
 never run at once and a change made during a build triggers exactly one more (SPEC section 6, issue 3).
+A burst whose last event finished a file (closed after writing, or renamed into place) is built
+after a shorter quiet than one that may still be writing: a plain save is built almost at once.
 """
 
 from __future__ import annotations
@@ -95,12 +97,15 @@ class Rebuilder:
     changes keep arriving (a long checkout still gets a build, and another for whatever came after).
     """
 
-    def __init__(self, build: Callable[[frozenset[Change]], None], quiet: float = 0.1, longest: float = 2.0) -> None:
+    def __init__(self, build: Callable[[frozenset[Change]], None], quiet: float = 0.1, longest: float = 2.0,
+                 quiet_after_write: float = 0.02) -> None:
         self._build = build
         self._quiet = quiet
+        self._quiet_after_write = min(quiet, quiet_after_write)
         self._longest = longest
         self._pending: set[Change] = set()
         self._last_change = 0.0
+        self._settle = quiet  # the quiet the last change asks for
         self._closed = False
         self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="newsbite-builder", daemon=True)
@@ -108,14 +113,19 @@ class Rebuilder:
     def start(self) -> None:
         self._thread.start()
 
-    def notify(self, changes: Iterable[Change]) -> None:
-        """Queue changes (called from the watcher's thread); ignored ones are dropped here."""
+    def notify(self, changes: Iterable[Change], written: bool = False) -> None:
+        """Queue changes (called from the watcher's thread); ignored ones are dropped here.
+
+        ``written`` says the event finished its file (closed after writing, or moved into place),
+        so nothing more is expected of it: the burst settles after the shorter quiet.
+        """
         wanted = [c for c in changes if c.kind is not ChangeKind.IGNORED]
         if not wanted:
             return
         with self._wake:
             self._pending.update(wanted)
             self._last_change = time.monotonic()
+            self._settle = self._quiet_after_write if written else self._quiet
             self._wake.notify_all()
 
     def close(self, timeout: float = 5.0) -> None:
@@ -142,7 +152,7 @@ class Rebuilder:
             first = time.monotonic()
             while not self._closed:
                 now = time.monotonic()
-                settle = self._last_change + self._quiet - now
+                settle = self._last_change + self._settle - now
                 cap = first + self._longest - now
                 if settle <= 0 or cap <= 0:
                     break
@@ -165,7 +175,8 @@ class _Handler(FileSystemEventHandler):
         if event.event_type in ("opened", "closed_no_write"):
             return
         paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-        self._watcher.seen([os.fsdecode(p) for p in paths if p])
+        # A file closed after writing, or renamed into place (the last path named), is finished.
+        self._watcher.seen([os.fsdecode(p) for p in paths if p], written=event.event_type in ("closed", "moved"))
 
 
 class SourceWatcher:
@@ -175,7 +186,8 @@ class SourceWatcher:
     appearing later), so a big public/, .git or virtualenv beside the sources costs nothing.
     """
 
-    def __init__(self, site_dir: Path, notify: Callable[[list[Change]], None], observer: BaseObserver | None = None) -> None:
+    def __init__(self, site_dir: Path, notify: Callable[[list[Change], bool], None],
+                 observer: BaseObserver | None = None) -> None:
         self._site = os.path.abspath(site_dir)
         self._notify = notify
         self._observer = observer if observer is not None else Observer()
@@ -208,8 +220,12 @@ class SourceWatcher:
         if self._observer.is_alive():
             self._observer.join(5.0)
 
-    def seen(self, paths: list[str]) -> None:
-        """Classify raw event paths and pass on the ones that matter."""
+    def seen(self, paths: list[str], written: bool = False) -> None:
+        """Classify raw event paths and pass on the ones that matter.
+
+        ``written``: the event finished the file its last path names (the move's destination):
+        passed on only when that file is a source, not an editor's backup.
+        """
         changes: list[Change] = []
         for raw in paths:
             rel = relative_source_path(self._site, raw)
@@ -219,7 +235,7 @@ class SourceWatcher:
         wanted = [c for c in changes if c.kind is not ChangeKind.IGNORED]
         if wanted:
             log.debug("changed: %s", ", ".join(c.path for c in wanted))
-            self._notify(wanted)
+            self._notify(wanted, written and changes[-1].kind is not ChangeKind.IGNORED)
 
     def _watch_dir(self, name: str) -> None:
         folder = posixpath.join(self._site, name)

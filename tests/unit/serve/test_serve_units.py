@@ -19,6 +19,7 @@ from generator.serve.watcher import (
     describe,
     relative_source_path,
 )
+from tests.e2e.serving import wait_for
 
 K = ChangeKind
 
@@ -220,7 +221,8 @@ def test_watcher_falls_back_to_polling_when_inotify_runs_out(tmp_path) -> None:
     (tmp_path / "content").mkdir()
     seen: list[list[Change]] = []
     got = threading.Event()
-    watcher = SourceWatcher(tmp_path, lambda changes: (seen.append(changes), got.set()), observer=ExhaustedObserver())
+    watcher = SourceWatcher(tmp_path, lambda changes, written: (seen.append(changes), got.set()),
+                            observer=ExhaustedObserver())
     watcher.start()
     try:
         (tmp_path / "content" / "a.md").write_text("---\ntitle: A\n---\n", encoding="utf-8")
@@ -228,3 +230,42 @@ def test_watcher_falls_back_to_polling_when_inotify_runs_out(tmp_path) -> None:
     finally:
         watcher.close()
     assert Change("content/a.md", K.CONTENT) in [c for batch in seen for c in batch]
+
+
+def test_rebuilder_builds_a_finished_write_without_the_long_quiet() -> None:
+    batches: list[frozenset[Change]] = []
+    built = threading.Event()
+
+    def build(batch: frozenset[Change]) -> None:
+        batches.append(batch)
+        built.set()
+
+    rebuilder = Rebuilder(build, quiet=60.0, quiet_after_write=0.2)  # the long quiet would outlast the wait
+    rebuilder.start()
+    try:
+        rebuilder.notify([Change("content/a.md", K.CONTENT)])  # still being written
+        rebuilder.notify([Change("content/a.md", K.CONTENT), Change("content/b.md", K.CONTENT)], written=True)
+        assert built.wait(15)
+    finally:
+        rebuilder.close()
+    assert batches == [frozenset({Change("content/a.md", K.CONTENT), Change("content/b.md", K.CONTENT)})]
+
+
+def test_watcher_tells_which_events_finish_a_source_file(tmp_path) -> None:
+    from generator.serve.watcher import SourceWatcher
+
+    (tmp_path / "content").mkdir()
+    seen: list[tuple[tuple[str, ...], bool]] = []
+    watcher = SourceWatcher(tmp_path, lambda changes, written: seen.append((tuple(c.path for c in changes), written)))
+    watcher.start()
+    article = tmp_path / "content" / "a.md"
+    try:
+        article.write_text("---\ntitle: A\n---\n", encoding="utf-8")
+        article.rename(tmp_path / "content" / "a.md~")  # an editor's backup: the source is gone, not finished
+        (tmp_path / "content" / "b.md.tmp").write_text("---\ntitle: B\n---\n", encoding="utf-8")
+        (tmp_path / "content" / "b.md.tmp").rename(tmp_path / "content" / "b.md")  # saved into place
+        wait_for(lambda: (("content/b.md",), True) in seen, "the rename into place")
+    finally:
+        watcher.close()
+    assert seen.index((("content/a.md",), True)) < len(seen) - 2  # closed after writing, then the rename
+    assert seen[-2:] == [(("content/a.md",), False), (("content/b.md",), True)]
