@@ -41,7 +41,7 @@ from generator.build.cache import (
     load_output_state,
     save_output_state,
 )
-from generator.build.fingerprint import Fingerprinter, combine
+from generator.build.fingerprint import Fingerprinter, combine, digest_text
 from generator.build.pages import (
     ERROR_LIMIT,
     PageJob,
@@ -281,21 +281,22 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     bodies = render_bodies(published, options.site_dir, config.escape_html, targets, store, _jobs(options),
                            config.base_path)
     entries = catalogue(config, published, loaded.paths, bodies, set(loaded.sources.assets))
-    # Workers find each entry's related briefings while this process plans the feeds; then the
-    # pages and sitemaps are planned.
-    # Related briefings and sitemaps follow from the structure alone: an edit to an article's
-    # wording reuses them from the last build.
-    structure = site_structure(loaded.flags, published, loaded.held_back, loaded.copies)
+    # The site's structure, which every page's key holds, includes the topics' URLs: colliding
+    # slugs are numbered by first appearance. Related briefings and the sitemaps follow from it
+    # (and from the titles, for the news sitemap): an edit to an article's wording reuses them.
+    topic_paths = digest_text(repr([(topic.name, topic.path) for topic in entries.topics]))
+    structure = combine(site_structure(loaded.flags, published, loaded.held_back, loaded.copies), topic_paths)
+    ordering = combine(structure, digest_text(repr([article.title for article in published])))
     results = StageResults(options.paths, memo)
     by_path = {entry.path: entry for entry in entries.entries}
-    related_paths = results.result("related", structure, lambda: _related_briefings(entries.entries, _jobs(options)))
+    related_paths = results.result("related", ordering, lambda: _related_briefings(entries.entries, _jobs(options)))
     related = {path: [by_path[other] for other in others] for path, others in related_paths.items()}
     site, problems = plan_site(config, entries, published, bodies, loaded.held_back, options.search, related)
     report.extend(problems)
     report.extend(loaded.warnings)
     report.raise_if_failed(options.strict)
     feeds = feed_pages(site)
-    indexes = results.result("indexes", combine(structure, loaded.config_key), lambda: index_pages(site))
+    indexes = results.result("indexes", combine(ordering, loaded.config_key), lambda: index_pages(site))
     site = replace(site, pages=site.pages + tuple(feeds) + tuple(indexes))
     pages = claimed_pages(site.pages, loaded.copies)
     return Plan(site, pages, bodies, structure, tuple(problems))

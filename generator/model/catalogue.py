@@ -106,15 +106,16 @@ def select_articles(
 
 
 def structure_of(article: Article) -> tuple[object, ...]:
-    """Return what of an article decides the site's structure: which pages exist, where each article
-    is listed and in which order, its URL, its related briefings, its topics, and the sitemaps.
+    """Return what of an article decides the site's structure: which pages exist, its URL, its
+    topics and aliases, and the dates that order lists and fill the sitemaps.
 
-    A page shows other articles' own content (title aside: it orders lists) only through
-    ``PageSpec.shows``; everything else on it comes from this, the settings and the templates.
+    A page shows other articles' own content, their titles included, only through ``PageSpec.shows``,
+    whose keys name the articles shown in order: a title that reorders a list changes the keys of
+    the pages listing it. Everything else on a page comes from this, the settings and the templates.
     """
     a = article
-    return (a.path, a.title, a.date, a.date_only, a.updated, a.updated_date_only, a.slug, a.topics, a.aliases,
-            a.authors, a.source, a.draft)
+    return (a.path, a.date, a.date_only, a.updated, a.updated_date_only, a.slug, a.topics, a.aliases, a.authors,
+            a.source, a.draft)
 
 
 def site_path(config: SiteConfig, path: str) -> str:

@@ -294,11 +294,15 @@ def news_language(language: str) -> str:
     return parts[0]
 
 
+def news_entries(entries: Sequence[Entry]) -> list[Entry]:
+    """Return the entries the Google News sitemap lists: dated within two days of the newest (SPEC section 8)."""
+    if not entries:
+        return []
+    cutoff = max(e.date for e in entries) - NEWS_WINDOW
+    return sorted((e for e in entries if e.date >= cutoff), key=lambda e: (-e.date.timestamp(), e.url))[:NEWS_LIMIT]
+
+
 def news_sitemap(config: SiteConfig, entries: Sequence[Entry]) -> NewsSitemap:
-    """Return the Google News sitemap: articles dated within two days of the newest (SPEC section 8)."""
-    recent: list[NewsItem] = []
-    if entries:
-        cutoff = max(e.date for e in entries) - NEWS_WINDOW
-        chosen = sorted((e for e in entries if e.date >= cutoff), key=lambda e: (-e.date.timestamp(), e.url))
-        recent = [NewsItem(config.absolute_url(e.url), xml_safe(e.title), e.date_iso) for e in chosen[:NEWS_LIMIT]]
+    """Return the Google News sitemap of ``news_entries(entries)``."""
+    recent = [NewsItem(config.absolute_url(e.url), xml_safe(e.title), e.date_iso) for e in news_entries(entries)]
     return NewsSitemap(xml_safe(config.title), news_language(config.language), tuple(recent))

@@ -17,6 +17,7 @@ from generator.model.feeds import (
     FeedPlan,
     SitemapUrl,
     last_changed,
+    news_entries,
     news_sitemap,
     plan_feed,
     rfc3339,
@@ -79,9 +80,10 @@ def sitemap_specs(site: Site, sitemap_limit: int = SITEMAP_LIMIT) -> list[PageSp
 
 def news_sitemap_spec(site: Site) -> PageSpec:
     """Return the Google News sitemap of the site's recent articles."""
-    # Titles, URLs and dates only: the site's structure.
+    # It shows the recent articles' titles: theirs is content the structure leaves out.
+    shown = tuple(entry.path for entry in news_entries(site.entries))
     return PageSpec(NEWS_SITEMAP_FILE, "news-sitemap.xml", {"news": news_sitemap(site.config, site.entries)},
-                    "site.yaml", ())
+                    "site.yaml", shown)
 
 
 def _feed_specs(root: str, feed: FeedPlan, source: str) -> list[PageSpec]:

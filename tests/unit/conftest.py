@@ -1,4 +1,4 @@
-"""Fixtures for the content layer's tests."""
+"""Fixtures for the unit tests of every layer: the fast-path switch turned off for one test."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import pytest
 
 from generator.content.fastpaths import SWITCH, fast_paths_on
 from generator.content.typography import smarten
+from generator.render.markup import markdown_parser
 
 
 def _forget_the_switch() -> None:
-    # The switch is read once per process, and smarten remembers its answers.
+    # The switch is read once per process; the parsers (with or without their memos) and
+    # smarten's answers are made once too.
     fast_paths_on.cache_clear()
     smarten.cache_clear()
+    markdown_parser.cache_clear()
 
 
 @pytest.fixture
