@@ -279,15 +279,33 @@ def _stop_on_sigterm() -> Callable[[], None]:
     owner = os.getpid()
 
     def stop(signum: int, frame: object) -> None:
-        if os.getpid() != owner:  # a forked build worker inherited this handler: end it the default way
+        if os.getpid() != owner:  # a child forked before the reset below took effect: end it the default way
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
             return
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
+    _HANDLERS.add(stop)
 
     def restore() -> None:
+        _HANDLERS.discard(stop)
         signal.signal(signal.SIGTERM, previous)
 
     return restore
+
+
+# SIGTERM handlers of ours in force. A build worker forked from the server must end on SIGTERM at
+# once, as the worker pool's shutdown expects: a Python handler only runs when the worker next
+# executes Python code, and a worker waiting in the pool's queue lock when the signal comes may
+# never do so (the pool, and so the build, would wait for it for ever).
+_HANDLERS: set[Callable[[int, object], None]] = set()
+
+
+def _default_sigterm_in_child() -> None:
+    if signal.getsignal(signal.SIGTERM) in _HANDLERS:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_default_sigterm_in_child)
