@@ -269,3 +269,25 @@ def test_watcher_tells_which_events_finish_a_source_file(tmp_path) -> None:
         watcher.close()
     assert seen.index((("content/a.md",), True)) < len(seen) - 2  # closed after writing, then the rename
     assert seen[-2:] == [(("content/a.md",), False), (("content/b.md",), True)]
+
+
+def _sigterm_is_default(_: object) -> bool:
+    import signal
+    return signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_build_workers_forked_by_the_server_end_on_sigterm_at_once() -> None:
+    # The pool's shutdown sends SIGTERM to its workers and waits for them: the server's own
+    # handler (SIGTERM as Ctrl-C) must not be theirs.
+    import multiprocessing
+    import signal
+
+    from generator.serve.server import _stop_on_sigterm
+
+    restore = _stop_on_sigterm()
+    try:
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            assert pool.map(_sigterm_is_default, [None]) == [True]
+    finally:
+        restore()
