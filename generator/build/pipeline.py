@@ -282,14 +282,15 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
                            config.base_path)
     entries = catalogue(config, published, loaded.paths, bodies, set(loaded.sources.assets))
     # The site's structure, which every page's key holds, includes the topics' URLs: colliding
-    # slugs are numbered by first appearance. Related briefings and the sitemaps follow from it
-    # (and from the titles, for the news sitemap): an edit to an article's wording reuses them.
+    # slugs are numbered by first appearance. Related briefings follow from it (the order of the
+    # articles is in it), the sitemaps from it and the titles (the news sitemap prints them): an
+    # edit to an article's wording reuses both, an edit to a title the related briefings.
     topic_paths = digest_text(repr([(topic.name, topic.path) for topic in entries.topics]))
     structure = combine(site_structure(loaded.flags, published, loaded.held_back, loaded.copies), topic_paths)
     ordering = combine(structure, digest_text(repr([article.title for article in published])))
     results = StageResults(options.paths, memo)
     by_path = {entry.path: entry for entry in entries.entries}
-    related_paths = results.result("related", ordering, lambda: _related_briefings(entries.entries, _jobs(options)))
+    related_paths = results.result("related", structure, lambda: _related_briefings(entries.entries, _jobs(options)))
     related = {path: [by_path[other] for other in others] for path, others in related_paths.items()}
     site, problems = plan_site(config, entries, published, bodies, loaded.held_back, options.search, related)
     report.extend(problems)
