@@ -3,7 +3,7 @@
 Two kinds of memory, both only ever a speed-up:
 
 - **Sources** (``SourceStore``): per Markdown file, the parsed ``Article`` keyed by the digest of
-  its text, the site settings and the generator's code; and its rendered body keyed by the code,
+  its text, the site's time zone and the generator's code; and its rendered body keyed by the code,
   ``escape_html`` and every relative link the body resolved (target -> URL), so a renamed or
   deleted article re-renders exactly the bodies that link to it.
 - **Outputs** (``OutputState``): per output folder, each file's input key (template closure +
@@ -62,7 +62,7 @@ class SourceRecord(NamedTuple):
     """A Markdown file as the cache keeps it: what parsing and rendering it gave."""
 
     text_digest: str
-    parse_key: str  # the code and the settings it was parsed with
+    parse_key: str  # the code and the time zone it was parsed with
     # Where the body starts in the text, and the Article without its body (None if it failed to parse).
     # On disk the Article is kept as its fields (``article_state``).
     parsed: tuple[int, Any] | None

@@ -239,7 +239,7 @@ def read_site(options: BuildOptions, store: SourceStore, memo: BuildMemo | None)
     env = _environment(config, config_key, paths, memo)
     # The templates are compiled while the workers parse, so the page workers inherit them.
     articles, diagnostics, read = parse_sources(
-        sources.markdown_digests, paths.site_dir, config, config_key, assets, store, _jobs(options),
+        sources.markdown_digests, paths.site_dir, config, assets, store, _jobs(options),
         progress=_stage_progress(options, "Reading articles"), meanwhile=functools.partial(compile_templates, env))
     report.extend(diagnostics)
     report.raise_if_failed()

@@ -3,8 +3,8 @@
 Parsing front matter and rendering Markdown are the expensive leaves of a build. Both are pure
 functions of their inputs, so a result is reused whenever those inputs are unchanged:
 
-- ``parse_article(path, text, config)``: keyed by the text's digest, the settings' digest and
-  the generator's code (``SourceStore`` records, keyed by path).
+- ``parse_article(path, text, config)``: keyed by the text's digest, the site's time zone (the one
+  setting it reads) and the generator's code (``SourceStore`` records, keyed by path).
 - ``render_body(path, body, escape_html, resolve, base_path)``: keyed by the code, ``escape_html``
   and the base path (site-root links are put under it), plus
   each link target the body looked up with the URL it got; a cached body is valid only while
@@ -51,7 +51,7 @@ class _ParseJob:
 
 
 def parse_sources(
-    files: Sequence[tuple[str, str]], site_dir: Path, config: SiteConfig, config_key: str,
+    files: Sequence[tuple[str, str]], site_dir: Path, config: SiteConfig,
     asset_targets: Mapping[str, str], store: SourceStore, jobs: int, progress: Progress | None = None,
     meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[Article], list[Diagnostic], dict[str, FileSignature]]:
@@ -65,7 +65,10 @@ def parse_sources(
     bodies whose recorded links resolve differently once every article's URL is known.
     ``meanwhile`` runs in this process while the workers parse (not at all when nothing is to be parsed).
     """
-    parse_key = combine(store.code, config_key)
+    # Front matter reads one setting, the time zone (dates without one are in it): a change of any
+    # other, such as the dev server's own base URL, needs no article parsed again. Bodies have keys
+    # of their own (``body_key`` and the links they resolved).
+    parse_key = combine(store.code, f"timezone={config.timezone}")
     missing = [(path, digest) for path, digest in files
                if not digest or not _parsed_matches(store.get(path), digest, parse_key)]
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),

@@ -206,3 +206,21 @@ def test_a_rebuild_leaves_a_record_the_next_build_can_trust(site: Path, tmp_path
     assert result.written > 0
     assert file_tree(session.out) == clean_tree(site, session.scratch)
     assert os.path.isfile(session.out / "2022/01/a020/index.html")
+
+
+def test_a_settings_change_parses_articles_again_only_for_a_new_time_zone(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from generator.build import sources
+
+    session = Session(site, tmp_path)
+    parsed: list[str] = []
+    real = sources.parse_article
+    monkeypatch.setattr(sources, "parse_article", lambda path, text, config: (parsed.append(path), real(path, text, config))[1])
+    edit(site / "site.yaml", "title: Fast", "title: Faster")
+    session.rebuild()
+    assert parsed == []  # front matter reads no other setting (the dev server's base URL, say)
+    edit(site / "site.yaml", "per_page: 7", "per_page: 7\ntimezone: Europe/London")
+    session.rebuild()
+    assert len(parsed) == ARTICLES + 1  # every Markdown file, the draft too
+    assert file_tree(session.out) == clean_tree(site, session.scratch)
