@@ -33,12 +33,13 @@ from generator.build.fingerprint import (
     digest_text,
 )
 from generator.build.parallel import Progress, run_spans
-from generator.build.sources import body_html, decoded_bodies
+from generator.build.sources import decoded_bodies
 from generator.content.config import SiteConfig
 from generator.diagnostics import BuildError, Diagnostic
-from generator.model.body import RenderedBody, StoredHtml
-from generator.model.feeds import FeedItem, FeedPlan, feed_of
-from generator.model.plan import PageSpec
+from generator.model.body import RenderedBody
+from generator.model.catalogue import Entry
+from generator.model.feeds import FeedItem
+from generator.model.plan import PageSpec, names_articles, resolve_context
 from generator.model.syndication import feed_bodies
 from generator.publish import output
 from generator.render.templates import compile_templates, render_page, template_names
@@ -78,9 +79,11 @@ class PageJob:
     source_digests: Mapping[str, str] = dataclasses.field(default_factory=dict)
     # The output folder is new: no file there can already hold a page (no need to look).
     new_output: bool = False
-    # What feeds are made from when they render: the settings and the articles' bodies.
+    # What pages naming articles are made whole from when they render: the settings, the
+    # articles' bodies and their entries (made on first use in each process).
     config: SiteConfig | None = None
     bodies: Mapping[str, RenderedBody] = dataclasses.field(default_factory=dict)
+    entries: Mapping[str, Entry] = dataclasses.field(default_factory=dict)
     # The feed items made so far in this process: an article in several feeds is shaped once.
     feed_items: dict[str, FeedItem] = dataclasses.field(default_factory=dict)
     # Each article as a declared page's key names it ("path=digest"), made on first use.
@@ -149,17 +152,12 @@ def _render_span(work: tuple[PageJob, list[tuple[int, str]]], start: int, stop: 
 
 
 def _resolved(job: PageJob, spec: PageSpec) -> PageSpec:
-    """Return the page with what its context holds in stored form made whole: bodies turned back
-    into HTML, feeds made from their plans."""
-    if not any(isinstance(value, (StoredHtml, FeedPlan)) for value in spec.context.values()):
+    """Return the page with the articles its context names made whole: entries, bodies as HTML, feeds."""
+    if not names_articles(spec.context):
         return spec
-    context = dict(spec.context)
-    for name, value in spec.context.items():
-        if isinstance(value, StoredHtml):
-            context[name] = body_html(value)
-        elif isinstance(value, FeedPlan):
-            assert job.config is not None, "a feed rendered without the site's settings"
-            context[name] = feed_of(job.config, value, feed_bodies(decoded_bodies(job.bodies)), job.feed_items)
+    assert job.config is not None, "a page naming articles rendered without the site's settings"
+    context = resolve_context(job.config, spec.context, job.entries, feed_bodies(decoded_bodies(job.bodies)),
+                              job.feed_items)
     return dataclasses.replace(spec, context=context)
 
 

@@ -155,6 +155,7 @@ class Plan:
     site: Site | None  # None when the last build's plan is current (its records say what it holds)
     pages: list[PageSpec]
     bodies: Mapping[str, RenderedBody]  # each article's body, as the pages and feeds show it
+    entries: Mapping[str, Entry]  # each article as templates see it, made when a page showing it renders
     structure: str  # the digest of the site's structure (catalogue.structure_of), part of every page's inputs
     warnings: tuple[Diagnostic, ...]
 
@@ -193,7 +194,7 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
     stage = None if current else output.open_staging(paths.output_dir)
     folders = None if stage is None else _folders_meanwhile(stage, paths, loaded)
     try:
-        plan = Plan(None, [], {}, "", ()) if current else stages.run("plan", plan_artifacts, options, loaded, store, memo)
+        plan = Plan(None, [], {}, {}, "", ()) if current else stages.run("plan", plan_artifacts, options, loaded, store, memo)
         rendered = stages.run("render", render_artifacts, options, paths, loaded, plan, state, store, stage, folders)
         published = stages.run("publish", publish_artifacts, paths, memo, rendered, stage)
     except BaseException:
@@ -280,19 +281,17 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     targets = _link_targets(config, loaded.paths, loaded.sources.assets)
     bodies = render_bodies(published, options.site_dir, config.escape_html, targets, store, _jobs(options),
                            config.base_path)
-    entries = catalogue(config, published, loaded.paths, bodies, set(loaded.sources.assets))
+    cat = catalogue(config, published, loaded.paths, bodies, set(loaded.sources.assets))
     # The site's structure, which every page's key holds, includes the topics' URLs: colliding
     # slugs are numbered by first appearance. Related briefings follow from it (the order of the
-    # articles is in it), the sitemaps from it and the titles (the news sitemap prints them): an
-    # edit to an article's wording reuses both, an edit to a title the related briefings.
-    topic_paths = digest_text(repr([(topic.name, topic.path) for topic in entries.topics]))
+    # articles is in it), the sitemaps from it and the titles (same-day articles are in title
+    # order): an edit to an article's wording reuses both, an edit to a title the related briefings.
+    topic_paths = digest_text(repr([(topic.name, topic.path) for topic in cat.topics]))
     structure = combine(site_structure(loaded.flags, published, loaded.held_back, loaded.copies), topic_paths)
     ordering = combine(structure, digest_text(repr([article.title for article in published])))
     results = StageResults(options.paths, memo)
-    by_path = {entry.path: entry for entry in entries.entries}
-    related_paths = results.result("related", structure, lambda: _related_briefings(entries.entries, _jobs(options)))
-    related = {path: [by_path[other] for other in others] for path, others in related_paths.items()}
-    site, problems = plan_site(config, entries, published, bodies, loaded.held_back, options.search, related)
+    related = results.result("related", structure, lambda: _related_briefings(cat.articles, _jobs(options)))
+    site, problems = plan_site(config, cat, loaded.paths, loaded.held_back, options.search, related)
     report.extend(problems)
     report.extend(loaded.warnings)
     report.raise_if_failed(options.strict)
@@ -300,7 +299,7 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     indexes = results.result("indexes", combine(ordering, loaded.config_key), lambda: index_pages(site))
     site = replace(site, pages=site.pages + tuple(feeds) + tuple(indexes))
     pages = claimed_pages(site.pages, loaded.copies)
-    return Plan(site, pages, bodies, structure, tuple(problems))
+    return Plan(site, pages, bodies, cat.entries, structure, tuple(problems))
 
 
 def render_artifacts(
@@ -315,7 +314,8 @@ def render_artifacts(
         folders.settle()
     job = PageJob(plan.pages, loaded.env, paths.site_dir, out_dir, stage, combine(store.code, loaded.config_key),
                   template_keys(loaded.env, {s.template for s in plan.pages}), state.files, plan.structure,
-                  dict(loaded.sources.markdown_digests), output.made_by_this_build(out_dir), loaded.config, plan.bodies)
+                  dict(loaded.sources.markdown_digests), output.made_by_this_build(out_dir), loaded.config, plan.bodies,
+                  plan.entries)
     if options.on_plan is not None:
         options.on_plan(job, loaded.copies)
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if a
@@ -349,7 +349,7 @@ def _summary(loaded: LoadedSite, plan: Plan, state: OutputState, rendered: Rende
         return state.summary
     site = plan.site
     assert site is not None
-    return BuildSummary(len(site.pages), len(site.topics), len(site.entries), site.held_back,
+    return BuildSummary(len(site.pages), len(site.topics), len(site.articles), site.held_back,
                         (*loaded.warnings, *plan.warnings), loaded.config.base_url, rendered.search)
 
 
@@ -364,15 +364,15 @@ def _with_digests(sources: SiteSources, read: Mapping[str, FileSignature]) -> Si
                    markdown_digests=tuple((path, sig[4]) for path, sig in signatures))
 
 
-def _related_briefings(entries: Sequence[Entry], jobs: int) -> dict[str, tuple[str, ...]]:
-    """Return the paths of each entry's related briefings, found over workers."""
-    index = RelatedIndex(entries)
-    results = run_spans(_related_span, (entries, index), len(entries), jobs)
-    return {entry.path: tuple(entries[other].path for other in related) for entry, related in zip(entries, results)}
+def _related_briefings(articles: Sequence[Article], jobs: int) -> dict[str, tuple[str, ...]]:
+    """Return the paths of each article's related briefings, found over workers."""
+    index = RelatedIndex(articles)
+    results = run_spans(_related_span, (articles, index), len(articles), jobs)
+    return {a.path: tuple(articles[other].path for other in related) for a, related in zip(articles, results)}
 
 
-def _related_span(work: tuple[Sequence[Entry], RelatedIndex], start: int, stop: int) -> list[tuple[int, ...]]:
-    _entries, index = work
+def _related_span(work: tuple[Sequence[Article], RelatedIndex], start: int, stop: int) -> list[tuple[int, ...]]:
+    _articles, index = work
     return [index.related(n) for n in range(start, stop)]
 
 

@@ -7,7 +7,7 @@ import logging
 import posixpath
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from generator.content.articles import Article
@@ -80,11 +80,11 @@ class Topic:
     path: str
     url: str
     description: str | None
-    entries: tuple[Entry, ...]
+    articles: tuple[str, ...]  # the source paths of its articles, newest first
 
     @property
     def count(self) -> int:
-        return len(self.entries)
+        return len(self.articles)
 
 
 def select_articles(
@@ -165,10 +165,15 @@ def asset_path(config: SiteConfig, src: str, base_dir: str, known: set[str]) -> 
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:
-    """The published articles as entries and their topics: what every page of the site is made from."""
+    """The published articles and their topics: what every page of the site is made from.
 
-    entries: tuple[Entry, ...]
+    It holds the site's structure only. An article's own content reaches a page as its ``Entry``,
+    made from ``entries`` when the page renders, so a build plans without making one.
+    """
+
+    articles: tuple[Article, ...]  # newest first
     topics: tuple[Topic, ...]
+    entries: Entries
     problems: tuple[Diagnostic, ...]  # warnings, e.g. a missing image
 
 
@@ -176,15 +181,50 @@ def catalogue(
     config: SiteConfig, articles: Sequence[Article], paths: Mapping[str, str], bodies: Mapping[str, RenderedBody],
     assets: set[str],
 ) -> Catalogue:
-    """Return the entries of the published articles (newest first) and their topics."""
-    problems: list[Diagnostic] = []
+    """Return the published articles (newest first), their topics, and their entries as pages will ask for them."""
     topic_slugs = _topic_slugs(articles)
     topic_paths = {name: config.permalinks.topic.format(slug=slug) for name, slug in topic_slugs.items()}
     # One link per topic, shared by every entry in it (22,000 fewer objects at 10,000 articles).
     topic_links = {name: TopicLink(name, site_path(config, path)) for name, path in topic_paths.items()}
-    entries = [make_entry(config, a, paths[a.path], bodies[a.path], topic_links, assets, problems) for a in articles]
-    topics = _topics(config, entries, topic_slugs, topic_paths)
-    return Catalogue(tuple(entries), tuple(topics), tuple(problems))
+    problems = [problem for a in articles if a.image is not None for problem in image_view(config, a, assets)[1]]
+    entries = Entries(config, {a.path: a for a in articles}, paths, bodies, topic_links, assets)
+    topics = _topics(config, articles, topic_slugs, topic_paths)
+    return Catalogue(tuple(articles), tuple(topics), entries, tuple(problems))
+
+
+class Entries(Mapping[str, Entry]):
+    """Each published article's entry by source path, made on first use and kept.
+
+    Pages name the articles they show and get their entries only when they render: a build after
+    an edit renders a few pages, and makes the entries of the articles those pages show.
+    """
+
+    def __init__(
+        self, config: SiteConfig, articles: Mapping[str, Article], paths: Mapping[str, str],
+        bodies: Mapping[str, RenderedBody], topic_links: Mapping[str, TopicLink], assets: set[str],
+    ) -> None:
+        self._config = config
+        self._articles = articles
+        self._paths = paths
+        self._bodies = bodies
+        self._topic_links = topic_links
+        self._assets = assets
+        self._made: dict[str, Entry] = {}
+
+    def __getitem__(self, path: str) -> Entry:
+        entry = self._made.get(path)
+        if entry is None:
+            article = self._articles[path]
+            entry = make_entry(self._config, article, self._paths[path], self._bodies[path], self._topic_links,
+                               self._assets)
+            self._made[path] = entry
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._articles)
+
+    def __len__(self) -> int:
+        return len(self._articles)
 
 
 def _topic_slugs(articles: Sequence[Article]) -> dict[str, str]:
@@ -220,6 +260,22 @@ def cut_description(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return cut + "\u2026"
 
 
+def image_view(config: SiteConfig, article: Article, assets: set[str]) -> tuple[ImageView | None, list[Diagnostic]]:
+    """Return an article's image as pages show it, and the warnings it gives (a missing file, no alt text)."""
+    if article.image is None:
+        return None, []
+    problems: list[Diagnostic] = []
+    where = asset_path(config, article.image.src, posixpath.dirname(article.path), assets)
+    if where is None:
+        problems.append(warning(article.path, article.line_of("image"), f"image '{article.image.src}' not found next to the article"))
+        where = article.image.src
+    if not article.image.alt:
+        problems.append(warning(article.path, article.line_of("image"),
+                                "image has no alt text; add 'alt:' for readers who cannot see it"))
+    url = where if urlsplit(where).scheme else site_path(config, where)
+    return ImageView(url, article.image.alt, article.image.caption, article.image.credit), problems
+
+
 def make_entry(
     config: SiteConfig,
     article: Article,
@@ -227,19 +283,9 @@ def make_entry(
     body: RenderedBody,
     topic_links: Mapping[str, TopicLink],
     assets: set[str],
-    problems: list[Diagnostic],
 ) -> Entry:
-    image = None
-    if article.image is not None:
-        where = asset_path(config, article.image.src, posixpath.dirname(article.path), assets)
-        if where is None:
-            problems.append(warning(article.path, article.line_of("image"), f"image '{article.image.src}' not found next to the article"))
-            where = article.image.src
-        if not article.image.alt:
-            problems.append(warning(article.path, article.line_of("image"),
-                                    "image has no alt text; add 'alt:' for readers who cannot see it"))
-        url = where if urlsplit(where).scheme else site_path(config, where)
-        image = ImageView(url, article.image.alt, article.image.caption, article.image.credit)
+    """Return an article as templates see it (its warnings come from ``image_view``, through ``catalogue``)."""
+    image = image_view(config, article, assets)[0]
     updated = article.updated
     return Entry(
         path=article.path,
@@ -265,12 +311,12 @@ def make_entry(
 
 
 def _topics(
-    config: SiteConfig, entries: Sequence[Entry], slugs: Mapping[str, str], paths: Mapping[str, str]
+    config: SiteConfig, articles: Sequence[Article], slugs: Mapping[str, str], paths: Mapping[str, str]
 ) -> list[Topic]:
-    members: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:  # already newest first
-        for link in entry.topics:
-            members[link.name].append(entry)
+    members: dict[str, list[str]] = defaultdict(list)
+    for article in articles:  # already newest first
+        for name in article.topics:
+            members[name].append(article.path)
     topics = []
     for name in sorted(members, key=lambda n: (slugs[n], n)):
         meta = config.topics.get(name)
@@ -280,31 +326,31 @@ def _topics(
     return topics
 
 
-def related_entries(entries: Sequence[Entry]) -> dict[str, list[Entry]]:
+def related_articles(articles: Sequence[Article]) -> dict[str, tuple[str, ...]]:
     """Return, per article, up to RELATED_LIMIT others sharing the most topics, nearest in date first."""
-    index = RelatedIndex(entries)
-    return {entry.path: [entries[other] for other in index.related(n)] for n, entry in enumerate(entries)}
+    index = RelatedIndex(articles)
+    return {a.path: tuple([articles[other].path for other in index.related(n)]) for n, a in enumerate(articles)}
 
 
 class RelatedIndex:
     """Where each entry stands in each of its topics: built once, then asked entry by entry (the
     build asks from worker processes, each for its share of the entries)."""
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
+    def __init__(self, articles: Sequence[Article]) -> None:
         # Articles are counted by their index (issue 5: this runs for every article, and counting
         # ints in C is cheaper than hashing paths); each article's topics are unique (content.text_list).
         by_topic: dict[str, list[int]] = defaultdict(list)
         self._windows: list[list[tuple[list[int], int]]] = []
-        for index, entry in enumerate(entries):
+        for index, article in enumerate(articles):
             own: list[tuple[list[int], int]] = []
-            for link in entry.topics:
-                members = by_topic[link.name]
+            for name in article.topics:
+                members = by_topic[name]
                 own.append((members, len(members)))
                 members.append(index)
             self._windows.append(own)
         # Each timestamp once, not once per comparison.
-        self._stamps = [entry.date.timestamp() for entry in entries]
-        self._paths = [entry.path for entry in entries]
+        self._stamps = [article.date.timestamp() for article in articles]
+        self._paths = [article.path for article in articles]
 
     def related(self, index: int) -> tuple[int, ...]:
         """Return the indexes of up to RELATED_LIMIT entries sharing the most topics with entry ``index``, nearest in date first."""

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from markupsafe import Markup
 
+from generator.content.articles import Article
 from generator.content.config import SiteConfig
 from generator.model.catalogue import Entry
 
@@ -85,12 +86,20 @@ class Feed:
 @dataclass(frozen=True, slots=True)
 class FeedPlan:
     """A feed as the plan holds it: what it lists. Its ``Feed``, which carries whole bodies, is made
-    only when the feed is rendered (``build_feed``), so a build that finds it current never makes it."""
+    only when the feed is rendered (``feed_of``), so a build that finds it current never makes it."""
 
     title: str
     subtitle: str
     root: str
-    entries: tuple[Entry, ...]  # newest first, at most ``feed_size``
+    articles: tuple[str, ...]  # source paths, newest first, at most ``feed_size``
+
+
+@dataclass(frozen=True, slots=True)
+class NewsPlan:
+    """The Google News sitemap as the plan holds it: the articles it lists (``news_articles``), in order.
+    It prints their titles, which are their own content: made when it renders (``news_sitemap_of``)."""
+
+    paths: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,18 +201,23 @@ def feed_links(config: SiteConfig, root: str, label: str) -> tuple[FeedLink, ...
             FeedLink(RSS_TYPE, root + RSS_FILE, f"{label} (RSS)"))
 
 
-def last_changed(entry: Entry) -> dt.datetime:
+def last_changed(entry: Entry | Article) -> dt.datetime:
+    """Return when an article last changed: its update, if later than its date."""
     return entry.updated if entry.updated is not None and entry.updated > entry.date else entry.date
 
 
-def plan_feed(config: SiteConfig, title: str, subtitle: str, root: str, entries: Sequence[Entry]) -> FeedPlan:
-    """Return the plan of the feed of the newest ``feed_size`` entries (already newest first)."""
-    return FeedPlan(title, subtitle, root, tuple(entries[: config.feed_size]))
+def plan_feed(config: SiteConfig, title: str, subtitle: str, root: str, articles: Sequence[str]) -> FeedPlan:
+    """Return the plan of the feed of the newest ``feed_size`` articles (source paths, already newest first)."""
+    return FeedPlan(title, subtitle, root, tuple(articles[: config.feed_size]))
 
 
-def feed_of(config: SiteConfig, plan: FeedPlan, bodies: Mapping[str, str], made: dict[str, FeedItem] | None = None) -> Feed:
+def feed_of(
+    config: SiteConfig, plan: FeedPlan, entries: Mapping[str, Entry], bodies: Mapping[str, str],
+    made: dict[str, FeedItem] | None = None,
+) -> Feed:
     """Return the feed ``plan`` lists, with each entry's whole body."""
-    return build_feed(config, plan.title, plan.subtitle, plan.root, plan.entries, bodies, made)
+    return build_feed(config, plan.title, plan.subtitle, plan.root, [entries[path] for path in plan.articles],
+                      bodies, made)
 
 
 def build_feed(
@@ -294,15 +308,17 @@ def news_language(language: str) -> str:
     return parts[0]
 
 
-def news_entries(entries: Sequence[Entry]) -> list[Entry]:
-    """Return the entries the Google News sitemap lists: dated within two days of the newest (SPEC section 8)."""
-    if not entries:
+def news_articles(articles: Sequence[Article], urls: Mapping[str, str]) -> list[str]:
+    """Return the source paths the Google News sitemap lists: articles dated within two days of the
+    newest (SPEC section 8), newest first; ``urls`` holds each article's URL by source path."""
+    if not articles:
         return []
-    cutoff = max(e.date for e in entries) - NEWS_WINDOW
-    return sorted((e for e in entries if e.date >= cutoff), key=lambda e: (-e.date.timestamp(), e.url))[:NEWS_LIMIT]
+    cutoff = max(a.date for a in articles) - NEWS_WINDOW
+    recent = sorted((a for a in articles if a.date >= cutoff), key=lambda a: (-a.date.timestamp(), urls[a.path]))
+    return [a.path for a in recent[:NEWS_LIMIT]]
 
 
-def news_sitemap(config: SiteConfig, entries: Sequence[Entry]) -> NewsSitemap:
-    """Return the Google News sitemap of ``news_entries(entries)``."""
-    recent = [NewsItem(config.absolute_url(e.url), xml_safe(e.title), e.date_iso) for e in news_entries(entries)]
+def news_sitemap_of(config: SiteConfig, entries: Sequence[Entry]) -> NewsSitemap:
+    """Return the Google News sitemap listing ``entries`` (``news_articles``' choice), in order."""
+    recent = [NewsItem(config.absolute_url(e.url), xml_safe(e.title), e.date_iso) for e in entries]
     return NewsSitemap(xml_safe(config.title), news_language(config.language), tuple(recent))

@@ -12,7 +12,6 @@ from generator.content.articles import Article
 from generator.content.comments import comments_embed
 from generator.content.config import SiteConfig
 from generator.diagnostics import Diagnostic, error
-from generator.model.body import RenderedBody, StoredHtml
 from generator.model.catalogue import (
     Catalogue,
     Entry,
@@ -20,10 +19,10 @@ from generator.model.catalogue import (
     Topic,
     cut_description,
     output_file,
-    related_entries,
+    related_articles,
     site_path,
 )
-from generator.model.feeds import FeedLink, feed_links
+from generator.model.feeds import FeedItem, FeedLink, FeedPlan, NewsPlan, feed_links, feed_of, news_sitemap_of
 
 log = logging.getLogger(__name__)
 
@@ -76,63 +75,146 @@ class PageSpec:
 @dataclass(frozen=True, slots=True)
 class Site:
     config: SiteConfig
-    entries: tuple[Entry, ...]
+    articles: tuple[Article, ...]  # published, newest first
+    urls: Mapping[str, str]  # each article's URL (under the base path) by source path
     topics: tuple[Topic, ...]
     pages: tuple[PageSpec, ...]
     held_back: tuple[HeldBack, ...] = field(default=())
 
 
-def plan_site(
-    config: SiteConfig, catalogue: Catalogue, articles: Sequence[Article], bodies: Mapping[str, RenderedBody],
-    held_back: Sequence[HeldBack] = (), search: bool = True, related: Mapping[str, list[Entry]] | None = None,
-) -> tuple[Site, list[Diagnostic]]:
-    """Return the site with the pages made from ``catalogue`` (of ``articles``), plus all its warnings.
+# What a page's context may hold in place of an article's own content: the page names the
+# article, and gets its entry, body or head when it renders (``resolve_context``). So the plan is
+# made from the site's structure alone, and a page that is current never makes its articles' entries.
 
-    ``related`` is ``related_entries`` of the catalogue's entries, if the caller has it already.
+
+@dataclass(frozen=True, slots=True)
+class ShownArticle:
+    """An article a page shows, by source path: its ``Entry`` when the page renders."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShownArticles:
+    """Articles a page lists, by source path, in order: a list of their entries when the page renders."""
+
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHead:
+    """An article page's ``PageMeta`` without its title and description, which are the article's own."""
+
+    url: str
+    canonical: str
+    path: str
+    kind: str = "article"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleBody:
+    """An article's body: its HTML when the page renders."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleComments:
+    """The comments embed under an article, which names the article's title."""
+
+    path: str
+    url: str
+    canonical: str
+
+
+_NAMED = (ShownArticle, ShownArticles, ArticleHead, ArticleBody, ArticleComments, FeedPlan, NewsPlan)
+
+
+def names_articles(context: Mapping[str, Any]) -> bool:
+    """Return whether ``context`` holds an article by name, to be made whole by ``resolve_context``."""
+    return any(isinstance(value, _NAMED) for value in context.values())
+
+
+def resolve_context(
+    config: SiteConfig, context: Mapping[str, Any], entries: Mapping[str, Entry], bodies: Mapping[str, str],
+    feed_items: dict[str, FeedItem] | None = None,
+) -> dict[str, Any]:
+    """Return ``context`` with each article it names made whole: entries, bodies (HTML), heads, feeds."""
+    resolved = dict(context)
+    for name, value in context.items():
+        if isinstance(value, ShownArticle):
+            resolved[name] = entries[value.path]
+        elif isinstance(value, ShownArticles):
+            resolved[name] = [entries[path] for path in value.paths]
+        elif isinstance(value, ArticleHead):
+            entry = entries[value.path]
+            resolved[name] = PageMeta(value.kind, value.url, value.canonical, _title(entry.title, config.title),
+                                      cut_description(entry.summary))
+        elif isinstance(value, ArticleBody):
+            html = bodies[value.path]
+            # The Markdown renderer's output is trusted HTML.
+            resolved[name] = html if isinstance(html, Markup) else Markup(html)
+        elif isinstance(value, ArticleComments):
+            assert config.comments is not None, "comments planned for a site without them"
+            resolved[name] = comments_embed(config.comments, value.url, value.canonical, entries[value.path].title,
+                                            config.language)
+        elif isinstance(value, FeedPlan):
+            resolved[name] = feed_of(config, value, entries, bodies, feed_items)
+        elif isinstance(value, NewsPlan):
+            resolved[name] = news_sitemap_of(config, [entries[path] for path in value.paths])
+    return resolved
+
+
+def plan_site(
+    config: SiteConfig, catalogue: Catalogue, paths: Mapping[str, str], held_back: Sequence[HeldBack] = (),
+    search: bool = True, related: Mapping[str, tuple[str, ...]] | None = None,
+) -> tuple[Site, list[Diagnostic]]:
+    """Return the site with the pages made from ``catalogue``, plus all its warnings.
+
+    ``paths`` is each article's URL path relative to the site root; ``related`` is
+    ``related_articles`` of the catalogue's articles, if the caller has it already.
     """
-    entries, topics = catalogue.entries, catalogue.topics
+    articles, topics = catalogue.articles, catalogue.topics
     nav = Nav(site_path(config, "/"), site_path(config, TOPICS_INDEX),
               site_path(config, SEARCH_PAGE) if search else None)
+    urls = {a.path: site_path(config, paths[a.path]) for a in articles}
     pages: list[PageSpec] = []
     if related is None:
-        related = related_entries(entries)
-    for entry in entries:
-        pages.append(article_page(config, nav, entry, bodies[entry.path].html, related[entry.path]))
-        pages.extend(_alias_pages(config, entry))
-    pages.extend(_list_pages(config, nav, "/", entries, None))
+        related = related_articles(articles)
+    for article in articles:
+        url = urls[article.path]
+        pages.append(article_page(config, nav, article.path, url, output_file(paths[article.path]),
+                                  related[article.path]))
+        pages.extend(_alias_pages(config, article, url))
+    pages.extend(_list_pages(config, nav, "/", tuple(a.path for a in articles), None))
     for topic in topics:
-        pages.extend(_list_pages(config, nav, topic.path, topic.entries, topic))
+        pages.extend(_list_pages(config, nav, topic.path, topic.articles, topic))
     pages.append(_topics_page(config, nav, topics))
     pages.append(_not_found_page(config, nav))
     pages.append(_search_page(config, nav))
     problems = [*catalogue.problems, *_alias_clashes(pages, articles)]
-    return Site(config, entries, topics, tuple(pages), tuple(held_back)), problems
+    return Site(config, articles, urls, topics, tuple(pages), tuple(held_back)), problems
 
 
 def _title(*parts: str) -> str:
     return " | ".join(p for p in parts if p)
 
 
-def article_page(config: SiteConfig, nav: Nav, entry: Entry, body: str | StoredHtml, related: list[Entry]) -> PageSpec:
-    page = PageMeta(
-        kind="article",
-        url=entry.url,
-        canonical=config.absolute_url(entry.url),
-        title=_title(entry.title, config.title),
-        description=cut_description(entry.summary),
-    )
-    # The Markdown renderer's output is trusted HTML; a stored body stays stored until it prints.
-    html = body if isinstance(body, (Markup, StoredHtml)) else Markup(body)
-    context = {"page": page, "nav": nav, "article": entry, "body": html, "related": related}
-    context["comments"] = None if config.comments is None else comments_embed(
-        config.comments, entry.url, page.canonical, entry.title, config.language)
-    return PageSpec(entry.output, "article.html", context, entry.path, (entry.path, *[r.path for r in related]))
+def article_page(
+    config: SiteConfig, nav: Nav, path: str, url: str, output: str, related: tuple[str, ...]
+) -> PageSpec:
+    """Return the page of the article at source ``path``, which shows it and its related briefings."""
+    canonical = config.absolute_url(url)
+    context = {"page": ArticleHead(url, canonical, path), "nav": nav, "article": ShownArticle(path),
+               "body": ArticleBody(path), "related": ShownArticles(related),
+               "comments": None if config.comments is None else ArticleComments(path, url, canonical)}
+    return PageSpec(output, "article.html", context, path, (path, *related))
 
 
-def _alias_pages(config: SiteConfig, entry: Entry) -> list[PageSpec]:
-    target = config.absolute_url(entry.url)
-    return [PageSpec(output_file(alias), "redirect.html", {"target": target, "alias": alias}, entry.path, ())
-            for alias in dict.fromkeys(entry.aliases)]
+def _alias_pages(config: SiteConfig, article: Article, url: str) -> list[PageSpec]:
+    target = config.absolute_url(url)
+    return [PageSpec(output_file(alias), "redirect.html", {"target": target, "alias": alias}, article.path, ())
+            for alias in dict.fromkeys(article.aliases)]
 
 
 def _alias_clashes(pages: Sequence[PageSpec], articles: Sequence[Article]) -> list[Diagnostic]:
@@ -152,11 +234,11 @@ def _alias_clashes(pages: Sequence[PageSpec], articles: Sequence[Article]) -> li
 
 
 def _list_pages(
-    config: SiteConfig, nav: Nav, root: str, entries: Sequence[Entry], topic: Topic | None
+    config: SiteConfig, nav: Nav, root: str, articles: Sequence[str], topic: Topic | None
 ) -> list[PageSpec]:
     """Return the paginated list pages at ``root`` (relative to site root): root, root/page/2/, ..."""
     size = config.per_page
-    total = max(1, -(-len(entries) // size))
+    total = max(1, -(-len(articles) // size))
     paths = [root] + [f"{root}page/{n}/" for n in range(2, total + 1)]
     urls = [site_path(config, p) for p in paths]
     name = topic.name if topic else ""
@@ -178,12 +260,12 @@ def _list_pages(
             next_url=next_url,
             feeds=feed_links(config, site_path(config, root), f"{config.title}: {name}" if topic else config.title),
         )
-        shown = list(entries[index * size: (index + 1) * size])
+        shown = tuple(articles[index * size: (index + 1) * size])
         context = {
-            "page": page, "nav": nav, "topic": view, "entries": shown,
+            "page": page, "nav": nav, "topic": view, "entries": ShownArticles(shown),
             "pagination": Pagination(number, total, prev_url, next_url),
         }
-        pages.append(PageSpec(output_file(path), "list.html", context, "site.yaml", tuple(e.path for e in shown)))
+        pages.append(PageSpec(output_file(path), "list.html", context, "site.yaml", shown))
     return pages
 
 

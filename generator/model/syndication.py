@@ -16,14 +16,14 @@ from generator.model.feeds import (
     SITEMAP_LIMIT,
     FeedPlan,
     SitemapUrl,
+    NewsPlan,
     last_changed,
-    news_entries,
-    news_sitemap,
+    news_articles,
     plan_feed,
     rfc3339,
     sitemap_files,
 )
-from generator.model.plan import PageSpec, Site
+from generator.model.plan import PageSpec, ShownArticle, ShownArticles, Site
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ INDEXED_KINDS = ("home", "topic", "topics", "article")
 
 
 def feed_pages(site: Site) -> list[PageSpec]:
-    """Return the feeds of the site and of each topic (made from its entries and topics, not its pages)."""
+    """Return the feeds of the site and of each topic (made from its articles and topics, not its pages)."""
     pages = site_feed_specs(site)
     for topic in site.topics:
         pages.extend(topic_feed_specs(site, topic))
@@ -57,7 +57,8 @@ def feed_bodies(bodies: Mapping[str, RenderedBody]) -> Mapping[str, str]:
 def site_feed_specs(site: Site) -> list[PageSpec]:
     """Return the site's Atom and RSS feeds."""
     config = site.config
-    return _feed_specs("/", plan_feed(config, config.title, config.description, site_path(config, "/"), site.entries),
+    articles = [article.path for article in site.articles]
+    return _feed_specs("/", plan_feed(config, config.title, config.description, site_path(config, "/"), articles),
                        "site.yaml")
 
 
@@ -65,7 +66,7 @@ def topic_feed_specs(site: Site, topic: Topic) -> list[PageSpec]:
     """Return one topic's Atom and RSS feeds."""
     config = site.config
     feed = plan_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
-                     topic.url, topic.entries)
+                     topic.url, topic.articles)
     # Like the topic pages (model._list_pages), topic feeds are owned by site.yaml in diagnostics.
     return _feed_specs(topic.path, feed, "site.yaml")
 
@@ -81,13 +82,12 @@ def sitemap_specs(site: Site, sitemap_limit: int = SITEMAP_LIMIT) -> list[PageSp
 def news_sitemap_spec(site: Site) -> PageSpec:
     """Return the Google News sitemap of the site's recent articles."""
     # It shows the recent articles' titles: theirs is content the structure leaves out.
-    shown = tuple(entry.path for entry in news_entries(site.entries))
-    return PageSpec(NEWS_SITEMAP_FILE, "news-sitemap.xml", {"news": news_sitemap(site.config, site.entries)},
-                    "site.yaml", shown)
+    shown = tuple(news_articles(site.articles, site.urls))
+    return PageSpec(NEWS_SITEMAP_FILE, "news-sitemap.xml", {"news": NewsPlan(shown)}, "site.yaml", shown)
 
 
 def _feed_specs(root: str, feed: FeedPlan, source: str) -> list[PageSpec]:
-    shows = tuple(entry.path for entry in feed.entries)
+    shows = feed.articles
     return [PageSpec(output_file(root + ATOM_FILE), "atom.xml", {"feed": feed}, source, shows),
             PageSpec(output_file(root + RSS_FILE), "rss.xml", {"feed": feed}, source, shows)]
 
@@ -95,16 +95,18 @@ def _feed_specs(root: str, feed: FeedPlan, source: str) -> list[PageSpec]:
 def sitemap_urls(site: Site) -> list[SitemapUrl]:
     """Return every indexable page once, in plan order, with its last change as lastmod."""
     config = site.config
-    newest = max((last_changed(e) for e in site.entries), default=None)
+    changes = {article.path: last_changed(article) for article in site.articles}
+    newest = max(changes.values(), default=None)
     urls: list[SitemapUrl] = []
     for spec in site.pages:
         page = spec.context.get("page")
         if page is None or page.kind not in INDEXED_KINDS:
             continue
-        if "article" in spec.context:
-            changed: dt.datetime | None = last_changed(spec.context["article"])
-        elif spec.context.get("entries"):
-            changed = max(last_changed(e) for e in spec.context["entries"])
+        shown, listed = spec.context.get("article"), spec.context.get("entries")
+        if isinstance(shown, ShownArticle):
+            changed: dt.datetime | None = changes[shown.path]
+        elif isinstance(listed, ShownArticles) and listed.paths:
+            changed = max(changes[path] for path in listed.paths)
         else:
             changed = newest
         urls.append(SitemapUrl(page.canonical, None if changed is None else rfc3339(changed, config)))

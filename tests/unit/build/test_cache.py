@@ -159,13 +159,14 @@ def test_a_memo_is_used_instead_of_the_files(tmp_path: Path) -> None:
     assert cache.SourceStore(paths, None).records == {}
 
 
-def test_a_stored_body_renders_at_the_top_level_and_fails_loudly_below_it(tmp_path: Path) -> None:
+def test_a_stored_body_renders_where_a_page_names_it_and_fails_loudly_if_printed_as_it_is(tmp_path: Path) -> None:
     import jinja2
     import lz4.block
 
     from generator.build.pages import PageJob, render_pages
-    from generator.model.body import StoredHtml
-    from generator.model.plan import PageSpec
+    from generator.content.config import SiteConfig
+    from generator.model.body import RenderedBody, StoredHtml
+    from generator.model.plan import ArticleBody, PageSpec
 
     html = "<p>Body \u201cquoted\u201d</p>".encode("utf-8")
     body = StoredHtml(lz4.block.compress(html), "digest of the html")
@@ -173,9 +174,10 @@ def test_a_stored_body_renders_at_the_top_level_and_fails_loudly_below_it(tmp_pa
                              autoescape=True)
     stage = tmp_path / "out" / "stage"
     stage.mkdir(parents=True)
-    specs = [PageSpec("a.html", "t.html", {"body": body}, "content/a.md"),
+    specs = [PageSpec("a.html", "t.html", {"body": ArticleBody("content/a.md")}, "content/a.md"),
              PageSpec("b.html", "n.html", {"holder": {"body": body}}, "content/b.md")]
-    job = PageJob(specs, env, tmp_path, tmp_path / "out", stage, "base", {"t.html": "1", "n.html": "2"}, {})
+    job = PageJob(specs, env, tmp_path, tmp_path / "out", stage, "base", {"t.html": "1", "n.html": "2"}, {},
+                  config=SiteConfig(), bodies={"content/a.md": RenderedBody(body, "")})
     first, second = render_pages(job, 1)
     assert first.status == "staged" and (stage / "a.html").read_text() == "<p>Body \u201cquoted\u201d</p>"
     assert second.status == "error" and "stored article body reached a template" in second.diagnostics[0].message

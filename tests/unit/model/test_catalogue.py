@@ -18,7 +18,7 @@ from generator.model.catalogue import (
     select_articles,
     site_path,
 )
-from generator.model.plan import plan_site
+from generator.model.plan import resolve_context, plan_site
 
 SYDNEY = SiteConfig(timezone="Australia/Sydney", base_url="https://example.org/briefings/", per_page=2)
 
@@ -32,15 +32,22 @@ def article(name: str, date: str, topics: str = "[]", extra: str = "", config: S
 
 def build_site(config, articles, paths, bodies, assets):
     """The catalogue and the plan of ``articles``, as a build makes them."""
-    return plan_site(config, catalogue(config, articles, paths, bodies, assets), articles, bodies)
+    return plan_site(config, catalogue(config, articles, paths, bodies, assets), paths)
 
 
-def site_of(articles: list[Article], config: SiteConfig = SYDNEY):
+def planned(articles: list[Article], config: SiteConfig = SYDNEY):
+    """The plan of ``articles``, and a function giving a page's context as it renders."""
     paths, problems = article_paths(config, articles)
     assert problems == []
     bodies = {a.path: RenderedBody(f"<p>{a.title}</p>", a.title) for a in articles}
-    site, _warnings = build_site(config, articles, paths, bodies, set())
-    return site
+    cat = catalogue(config, articles, paths, bodies, set())
+    site, _warnings = plan_site(config, cat, paths)
+    html = {path: body.html for path, body in bodies.items()}
+    return site, lambda spec: resolve_context(config, spec.context, cat.entries, html)
+
+
+def site_of(articles: list[Article], config: SiteConfig = SYDNEY):
+    return planned(articles, config)[0]
 
 
 NOW = dt.datetime(2022, 1, 10, 12, 0, tzinfo=SYDNEY.tz)
@@ -183,11 +190,13 @@ def test_topic_slugs_do_not_depend_on_input_order() -> None:
 def test_pagination_of_home_and_topics() -> None:
     articles = [article(f"a{i}", f"2022-01-0{i}", "[Russia]") for i in range(1, 6)]
     kept, _ = select_articles(articles, False, False, NOW)
-    site = site_of(kept)
+    site, context = planned(kept)
     home = {p.output: p for p in site.pages if p.template == "list.html" and p.context["topic"] is None}
     assert sorted(home) == ["index.html", "page/2/index.html", "page/3/index.html"]
-    assert [e.title for e in home["index.html"].context["entries"]] == ["a5", "a4"]
-    assert [e.title for e in home["page/3/index.html"].context["entries"]] == ["a1"]
+    assert [e.title for e in context(home["index.html"])["entries"]] == ["a5", "a4"]
+    assert [e.title for e in context(home["page/3/index.html"])["entries"]] == ["a1"]
+    # A list page names the articles it shows (its key holds them); their entries come as it renders.
+    assert home["index.html"].shows == ("content/a5.md", "content/a4.md")
     second = home["page/2/index.html"].context["page"]
     assert (second.prev_url, second.url, second.next_url) == (
         "/briefings/", "/briefings/page/2/", "/briefings/page/3/")
@@ -203,15 +212,16 @@ def test_topics_index_counts() -> None:
 
 
 def test_related_briefings_share_topics_and_exclude_self() -> None:
-    site = site_of([
+    site, context = planned([
         article("a", "2022-01-01", "[Russia, CSTO]"),
         article("b", "2022-01-02", "[Russia, CSTO]"),
         article("c", "2022-01-03", "[Russia]"),
         article("d", "2022-01-04", "[Football]"),
     ])
-    pages = {p.context["article"].title: p for p in site.pages if p.template == "article.html"}
-    assert [e.title for e in pages["a"].context["related"]] == ["b", "c"]
-    assert pages["d"].context["related"] == []
+    pages = {context(p)["article"].title: context(p) for p in site.pages if p.template == "article.html"}
+    assert [e.title for e in pages["a"]["related"]] == ["b", "c"]
+    assert pages["d"]["related"] == []
+    assert pages["a"]["page"].title == "a | NewsBite" and pages["a"]["body"] == "<p>a</p>"
 
 
 def test_missing_image_is_a_warning_naming_the_line() -> None:

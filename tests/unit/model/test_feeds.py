@@ -19,7 +19,8 @@ from generator.model.feeds import (
     build_feed,
     feed_links,
     news_language,
-    news_sitemap,
+    news_articles,
+    news_sitemap_of,
     rfc822,
     rfc3339,
     sitemap_files,
@@ -145,7 +146,11 @@ def test_news_sitemap_holds_two_days_back_from_the_newest_article() -> None:
     newest = dt.datetime(2024, 2, 12, 9, tzinfo=SYDNEY)
     entries = [entry("new", newest), entry("edge", newest - dt.timedelta(days=2)),
                entry("old", newest - dt.timedelta(days=2, seconds=1)), entry("older", newest - dt.timedelta(days=30))]
-    news = news_sitemap(CONFIG, entries)
+    # The plan picks the articles by their dates (the site's structure); their titles print when it renders.
+    chosen = news_articles(entries, {e.path: e.url for e in entries})
+    assert chosen == ["content/new.md", "content/edge.md"]
+    news = news_sitemap_of(CONFIG, [e for e in entries if e.path in chosen])
     assert [item.loc for item in news.items] == ["https://example.org/news/new/", "https://example.org/news/edge/"]
+    assert [item.title for item in news.items] == ["Title new", "Title edge"]
     assert (news.publication, news.language) == ("Briefings", "en")
-    assert news_sitemap(CONFIG, []).items == ()
+    assert news_articles([], {}) == [] and news_sitemap_of(CONFIG, []).items == ()
