@@ -62,23 +62,21 @@ def copied_files(sources: SiteSources, site_dir: Path) -> dict[str, CopiedFile]:
     return copies
 
 
-def claimed_pages(pages: Sequence[PageSpec], copies: Mapping[str, CopiedFile]) -> list[PageSpec]:
-    """Return the pages to render, refusing any output path planned twice (naming both sources)."""
+def claimed_pages(pages: list[PageSpec], copies: Mapping[str, CopiedFile]) -> list[PageSpec]:
+    """Return ``pages`` (the same list), refusing any output path planned twice (naming both sources)."""
     owners: dict[str, str] = {}
     clashes: list[Diagnostic] = []
-    specs: list[PageSpec] = []
     for spec in pages:
         if spec.output in owners:
             clashes.append(error(spec.source, 1, f"output file {spec.output} is also written for {owners[spec.output]}"))
             continue
         owners[spec.output] = spec.source
-        specs.append(spec)
     for rel, copy in copies.items():
         if rel in owners:
             clashes.append(error(copy.label, 1, f"output file {rel} is also written for {owners[rel]}"))
     if clashes:
         raise BuildError(clashes)
-    return specs
+    return pages
 
 
 def plan_inputs(

@@ -26,7 +26,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple, TypeVar
+from typing import Any, Callable, Mapping, NamedTuple, Sequence, TypeVar
 
 import jinja2
 
@@ -38,6 +38,7 @@ from generator.content.files import FileSignature
 from generator.content.paths import SitePaths
 from generator.diagnostics import Diagnostic
 from generator.model.catalogue import HeldBack
+from generator.model.plan import PageSpec
 from generator.publish import output
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,27 @@ class OutputState:
 
 
 @dataclass(slots=True)
+class PlanKeys:
+    """The keys of one plan's pages (``build.pages.page_keys``), kept for the next build that reuses the plan."""
+
+    specs: Sequence[PageSpec]  # the plan's pages, as one list: the next build's plan is this list or another
+    inputs: tuple[str, str, dict[str, str]]  # what every key holds beside the articles: base key, structure, templates
+    digests: dict[str, str]  # each article's source digest as the keys hold it
+    keys: list[str]  # in the order of ``specs``
+    _readers: dict[str, list[int]] | None = None
+
+    def readers(self) -> dict[str, list[int]]:
+        """Return, per article, the indexes of the pages that show it (made on first use)."""
+        if self._readers is None:
+            readers: dict[str, list[int]] = {}
+            for number, spec in enumerate(self.specs):
+                for path in spec.shows or ():
+                    readers.setdefault(path, []).append(number)
+            self._readers = readers
+        return self._readers
+
+
+@dataclass(slots=True)
 class BuildMemo:
     """The cache kept in memory between builds in one process (the dev server).
 
@@ -262,33 +284,42 @@ class BuildMemo:
     # The last template environment, under the digest of the settings and every template's source:
     # reused, it keeps the templates it compiled.
     environment: tuple[str, jinja2.Environment] | None = None
+    # The keys of the last plan's pages.
+    page_keys: PlanKeys | None = None
 
 
 class StageResults:
     """Results of pure stages of the plan kept for the next build, each under the digest of its inputs.
 
     Only for stages whose result is a function of the site's structure alone (related briefings,
-    sitemaps), so that an edit to an article's wording reuses them. In the memo when there is one,
-    else one file per stage in the site's cache; a result whose inputs differ is made again.
+    sitemaps, the pages), so that an edit to an article's wording reuses them. In the memo when
+    there is one, else one file per stage in the site's cache (unless reading the file would cost
+    more than making the result again); a result whose inputs differ is made again.
     """
 
     def __init__(self, paths: SitePaths, memo: BuildMemo | None) -> None:
         self.paths = paths
         self.memo = memo
 
-    def result(self, name: str, key: str, make: Callable[[], R]) -> R:
-        """Return ``make()``, or the result it gave last time under the same ``key``."""
+    def result(self, name: str, key: str, make: Callable[[], R], on_disk: bool = True) -> R:
+        """Return ``make()``, or the result it gave last time under the same ``key``.
+
+        Without ``on_disk`` the result is kept in the memo only: for results that unpickle slower
+        than they are made (the pages of a large site: 0.25 s to load at 10,000 articles).
+        """
         if self.memo is not None:
             kept = self.memo.stages.get(name)
-        else:
+        elif on_disk:
             kept = _unpack(output.read_cache_file(self.paths.stage_result(name)))
+        else:
+            kept = None
         if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == combine(self._code(), key):
             return kept[1]  # type: ignore[no-any-return]
         value = make()
         entry = (combine(self._code(), key), value)
         if self.memo is not None:
             self.memo.stages[name] = entry
-        else:
+        elif on_disk:
             output.write_cache_file(self.paths.stage_result(name), _pack(entry))
         return value
 

@@ -25,7 +25,7 @@ from typing import Callable, Mapping, Sequence
 import jinja2
 import jinja2.meta
 
-from generator.build.cache import OutputRecord
+from generator.build.cache import OutputRecord, PlanKeys
 from generator.build.fingerprint import (
     Fingerprinter,
     combine,
@@ -103,18 +103,40 @@ def page_key(job: PageJob, spec: PageSpec, fingerprints: Fingerprinter) -> str:
                                      *[tokens.get(path) or f"{path}=?" for path in spec.shows])))
 
 
+def page_keys(job: PageJob, last: PlanKeys | None = None) -> PlanKeys:
+    """Return the key of every page of ``job``.
+
+    ``last`` holds the keys of the same plan (the same list of pages) as the last build made them:
+    when its inputs beside the articles are unchanged, only the pages that show an article whose
+    digest changed get a new key. Pages declare what they show, so this is found by lookup.
+    """
+    inputs = (job.base_key, job.structure, dict(job.template_keys))
+    digests = dict(job.source_digests)
+    fingerprints = Fingerprinter()
+    if last is None or last.specs is not job.specs or last.inputs != inputs:
+        return PlanKeys(job.specs, inputs, digests, [page_key(job, spec, fingerprints) for spec in job.specs])
+    changed = {path for path, digest in digests.items() if last.digests.get(path) != digest}
+    changed.update(path for path in last.digests if path not in digests)
+    keys = list(last.keys)
+    readers = last.readers()
+    for number in sorted({number for path in changed for number in readers.get(path, ())}):
+        keys[number] = page_key(job, job.specs[number], fingerprints)
+    return PlanKeys(job.specs, inputs, digests, keys, readers)
+
+
 def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None = None,
-                 progress: Progress | None = None) -> list[PageResult]:
+                 progress: Progress | None = None, keys: PlanKeys | None = None) -> list[PageResult]:
     """Return the result of every planned page, in plan order, rendering only those not current.
 
     ``meanwhile`` runs while the workers render; ``progress`` hears how many pages are done. A
-    plan ends with its costliest pages (the feeds, each carrying twenty whole articles).
+    plan ends with its costliest pages (the feeds, each carrying twenty whole articles). ``keys``
+    are the pages' keys, if the caller has them (``page_keys``).
     """
-    fingerprints = Fingerprinter()
+    page_keys_ = (keys or page_keys(job)).keys
     results: list[PageResult | None] = []
     stale: list[tuple[int, str]] = []
     for number, spec in enumerate(job.specs):
-        key = page_key(job, spec, fingerprints)
+        key = page_keys_[number]
         old = job.previous.get(spec.output)
         if old is not None and old.key == key and output.stat_matches(job.out_dir, spec.output, old.size, old.mtime_ns):
             results.append(PageResult("kept", spec.output, old._replace(source=spec.source)))

@@ -46,6 +46,7 @@ from generator.build.pages import (
     ERROR_LIMIT,
     PageJob,
     all_templates_digest,
+    page_keys,
     render_pages,
     template_keys,
 )
@@ -59,6 +60,7 @@ from generator.content.paths import SitePaths
 from generator.diagnostics import BuildError, Diagnostic, Report
 from generator.model.body import RenderedBody
 from generator.model.catalogue import (
+    Catalogue,
     Entry,
     HeldBack,
     RelatedIndex,
@@ -68,7 +70,7 @@ from generator.model.catalogue import (
     select_articles,
     site_path,
 )
-from generator.model.plan import PageSpec, Site, plan_site
+from generator.model.plan import PageSpec, alias_clashes, plan_site
 from generator.model.syndication import feed_pages, index_pages
 from generator.publish import output
 from generator.render.templates import compile_templates, layout_dirs, make_environment
@@ -152,11 +154,12 @@ class LoadedSite:
 class Plan:
     """Every artifact of the site: the pages (with feeds and sitemaps) to render, and the files to copy."""
 
-    site: Site | None  # None when the last build's plan is current (its records say what it holds)
+    current: bool  # the last build's plan is current (its records say what it holds): nothing is planned
     pages: list[PageSpec]
     bodies: Mapping[str, RenderedBody]  # each article's body, as the pages and feeds show it
     entries: Mapping[str, Entry]  # each article as templates see it, made when a page showing it renders
     structure: str  # the digest of the site's structure (catalogue.structure_of), part of every page's inputs
+    topics: int
     warnings: tuple[Diagnostic, ...]
 
 
@@ -194,8 +197,9 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
     stage = None if current else output.open_staging(paths.output_dir)
     folders = None if stage is None else _folders_meanwhile(stage, paths, loaded)
     try:
-        plan = Plan(None, [], {}, {}, "", ()) if current else stages.run("plan", plan_artifacts, options, loaded, store, memo)
-        rendered = stages.run("render", render_artifacts, options, paths, loaded, plan, state, store, stage, folders)
+        plan = Plan(True, [], {}, {}, "", 0, ()) if current else stages.run("plan", plan_artifacts, options, loaded, store, memo)
+        rendered = stages.run("render", render_artifacts, options, paths, loaded, plan, state, store, memo, stage,
+                              folders)
         published = stages.run("publish", publish_artifacts, paths, memo, rendered, stage)
     except BaseException:
         if stage is not None:
@@ -290,21 +294,31 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     structure = combine(site_structure(loaded.flags, published, loaded.held_back, loaded.copies), topic_paths)
     ordering = combine(structure, digest_text(repr([article.title for article in published])))
     results = StageResults(options.paths, memo)
-    related = results.result("related", structure, lambda: _related_briefings(cat.articles, _jobs(options)))
-    site, problems = plan_site(config, cat, loaded.paths, loaded.held_back, options.search, related)
+    # The pages follow from the structure, the order of the articles and the settings, not from
+    # any article's own content: after an edit to wording, or to a title that keeps the order,
+    # the last build's pages are the plan.
+    pages = results.result("pages", combine(ordering, loaded.config_key),
+                           lambda: _plan_pages(options, loaded, cat, results, structure, ordering), on_disk=False)
+    problems = [*cat.problems, *alias_clashes(pages, published)]
     report.extend(problems)
     report.extend(loaded.warnings)
     report.raise_if_failed(options.strict)
-    feeds = feed_pages(site)
+    return Plan(False, claimed_pages(pages, loaded.copies), bodies, cat.entries, structure, len(cat.topics),
+                tuple(problems))
+
+
+def _plan_pages(options: BuildOptions, loaded: LoadedSite, cat: Catalogue, results: StageResults,
+                structure: str, ordering: str) -> list[PageSpec]:
+    """Return every page of the site: articles, aliases, lists, feeds, sitemaps."""
+    related = results.result("related", structure, lambda: _related_briefings(cat.articles, _jobs(options)))
+    site, _problems = plan_site(loaded.config, cat, loaded.paths, loaded.held_back, options.search, related)
     indexes = results.result("indexes", combine(ordering, loaded.config_key), lambda: index_pages(site))
-    site = replace(site, pages=site.pages + tuple(feeds) + tuple(indexes))
-    pages = claimed_pages(site.pages, loaded.copies)
-    return Plan(site, pages, bodies, cat.entries, structure, tuple(problems))
+    return [*site.pages, *feed_pages(site), *indexes]
 
 
 def render_artifacts(
     options: BuildOptions, paths: SitePaths, loaded: LoadedSite, plan: Plan, state: OutputState,
-    store: SourceStore, stage: Path | None, folders: output.PendingFolders | None,
+    store: SourceStore, memo: BuildMemo | None, stage: Path | None, folders: output.PendingFolders | None,
 ) -> Rendered:
     """Render the artifacts whose inputs changed into the staging folder: stage "render"."""
     if stage is None:  # the last plan is current, and so is every artifact in it
@@ -320,7 +334,11 @@ def render_artifacts(
         options.on_plan(job, loaded.copies)
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if a
     # template fails).
-    results = render_pages(job, _jobs(options), store.save, progress=_stage_progress(options, "Rendering pages"))
+    keys = page_keys(job, None if memo is None else memo.page_keys)
+    if memo is not None:
+        memo.page_keys = keys
+    results = render_pages(job, _jobs(options), store.save, progress=_stage_progress(options, "Rendering pages"),
+                           keys=keys)
     errors = [d for r in results for d in r.diagnostics]
     if errors:
         raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])
@@ -345,11 +363,9 @@ def publish_artifacts(paths: SitePaths, memo: BuildMemo | None, rendered: Render
 
 
 def _summary(loaded: LoadedSite, plan: Plan, state: OutputState, rendered: Rendered) -> BuildSummary:
-    if plan.site is None and state.summary is not None:
+    if plan.current and state.summary is not None:
         return state.summary
-    site = plan.site
-    assert site is not None
-    return BuildSummary(len(site.pages), len(site.topics), len(site.articles), site.held_back,
+    return BuildSummary(len(plan.pages), plan.topics, len(loaded.published), loaded.held_back,
                         (*loaded.warnings, *plan.warnings), loaded.config.base_url, rendered.search)
 
 

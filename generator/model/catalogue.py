@@ -154,11 +154,15 @@ def article_paths(config: SiteConfig, articles: Sequence[Article]) -> tuple[dict
 
 def asset_path(config: SiteConfig, src: str, base_dir: str, known: set[str]) -> str | None:
     """Return the URL path (relative to site root) of an image reference, or None if it names no file."""
-    parts = urlsplit(src)
-    if parts.scheme or parts.netloc:
+    # Most references are plain relative paths: without a ":" there is no scheme, and a first
+    # character that is neither "/" nor a control or space (which urlsplit strips) rules out a
+    # network location; urlsplit decides the rest (issue 10: every build checks every image).
+    if src.startswith(("/", "https://", "http://")):
         return src
-    if src.startswith("/"):
-        return src
+    if ":" in src or src[:1] <= " ":
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc:
+            return src
     target = posixpath.normpath(posixpath.join(base_dir, src))
     return "/" + target.removeprefix("content/") if target in known else None
 
@@ -272,7 +276,8 @@ def image_view(config: SiteConfig, article: Article, assets: set[str]) -> tuple[
     if not article.image.alt:
         problems.append(warning(article.path, article.line_of("image"),
                                 "image has no alt text; add 'alt:' for readers who cannot see it"))
-    url = where if urlsplit(where).scheme else site_path(config, where)
+    url = where if where.startswith(("https://", "http://")) or (":" in where and urlsplit(where).scheme) \
+        else site_path(config, where)
     return ImageView(url, article.image.alt, article.image.caption, article.image.credit), problems
 
 

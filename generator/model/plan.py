@@ -192,7 +192,7 @@ def plan_site(
     pages.append(_topics_page(config, nav, topics))
     pages.append(_not_found_page(config, nav))
     pages.append(_search_page(config, nav))
-    problems = [*catalogue.problems, *_alias_clashes(pages, articles)]
+    problems = [*catalogue.problems, *alias_clashes(pages, articles)]
     return Site(config, articles, urls, topics, tuple(pages), tuple(held_back)), problems
 
 
@@ -217,7 +217,7 @@ def _alias_pages(config: SiteConfig, article: Article, url: str) -> list[PageSpe
             for alias in dict.fromkeys(article.aliases)]
 
 
-def _alias_clashes(pages: Sequence[PageSpec], articles: Sequence[Article]) -> list[Diagnostic]:
+def alias_clashes(pages: Sequence[PageSpec], articles: Sequence[Article]) -> list[Diagnostic]:
     """Return an error for each alias whose redirect would replace a page or another alias (SPEC section 3)."""
     lines = {a.path: a.line_of("aliases") for a in articles}
     owners: dict[str, PageSpec] = {spec.output: spec for spec in pages if spec.template != "redirect.html"}
