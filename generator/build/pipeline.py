@@ -287,18 +287,14 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
                            config.base_path)
     cat = catalogue(config, published, loaded.paths, bodies, set(loaded.sources.assets))
     # The site's structure, which every page's key holds, includes the topics' URLs: colliding
-    # slugs are numbered by first appearance. Related briefings follow from it (the order of the
-    # articles is in it), the sitemaps from it and the titles (same-day articles are in title
-    # order): an edit to an article's wording reuses both, an edit to a title the related briefings.
+    # slugs are numbered by first appearance. The pages, related briefings and sitemaps follow from
+    # it (the order of the articles is in it) and the settings, not from any article's own content:
+    # after an edit to wording, or to a title that keeps the order, the last build's are current.
     topic_paths = digest_text(repr([(topic.name, topic.path) for topic in cat.topics]))
     structure = combine(site_structure(loaded.flags, published, loaded.held_back, loaded.copies), topic_paths)
-    ordering = combine(structure, digest_text(repr([article.title for article in published])))
     results = StageResults(options.paths, memo)
-    # The pages follow from the structure, the order of the articles and the settings, not from
-    # any article's own content: after an edit to wording, or to a title that keeps the order,
-    # the last build's pages are the plan.
-    pages = results.result("pages", combine(ordering, loaded.config_key),
-                           lambda: _plan_pages(options, loaded, cat, results, structure, ordering), on_disk=False)
+    pages = results.result("pages", combine(structure, loaded.config_key),
+                           lambda: _plan_pages(options, loaded, cat, results, structure), on_disk=False)
     problems = [*cat.problems, *alias_clashes(pages, published)]
     report.extend(problems)
     report.extend(loaded.warnings)
@@ -308,11 +304,11 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
 
 
 def _plan_pages(options: BuildOptions, loaded: LoadedSite, cat: Catalogue, results: StageResults,
-                structure: str, ordering: str) -> list[PageSpec]:
+                structure: str) -> list[PageSpec]:
     """Return every page of the site: articles, aliases, lists, feeds, sitemaps."""
     related = results.result("related", structure, lambda: _related_briefings(cat.articles, _jobs(options)))
     site, _problems = plan_site(loaded.config, cat, loaded.paths, loaded.held_back, options.search, related)
-    indexes = results.result("indexes", combine(ordering, loaded.config_key), lambda: index_pages(site))
+    indexes = results.result("indexes", combine(structure, loaded.config_key), lambda: index_pages(site))
     return [*site.pages, *feed_pages(site), *indexes]
 
 
