@@ -18,7 +18,6 @@ process (the dev server) a ``BuildMemo`` keeps both in memory between builds.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import logging
 import pickle
 import sys
@@ -95,17 +94,32 @@ def code_digest() -> str:
     """
     package = Path(__file__).parents[1]
     parts = [__version__, sys.version] + [f"{name}:{digest_bytes(data)}" for name, data in files.package_sources(package)]
-    for library in _LIBRARIES:
-        try:
-            parts.append(f"{library}={importlib.metadata.version(library)}")
-        except importlib.metadata.PackageNotFoundError:
-            parts.append(f"{library}=?")
+    installed = files.installed_versions()
+    parts.extend(f"{library}={_version(library, installed)}" for library in _LIBRARIES)
     return combine(*parts)
 
 
 # Distributions whose behaviour reaches the output (Markdown, templates, escaping, YAML, slugs).
 _LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe", "PyYAML", "python-slugify", "Unidecode",
               "text-unidecode")
+
+
+def _version(library: str, installed: Mapping[str, str | None]) -> str:
+    """Return the installed version of ``library``, or "?" when it is not installed."""
+    key = files.distribution_key(library)
+    found = installed.get(key)
+    if found is not None:
+        return found
+    if key not in installed and "" not in installed:
+        return "?"
+    # A folder that does not name its version, or a zip on the path: importlib.metadata knows,
+    # at the cost of importing it.
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(library)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
 
 
 def article_state(article: Article, text: str, body_start: int | None = None) -> tuple[int, tuple[Any, ...]]:
