@@ -36,7 +36,6 @@ from generator.content.files import UNREAD, FileSignature
 from generator.diagnostics import BuildError, Diagnostic, error
 from generator.model.body import RenderedBody, StoredHtml
 from generator.model.feeds import XmlSafeMarkup, xml_safe_html
-from generator.render.markup import render_body
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +104,12 @@ def _parse_span(
     job: _ParseJob, start: int, stop: int,
 ) -> list[tuple[Any, tuple[Diagnostic, ...], BodyRecord | None, FileSignature]]:
     results: list[tuple[Any, tuple[Diagnostic, ...], BodyRecord | None, FileSignature]] = []
+    if start == stop:  # nothing to parse: every article was in the cache
+        return results
+    # Imported by the spans that render (markdown-it and its plugins take 0.03 s to import): a
+    # build that finds every article in the cache never needs them.
+    from generator.render.markup import render_body
+
     for path, digest in job.files[start:stop]:
         text, signature, problems = _read_unchanged(job.site_dir, path, digest)
         if text is None:
@@ -225,6 +230,8 @@ def _cached_body(record: SourceRecord, body_key: str, targets: Mapping[str, str]
 
 
 def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:
+    from generator.render.markup import render_body  # as in _parse_span
+
     results: list[Any] = []
     for article, digest, body_start in job.articles[start:stop]:
         text, _digest, problems = _read_unchanged(job.site_dir, article.path, digest)
