@@ -69,7 +69,7 @@ def parse_sources(
     # of their own (``body_key`` and the links they resolved).
     parse_key = combine(store.code, f"timezone={config.timezone}")
     missing = [(path, digest) for path, digest in files
-               if not digest or not _parsed_matches(store.get(path), digest, parse_key)]
+               if not digest or not _parsed_matches(store.parsed_record(path), digest, parse_key)]
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
                     asset_targets)
     results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress,
@@ -88,7 +88,7 @@ def parse_sources(
     articles: list[Article] = []
     problems: list[Diagnostic] = []
     for path, _digest in files:
-        record = store.get(path)
+        record = store.parsed_record(path)
         assert record is not None
         problems.extend(record.diagnostics)
         if record.parsed is not None:
