@@ -70,6 +70,7 @@ def parse_sources(
     parse_key = combine(store.code, f"timezone={config.timezone}")
     missing = [(path, digest) for path, digest in files
                if not digest or not _parsed_matches(store.parsed_record(path), digest, parse_key)]
+    _import_renderer(bool(missing))
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
                     asset_targets)
     results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress,
@@ -94,6 +95,13 @@ def parse_sources(
         if record.parsed is not None:
             articles.append(record.parsed[1])
     return articles, problems, read
+
+
+def _import_renderer(needed: bool) -> None:
+    """Import the Markdown renderer here, before the workers fork, when they will render: each then
+    inherits it instead of importing it again. Its spans import it themselves (``_parse_span``)."""
+    if needed:
+        import generator.render.markup  # noqa: F401
 
 
 def _parsed_matches(record: SourceRecord | None, digest: str, parse_key: str) -> bool:
@@ -205,6 +213,7 @@ def render_bodies(
             todo.append((article, record.text_digest, record.parsed[0]))
         else:
             bodies[article.path] = body
+    _import_renderer(bool(todo))
     job = _BodyJob(todo, site_dir, escape_html, targets, base_path)
     errors: list[Diagnostic] = []
     for (article, _digest, _start), result in zip(todo, run_spans(_body_span, job, len(todo), _jobs_for(jobs, len(todo)))):
