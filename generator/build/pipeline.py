@@ -206,7 +206,8 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
             output.discard_staging(paths.output_dir, folders)
         raise
     summary = _summary(loaded, plan, state, rendered)
-    stages.run("cache", save_output_state, paths, OutputState(loaded.inputs, summary, rendered.records), memo)
+    if not current:  # else the record on file is this build's already: rewriting it cost 0.05 s at 10,000 articles
+        stages.run("cache", save_output_state, paths, OutputState(loaded.inputs, summary, rendered.records), memo)
     stages.run("cache", store.save)
     log.debug("stage timings: %s", {k: round(v, 3) for k, v in stages.timings.items()})
     return BuildResult(

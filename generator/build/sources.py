@@ -36,7 +36,6 @@ from generator.content.files import UNREAD, FileSignature
 from generator.diagnostics import BuildError, Diagnostic, error
 from generator.model.body import RenderedBody, StoredHtml
 from generator.model.feeds import XmlSafeMarkup, xml_safe_html
-from generator.render.markup import render_body
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,8 @@ def parse_sources(
     # of their own (``body_key`` and the links they resolved).
     parse_key = combine(store.code, f"timezone={config.timezone}")
     missing = [(path, digest) for path, digest in files
-               if not digest or not _parsed_matches(store.get(path), digest, parse_key)]
+               if not digest or not _parsed_matches(store.parsed_record(path), digest, parse_key)]
+    _import_renderer(bool(missing))
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
                     asset_targets)
     results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress,
@@ -89,12 +89,19 @@ def parse_sources(
     articles: list[Article] = []
     problems: list[Diagnostic] = []
     for path, _digest in files:
-        record = store.get(path)
+        record = store.parsed_record(path)
         assert record is not None
         problems.extend(record.diagnostics)
         if record.parsed is not None:
             articles.append(record.parsed[1])
     return articles, problems, read
+
+
+def _import_renderer(needed: bool) -> None:
+    """Import the Markdown renderer here, before the workers fork, when they will render: each then
+    inherits it instead of importing it again. Its spans import it themselves (``_parse_span``)."""
+    if needed:
+        import generator.render.markup  # noqa: F401
 
 
 def _parsed_matches(record: SourceRecord | None, digest: str, parse_key: str) -> bool:
@@ -105,6 +112,12 @@ def _parse_span(
     job: _ParseJob, start: int, stop: int,
 ) -> list[tuple[Any, tuple[Diagnostic, ...], BodyRecord | None, FileSignature]]:
     results: list[tuple[Any, tuple[Diagnostic, ...], BodyRecord | None, FileSignature]] = []
+    if start == stop:  # nothing to parse: every article was in the cache
+        return results
+    # Imported by the spans that render (markdown-it and its plugins take 0.03 s to import): a
+    # build that finds every article in the cache never needs them.
+    from generator.render.markup import render_body
+
     for path, digest in job.files[start:stop]:
         text, signature, problems = _read_unchanged(job.site_dir, path, digest)
         if text is None:
@@ -200,6 +213,7 @@ def render_bodies(
             todo.append((article, record.text_digest, record.parsed[0]))
         else:
             bodies[article.path] = body
+    _import_renderer(bool(todo))
     job = _BodyJob(todo, site_dir, escape_html, targets, base_path)
     errors: list[Diagnostic] = []
     for (article, _digest, _start), result in zip(todo, run_spans(_body_span, job, len(todo), _jobs_for(jobs, len(todo)))):
@@ -225,6 +239,8 @@ def _cached_body(record: SourceRecord, body_key: str, targets: Mapping[str, str]
 
 
 def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:
+    from generator.render.markup import render_body  # as in _parse_span
+
     results: list[Any] = []
     for article, digest, body_start in job.articles[start:stop]:
         text, _digest, problems = _read_unchanged(job.site_dir, article.path, digest)

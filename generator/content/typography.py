@@ -5,16 +5,21 @@ from __future__ import annotations
 import functools
 import logging
 import re
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from generator.content.fastpaths import fast_paths_on
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 log = logging.getLogger(__name__)
 
 
 @functools.cache
 def _typographer() -> MarkdownIt:
+    # Imported here: most text needs no typography, and a build that reads no new article none.
+    from markdown_it import MarkdownIt
+
     # The "zero" preset parses no Markdown syntax, so every character stays text; only the
     # typographer's replacements and smart quotes apply.
     return MarkdownIt("zero", {"typographer": True}).enable(["replacements", "smartquotes"])
