@@ -34,6 +34,11 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def forks(jobs: int, count: int, min_parallel: int = 64) -> bool:
+    """Return whether ``run_spans`` with these numbers runs its work in worker processes."""
+    return jobs > 1 and count >= min_parallel and "fork" in multiprocessing.get_all_start_methods()
+
+
 def run_spans(
     work: Work[R], shared: Any, count: int, jobs: int, min_parallel: int = 64,
     meanwhile: Callable[[], None] | None = None, progress: Progress | None = None, heavy_last: bool = False,
@@ -48,7 +53,7 @@ def run_spans(
     """
     size = max(8, min(256, count // (max(jobs, 1) * 8) or 1))
     spans = [(start, min(start + size, count)) for start in range(0, count, size)]
-    if jobs <= 1 or count < min_parallel or "fork" not in multiprocessing.get_all_start_methods():
+    if not forks(jobs, count, min_parallel):
         results: list[R] = []
         for start, stop in spans if progress is not None else [(0, count)]:
             results.extend(work(shared, start, stop))

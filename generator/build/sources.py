@@ -28,7 +28,7 @@ from generator.build.cache import (
     restore_article,
 )
 from generator.build.fingerprint import combine, digest_bytes
-from generator.build.parallel import Progress, run_spans
+from generator.build.parallel import Progress, forks, run_spans
 from generator.content import files
 from generator.content.articles import Article, parse_article
 from generator.content.config import SiteConfig
@@ -62,7 +62,8 @@ def parse_sources(
     a text, it also renders the body, resolving links to content assets (known from the scan)
     and leaving links to other articles unresolved; ``render_bodies`` later re-renders the few
     bodies whose recorded links resolve differently once every article's URL is known.
-    ``meanwhile`` runs in this process while the workers parse (not at all when nothing is to be parsed).
+    ``meanwhile`` runs in this process while the workers parse (not at all when there are no workers:
+    it is work that only pays for itself beside theirs).
     """
     # Front matter reads one setting, the time zone (dates without one are in it): a change of any
     # other, such as the dev server's own base URL, needs no article parsed again. Bodies have keys
@@ -73,8 +74,9 @@ def parse_sources(
     _import_renderer(bool(missing))
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
                     asset_targets)
-    results = run_spans(_parse_span, job, len(missing), _jobs_for(jobs, len(missing)), progress=progress,
-                        meanwhile=meanwhile if missing else None)
+    workers = _jobs_for(jobs, len(missing))
+    results = run_spans(_parse_span, job, len(missing), workers, progress=progress,
+                        meanwhile=meanwhile if forks(workers, len(missing)) else None)
     read: dict[str, FileSignature] = {}
     for (path, digest), (state, diagnostics, body, signature) in zip(missing, results):
         if not digest:
