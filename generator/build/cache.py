@@ -25,7 +25,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple, Sequence, TypeVar
+from typing import Any, Callable, Mapping, NamedTuple, TypeVar
 
 import jinja2
 
@@ -37,7 +37,6 @@ from generator.content.files import FileSignature
 from generator.content.paths import SitePaths
 from generator.diagnostics import Diagnostic
 from generator.model.catalogue import HeldBack
-from generator.model.plan import PageSpec
 from generator.publish import output
 
 log = logging.getLogger(__name__)
@@ -256,27 +255,22 @@ class OutputState:
     inputs: str = ""
     summary: BuildSummary | None = None
     files: dict[str, OutputRecord] = field(default_factory=dict)
+    # What the pages' keys in ``files`` were made from beside the pages themselves.
+    keyed: KeyInputs | None = None
 
 
-@dataclass(slots=True)
-class PlanKeys:
-    """The keys of one plan's pages (``build.pages.page_keys``), kept for the next build that reuses the plan."""
+@dataclass(frozen=True, slots=True)
+class KeyInputs:
+    """What every page key of a build holds beside the page's own output path and the articles it shows.
 
-    specs: Sequence[PageSpec]  # the plan's pages, as one list: the next build's plan is this list or another
-    inputs: tuple[str, str, dict[str, str]]  # what every key holds beside the articles: base key, structure, templates
-    digests: dict[str, str]  # each article's source digest as the keys hold it
-    keys: list[str]  # in the order of ``specs``
-    _readers: dict[str, list[int]] | None = None
+    Kept with the records, so the next build can tell which keys an edit changes without making
+    them all again (``build.pages.page_keys``).
+    """
 
-    def readers(self) -> dict[str, list[int]]:
-        """Return, per article, the indexes of the pages that show it (made on first use)."""
-        if self._readers is None:
-            readers: dict[str, list[int]] = {}
-            for number, spec in enumerate(self.specs):
-                for path in spec.shows or ():
-                    readers.setdefault(path, []).append(number)
-            self._readers = readers
-        return self._readers
+    base_key: str  # the code and the settings
+    structure: str  # the digest of the site's structure
+    template_keys: dict[str, str]  # each template's closure digest
+    source_digests: dict[str, str]  # each article's source digest
 
 
 @dataclass(slots=True)
@@ -299,8 +293,6 @@ class BuildMemo:
     # The last template environment, under the digest of the settings and every template's source:
     # reused, it keeps the templates it compiled.
     environment: tuple[str, jinja2.Environment] | None = None
-    # The keys of the last plan's pages.
-    page_keys: PlanKeys | None = None
 
 
 class StageResults:

@@ -25,7 +25,7 @@ from typing import Callable, Mapping, Sequence
 import jinja2
 import jinja2.meta
 
-from generator.build.cache import OutputRecord, PlanKeys
+from generator.build.cache import KeyInputs, OutputRecord
 from generator.build.fingerprint import (
     Fingerprinter,
     combine,
@@ -103,40 +103,50 @@ def page_key(job: PageJob, spec: PageSpec, fingerprints: Fingerprinter) -> str:
                                      *[tokens.get(path) or f"{path}=?" for path in spec.shows])))
 
 
-def page_keys(job: PageJob, last: PlanKeys | None = None) -> PlanKeys:
-    """Return the key of every page of ``job``.
+def key_inputs(job: PageJob) -> KeyInputs:
+    """Return what every page key of ``job`` holds beside the page's output path and the articles it shows."""
+    return KeyInputs(job.base_key, job.structure, dict(job.template_keys), dict(job.source_digests))
 
-    ``last`` holds the keys of the same plan (the same list of pages) as the last build made them:
-    when its inputs beside the articles are unchanged, only the pages that show an article whose
-    digest changed get a new key. Pages declare what they show, so this is found by lookup.
+
+def page_keys(job: PageJob, last: KeyInputs | None) -> list[str]:
+    """Return the key of every page of ``job``, in plan order.
+
+    ``last`` is what the keys of the last build into this output folder (``job.previous``) were
+    made from. When the code, settings and structure are as they were, the plan is the same, and a
+    page's key is new only if its template changed or it shows an article whose digest changed:
+    pages declare what they show, so the others keep their recorded key without being keyed again.
     """
-    inputs = (job.base_key, job.structure, dict(job.template_keys))
-    digests = dict(job.source_digests)
     fingerprints = Fingerprinter()
-    if last is None or last.specs is not job.specs or last.inputs != inputs:
-        return PlanKeys(job.specs, inputs, digests, [page_key(job, spec, fingerprints) for spec in job.specs])
-    changed = {path for path, digest in digests.items() if last.digests.get(path) != digest}
-    changed.update(path for path in last.digests if path not in digests)
-    keys = list(last.keys)
-    readers = last.readers()
-    for number in sorted({number for path in changed for number in readers.get(path, ())}):
-        keys[number] = page_key(job, job.specs[number], fingerprints)
-    return PlanKeys(job.specs, inputs, digests, keys, readers)
+    if last is None or (last.base_key, last.structure) != (job.base_key, job.structure):
+        return [page_key(job, spec, fingerprints) for spec in job.specs]
+    digests = job.source_digests
+    changed = {path for path, digest in digests.items() if last.source_digests.get(path) != digest}
+    changed.update(path for path in last.source_digests if path not in digests)
+    same_templates = {name for name, key in job.template_keys.items() if last.template_keys.get(name) == key}
+    keys: list[str] = []
+    for spec in job.specs:
+        old = job.previous.get(spec.output)
+        if (old is not None and spec.shows is not None and spec.template in same_templates
+                and changed.isdisjoint(spec.shows)):
+            keys.append(old.key)
+        else:
+            keys.append(page_key(job, spec, fingerprints))
+    return keys
 
 
 def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None = None,
-                 progress: Progress | None = None, keys: PlanKeys | None = None) -> list[PageResult]:
+                 progress: Progress | None = None, keyed: KeyInputs | None = None) -> list[PageResult]:
     """Return the result of every planned page, in plan order, rendering only those not current.
 
     ``meanwhile`` runs while the workers render; ``progress`` hears how many pages are done. A
-    plan ends with its costliest pages (the feeds, each carrying twenty whole articles). ``keys``
-    are the pages' keys, if the caller has them (``page_keys``).
+    plan ends with its costliest pages (the feeds, each carrying twenty whole articles). ``keyed``
+    is what the keys of ``job.previous`` were made from, if known (``page_keys``).
     """
-    page_keys_ = (keys or page_keys(job)).keys
+    keys = page_keys(job, keyed)
     results: list[PageResult | None] = []
     stale: list[tuple[int, str]] = []
     for number, spec in enumerate(job.specs):
-        key = page_keys_[number]
+        key = keys[number]
         old = job.previous.get(spec.output)
         if old is not None and old.key == key and output.stat_matches(job.out_dir, spec.output, old.size, old.mtime_ns):
             results.append(PageResult("kept", spec.output, old._replace(source=spec.source)))

@@ -32,6 +32,7 @@ from generator.build.artifacts import (
 from generator.build.cache import (
     BuildMemo,
     BuildSummary,
+    KeyInputs,
     OutputRecord,
     OutputState,
     SearchIndex,
@@ -46,7 +47,7 @@ from generator.build.pages import (
     ERROR_LIMIT,
     PageJob,
     all_templates_digest,
-    page_keys,
+    key_inputs,
     render_pages,
     template_keys,
 )
@@ -171,6 +172,7 @@ class Rendered:
     staged: list[str]
     to_copy: dict[str, Path]
     search: SearchIndex | None
+    keyed: KeyInputs | None  # what the pages' keys were made from
 
 
 def build_site(options: BuildOptions, memo: BuildMemo | None = None) -> BuildResult:
@@ -198,8 +200,7 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
     folders = None if stage is None else _folders_meanwhile(stage, paths, loaded)
     try:
         plan = Plan(True, [], {}, {}, "", 0, ()) if current else stages.run("plan", plan_artifacts, options, loaded, store, memo)
-        rendered = stages.run("render", render_artifacts, options, paths, loaded, plan, state, store, memo, stage,
-                              folders)
+        rendered = stages.run("render", render_artifacts, options, paths, loaded, plan, state, store, stage, folders)
         published = stages.run("publish", publish_artifacts, paths, memo, rendered, stage)
     except BaseException:
         if stage is not None:
@@ -207,7 +208,8 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
         raise
     summary = _summary(loaded, plan, state, rendered)
     if not current:  # else the record on file is this build's already: rewriting it cost 0.05 s at 10,000 articles
-        stages.run("cache", save_output_state, paths, OutputState(loaded.inputs, summary, rendered.records), memo)
+        stages.run("cache", save_output_state, paths, OutputState(loaded.inputs, summary, rendered.records,
+                                                                     rendered.keyed), memo)
     stages.run("cache", store.save)
     log.debug("stage timings: %s", {k: round(v, 3) for k, v in stages.timings.items()})
     return BuildResult(
@@ -315,11 +317,12 @@ def _plan_pages(options: BuildOptions, loaded: LoadedSite, cat: Catalogue, resul
 
 def render_artifacts(
     options: BuildOptions, paths: SitePaths, loaded: LoadedSite, plan: Plan, state: OutputState,
-    store: SourceStore, memo: BuildMemo | None, stage: Path | None, folders: output.PendingFolders | None,
+    store: SourceStore, stage: Path | None, folders: output.PendingFolders | None,
 ) -> Rendered:
     """Render the artifacts whose inputs changed into the staging folder: stage "render"."""
     if stage is None:  # the last plan is current, and so is every artifact in it
-        return Rendered(dict(state.files), [], {}, state.summary.search if state.summary is not None else None)
+        return Rendered(dict(state.files), [], {}, state.summary.search if state.summary is not None else None,
+                        state.keyed)
     out_dir = paths.output_dir
     if folders is not None:
         folders.settle()
@@ -331,11 +334,8 @@ def render_artifacts(
         options.on_plan(job, loaded.copies)
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if a
     # template fails).
-    keys = page_keys(job, None if memo is None else memo.page_keys)
-    if memo is not None:
-        memo.page_keys = keys
     results = render_pages(job, _jobs(options), store.save, progress=_stage_progress(options, "Rendering pages"),
-                           keys=keys)
+                           keyed=state.keyed)
     errors = [d for r in results for d in r.diagnostics]
     if errors:
         raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])
@@ -345,7 +345,7 @@ def render_artifacts(
     to_copy = copies_to_make(out_dir, loaded.copies, state, records)
     if folders is not None:
         folders.wait()  # before the staging folder moves into place
-    return Rendered(records, staged, to_copy, index)
+    return Rendered(records, staged, to_copy, index, key_inputs(job))
 
 
 def publish_artifacts(paths: SitePaths, memo: BuildMemo | None, rendered: Rendered, stage: Path | None) -> output.CommitReport:
