@@ -13,7 +13,7 @@ import email.utils
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from markupsafe import Markup
 
@@ -102,8 +102,10 @@ class NewsPlan:
     paths: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class SitemapUrl:
+class SitemapUrl(NamedTuple):
+    """One URL of a sitemap. A named tuple: a large site's sitemaps hold one per page, and are kept
+    between builds (``build.cache.StageResults``), which unpickles tuples ten times faster than dataclasses."""
+
     loc: str
     lastmod: str | None = None
 
