@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple, TypeVar
 
 import jinja2
+import jinja2.bccache
 
 from generator import __version__
 from generator.build.fingerprint import combine, digest_bytes, digest_text
@@ -293,6 +294,32 @@ class BuildMemo:
     # The last template environment, under the digest of the settings and every template's source:
     # reused, it keeps the templates it compiled.
     environment: tuple[str, jinja2.Environment] | None = None
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled by earlier builds, kept in the site's cache (Jinja's public bytecode-cache hooks).
+
+    Jinja checks each entry against the template's source and its own version before using it; an
+    entry that cannot be read or written only costs a compile.
+    """
+
+    def __init__(self, paths: SitePaths) -> None:
+        self.paths = paths
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = output.read_cache_file(self.paths.compiled_template(bucket.key))
+        if data is None:
+            return
+        try:
+            bucket.bytecode_from_string(data)
+        except Exception:  # a damaged entry: compile the template again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            output.write_cache_file(self.paths.compiled_template(bucket.key), bucket.bytecode_to_string())
+        except OSError as exc:
+            log.debug("compiled template not kept: %s", exc)
 
 
 class StageResults:

@@ -32,6 +32,7 @@ from generator.build.artifacts import (
 from generator.build.cache import (
     BuildMemo,
     BuildSummary,
+    CompiledTemplates,
     KeyInputs,
     OutputRecord,
     OutputState,
@@ -272,6 +273,7 @@ def _environment(config: SiteConfig, config_key: str, paths: SitePaths, memo: Bu
     compiled, while the settings and every template's source are unchanged."""
     env = make_environment(config, paths.site_dir)
     env.auto_reload = False  # templates cannot change during one build: skip a stat per page
+    env.bytecode_cache = CompiledTemplates(paths)
     if memo is None:
         return env
     key = combine(config_key, all_templates_digest(env))

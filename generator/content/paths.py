@@ -45,3 +45,7 @@ class SitePaths:
     def stage_result(self, name: str) -> Path:
         """The file keeping the last result of the pure stage ``name`` (``build.cache.StageResults``)."""
         return self.cache_dir / "stages" / f"{name}.pickle"
+
+    def compiled_template(self, key: str) -> Path:
+        """The file keeping a compiled template (``build.cache.CompiledTemplates``), by Jinja's key for it."""
+        return self.cache_dir / "templates" / f"{key}.cache"

@@ -181,3 +181,32 @@ def test_a_stored_body_renders_where_a_page_names_it_and_fails_loudly_if_printed
     first, second = render_pages(job, 1)
     assert first.status == "staged" and (stage / "a.html").read_text() == "<p>Body \u201cquoted\u201d</p>"
     assert second.status == "error" and "stored article body reached a template" in second.diagnostics[0].message
+
+
+def test_compiled_templates_are_kept_checked_against_their_source_and_survive_damage(tmp_path: Path) -> None:
+    import jinja2
+
+    from generator.build.cache import CompiledTemplates
+    from generator.content.paths import SitePaths
+
+    paths = SitePaths.for_site(tmp_path)
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    (layouts / "t.html").write_text("Hello {{ name }}")
+
+    def environment() -> jinja2.Environment:
+        return jinja2.Environment(loader=jinja2.FileSystemLoader(str(layouts)),
+                                  bytecode_cache=CompiledTemplates(paths))
+
+    assert environment().get_template("t.html").render(name="a") == "Hello a"
+    kept = list((paths.cache_dir / "templates").iterdir())
+    assert len(kept) == 1
+    compiled: list[str] = []
+    env = environment()
+    original = env.compile
+    env.compile = lambda *args, **kwargs: compiled.append("x") or original(*args, **kwargs)  # type: ignore[method-assign]
+    assert env.get_template("t.html").render(name="b") == "Hello b" and compiled == []  # loaded, not compiled
+    (layouts / "t.html").write_text("Bye {{ name }}")
+    assert environment().get_template("t.html").render(name="c") == "Bye c"  # a changed source compiles again
+    kept[0].write_bytes(b"damaged")
+    assert environment().get_template("t.html").render(name="d") == "Bye d"
