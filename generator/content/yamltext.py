@@ -55,6 +55,8 @@ def parse_yaml(text: str) -> YamlDocument:
     node = None
     try:
         node = loader.get_single_node()
+        if node is not None and "*" in text:
+            _refuse_alias_bombs(node)
         if node is not None and "\\" in text:
             _remove_escaped_non_xml(node)
         data = _construct_document(loader, node, text) if node is not None else None
@@ -149,6 +151,50 @@ def _remove_escaped_non_xml(root: yaml.Node) -> None:
                 stack += (key, value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
+
+
+# At most this many values once aliases are expanded: front matter is a few dozen, and a document
+# of nested aliases ("billion laughs") can stand for a billion in a few lines, which a template
+# walking it (``tojson``) would build. Many YAML libraries bound aliases the same way.
+EXPANDED_LIMIT = 10_000
+
+
+def _refuse_alias_bombs(root: yaml.Node) -> None:
+    """Raise YamlSyntaxError, at the line of the top-level value that passes it, when the document
+    would hold more than EXPANDED_LIMIT values with every alias written out (or an alias to itself)."""
+    sizes: dict[int, int] = {}
+    total = 1
+    for child in _children(root):
+        total += _expanded_size(child, sizes, set())
+        if total > EXPANDED_LIMIT:
+            raise YamlSyntaxError(child.start_mark.line + 1, f"invalid YAML: aliases ('*') expand to more than "
+                                  f"{EXPANDED_LIMIT:,} values; write the values out")
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    """Return how many values ``node`` stands for with every alias expanded (beyond the limit: any more)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if id(node) in open_nodes:  # an alias inside the node it names: endless once expanded
+        return EXPANDED_LIMIT + 1
+    open_nodes.add(id(node))
+    size = 1
+    for child in _children(node):
+        size += _expanded_size(child, sizes, open_nodes)
+        if size > EXPANDED_LIMIT:
+            break
+    open_nodes.discard(id(node))
+    sizes[id(node)] = size
+    return size
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _collect_key_lines(

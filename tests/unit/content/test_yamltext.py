@@ -76,3 +76,26 @@ def test_escapes_make_no_character_xml_forbids(monkeypatch: pytest.MonkeyPatch) 
         assert (doc.data, doc.key_lines) == (expected, {"title": 1, "key": 2, "plain": 3}), loader
     monkeypatch.setattr(yamltext, "_Loader", yaml.SafeLoader)  # libyaml refuses an escaped surrogate
     assert parse_yaml('a: "x\\ud800y"\n').data == {"a": "xy"}
+
+
+def _nested_aliases(levels: int, width: int) -> str:
+    lines = ['a0: &a0 ["x"]']
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * width)}]" for n in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_aliases_that_expand_past_the_limit_are_refused_at_the_line_that_passes_it() -> None:
+    with pytest.raises(YamlSyntaxError) as caught:
+        parse_yaml("title: Bomb\n" + _nested_aliases(9, 10))  # 10^9 values in ten lines
+    assert caught.value.line == 6 and "expand to more than 10,000 values" in caught.value.message
+
+
+def test_aliases_to_themselves_are_refused() -> None:
+    with pytest.raises(YamlSyntaxError) as caught:
+        parse_yaml("title: Loop\nloop: &l [1, *l]\n")
+    assert caught.value.line == 2
+
+
+def test_ordinary_aliases_and_asterisks_are_read() -> None:
+    assert parse_yaml(_nested_aliases(3, 10)).data["a3"][0][0][0] == ["x"]  # 1,000 values: fine
+    assert parse_yaml("title: 5 * 3 = 15\n").data == {"title": "5 * 3 = 15"}
