@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
+import string
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.content.comments import CommentsConfig, read_comments
+from generator.content.slugs import SLUG_LIMIT
 from generator.content.xmltext import xml_text
 from generator.content.yamltext import YamlDocument, YamlSyntaxError, parse_yaml
 from generator.diagnostics import BuildError, Diagnostic, UsageError, error, warning
@@ -20,6 +21,34 @@ log = logging.getLogger(__name__)
 
 ARTICLE_FIELDS = frozenset({"year", "month", "day", "slug"})
 TOPIC_FIELDS = frozenset({"slug"})
+# The longest value of each permalink field, in bytes (slugs are ASCII, cut at SLUG_LIMIT, then
+# numbered when they collide).
+_FIELD_LENGTHS = {"year": 4, "month": 2, "day": 2, "slug": SLUG_LIMIT + len("-99999")}
+# The longest file or folder name most file systems take (ext4, APFS, NTFS), in bytes.
+NAME_LIMIT = 255
+
+
+def _pattern_fields(pattern: str) -> set[str] | None:
+    """Return the fields a permalink pattern names, or None when any is more than a bare name
+    (``{slug[0]}``, ``{year.__doc__}``, ``{slug!r}``, ``{slug:>300}``) or its braces do not pair up."""
+    try:
+        parts = list(string.Formatter().parse(pattern))
+    except ValueError:
+        return None
+    fields: set[str] = set()
+    for _literal, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion is not None:
+            return None
+        fields.add(name)
+    return fields
+
+
+def _longest(part: str) -> int:
+    """Return the most bytes one segment of a valid permalink pattern can become once filled in."""
+    return sum(len(literal.encode("utf-8")) + (_FIELD_LENGTHS.get(name, 0) if name else 0)
+               for literal, name, _spec, _conversion in string.Formatter().parse(part))
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,9 +262,15 @@ class _Checker:
         if not isinstance(pattern, str) or not pattern.startswith("/"):
             self.fail(key, f"permalink '{kind}' must be a path starting with '/'")
             return None
-        used = set(re.findall(r"{(\w*)}", pattern))
-        if "slug" not in used or used - allowed:
-            self.fail(key, f"permalink '{kind}' must contain {{slug}} and only {sorted('{'+f+'}' for f in allowed)}")
+        fields = _pattern_fields(pattern)
+        if fields is None or "slug" not in fields or not fields <= allowed:
+            self.fail(key, f"permalink '{kind}' must contain {{slug}} and only {sorted('{'+f+'}' for f in allowed)}"
+                      " as whole fields")
+            return None
+        too_long = [part for part in pattern.split("/") if _longest(part) > NAME_LIMIT]
+        if too_long:
+            self.fail(key, f"permalink '{kind}' makes folder names longer than {NAME_LIMIT} bytes "
+                      f"('{too_long[0][:40]}...'), more than file systems allow")
             return None
         if kind == "topic" and not pattern.endswith("/"):
             self.fail(key, "permalink 'topic' must end with '/' (its pages follow at <topic URL>page/N/)")

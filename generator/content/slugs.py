@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 # Apostrophes join a word rather than split it: "Côte d'Ivoire" -> "cote-divoire".
 _REPLACEMENTS = [["'", ""], ["\u2019", ""], ["\u02bc", ""], ["&", " and "]]
-_MAX_LENGTH = 120
+SLUG_LIMIT = 120
 # Text already in slug form, as most file names are, comes back from slugify unchanged; testing
 # for that is several times cheaper than slugify's pipeline of transliteration and regexes (issue 5).
 _SLUG_FORM = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -22,9 +22,9 @@ _PLAIN_WORDS = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*\Z")
 
 def make_slug(text: str) -> str:
     """Return ``text`` folded to lowercase ASCII words joined by hyphens ('' if nothing is left)."""
-    if len(text) <= _MAX_LENGTH and _SLUG_FORM.match(text) and fast_paths_on():
+    if len(text) <= SLUG_LIMIT and _SLUG_FORM.match(text) and fast_paths_on():
         return text
-    if len(text) < _MAX_LENGTH and _PLAIN_WORDS.match(text) and fast_paths_on():
+    if len(text) < SLUG_LIMIT and _PLAIN_WORDS.match(text) and fast_paths_on():
         return text.lower().replace(" ", "-")
     return slugify(text)
 
@@ -38,7 +38,7 @@ def slugify(text: str) -> str:
     # One transliteration table whatever else is installed: slugify's default picks Unidecode
     # when present, which would change URLs on that machine (and it tries to import it on every
     # call, five times the cost of the transliteration itself).
-    return reference(text, replacements=_REPLACEMENTS, max_length=_MAX_LENGTH, word_boundary=True,
+    return reference(text, replacements=_REPLACEMENTS, max_length=SLUG_LIMIT, word_boundary=True,
                      backend="text-unidecode")
 
 
