@@ -39,24 +39,68 @@ def _ignored(name: str) -> bool:
     return name.startswith((".", "#")) or name.endswith(_IGNORED_SUFFIXES)
 
 
-def _walk(root: Path) -> list[Path]:
-    """Return every file below ``root`` (sorted, hidden names skipped, symlinked folders not followed)."""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not _ignored(d))
-        found.extend(Path(folder) / f for f in files if not _ignored(f))
-    return sorted(found)
+def _walk(root: Path, links: list[str] | None = None) -> list[Path]:
+    """Return every file below ``root``, as ``_walk_names`` lists them."""
+    return [root / name for name in _walk_names(root, links)]
 
 
-def _walk_names(root: Path) -> list[str]:
-    """Return the '/'-separated path of every file below ``root``, in ``_walk``'s order, with less overhead."""
+def _walk_names(root: Path, links: list[str] | None = None) -> list[str]:
+    """Return the '/'-separated path of every file below ``root``, sorted, hidden names skipped.
+
+    Folders that are symbolic links are not followed (SPEC section 7: a link could loop, or reach
+    anywhere); files that are links are listed, and added to ``links`` too, for ``link_problems``.
+    """
     found: list[str] = []
-    base = len(str(root)) + 1
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not _ignored(d))
-        prefix = folder[base:].replace(os.sep, "/")
-        found.extend(f"{prefix}/{f}" if prefix else f for f in files if not _ignored(f))
+    todo = [("", str(root))]
+    while todo:
+        prefix, folder = todo.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:  # unreadable or gone since it was listed: nothing in it to build from
+            continue
+        for entry in entries:
+            if _ignored(entry.name):
+                continue
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                todo.append((rel + "/", entry.path))
+            elif not entry.is_symlink():
+                found.append(rel)
+            elif not _links_to_folder(entry):  # a link to a file, or a broken one
+                found.append(rel)
+                if links is not None:
+                    links.append(rel)
     return sorted(found, key=lambda rel: rel.split("/"))
+
+
+def _links_to_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link that loops: listed, so that the build names it
+        return False
+
+
+def link_problems(site_dir: Path, folder: Path, links: Iterable[str]) -> list[Diagnostic]:
+    """Return an error for each link among ``links`` (files below ``folder``, in the site) that is
+    broken or leads out of the site folder.
+
+    A link within the site is followed, as Hugo and Zola do; one that leads out would publish a
+    file the site does not hold (``/etc/passwd``), so it is refused, naming the link.
+    """
+    site = os.path.realpath(site_dir)
+    problems: list[Diagnostic] = []
+    for rel in links:
+        link = folder / rel
+        label = link.relative_to(site_dir).as_posix()
+        target = os.path.realpath(link)
+        if not os.path.isfile(target):
+            problems.append(error(label, 1, "broken symbolic link: its target is missing, not a file, or links "
+                                  "back to itself"))
+        elif os.path.commonpath([site, target]) != site:
+            problems.append(error(label, 1, f"symbolic link to {target}, outside the site folder: links are "
+                                  "followed only within the site (copy the file in instead)"))
+    return problems
 
 
 # A file's identity for the scan: (size, mtime_ns, ctime_ns, inode) and the digest of its bytes.
@@ -92,8 +136,15 @@ def scan_site(
     assets: list[str] = []
     content = site_dir / "content"
     now = time.time_ns()
-    for name in _walk_names(content) if content.is_dir() else []:
+    links: list[str] = []
+    names = _walk_names(content, links) if content.is_dir() else []
+    bad_links = link_problems(site_dir, content, links)
+    problems.extend(bad_links)
+    refused = {problem.path for problem in bad_links}
+    for name in names:
         rel = "content/" + name
+        if rel in refused:
+            continue
         if not rel.lower().endswith((".md", ".markdown")):
             assets.append(rel)
             continue
@@ -117,8 +168,11 @@ def scan_site(
             signatures.append((rel, (*stamp, digest)))
     static: dict[str, Path] = {}
     for folder in static_dirs:  # lowest priority first, so the site's own files win
-        for path in _walk(folder) if folder.is_dir() else []:
+        links = []
+        for path in _walk(folder, links) if folder.is_dir() else []:
             static[path.relative_to(folder).as_posix()] = path
+        if folder.is_relative_to(site_dir):  # the built-in theme's own files are NewsBite's
+            problems.extend(link_problems(site_dir, folder, links))
     log.debug("scanned %d Markdown files, %d assets, %d static files", len(markdown) or len(signatures), len(assets),
               len(static))
     return SiteSources(config_text, tuple(markdown), tuple(assets), tuple(sorted(static.items())), tuple(problems),

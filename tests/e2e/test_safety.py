@@ -189,3 +189,47 @@ def test_a_build_interrupted_mid_write_leaves_whole_files(make_site, tmp_path: P
     assert build(site) == 0
     finished = {k: v for k, v in snapshot(out).items() if ".newsbite" not in k}
     assert finished == {k: v for k, v in new_bytes.items() if ".newsbite" not in k}
+
+
+@pytest.mark.parametrize("link, target", [
+    ("content/x.txt", "/etc/hostname"),
+    ("layouts/static/passwd.txt", "/etc/passwd"),
+    ("content/2022/outside.md", "OUTSIDE"),
+])
+def test_a_symlink_leading_out_of_the_site_is_an_error_naming_the_link(
+        make_site, tmp_path: Path, capsys, link: str, target: str) -> None:
+    site = make_site(ARTICLES)
+    out = tmp_path / "out"
+    assert build(site, "--output", str(out)) == 0
+    published = snapshot(out)
+    outside = tmp_path / "outside.md"
+    outside.write_text(front({"date": "2022-01-11", "title": "Outside"}), encoding="utf-8")
+    (site / link).parent.mkdir(parents=True, exist_ok=True)
+    (site / link).symlink_to(outside if target == "OUTSIDE" else Path(target))
+    capsys.readouterr()
+    assert build(site, "--output", str(out)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{link}:1: symbolic link to ") and "outside the site folder" in err
+    assert snapshot(out) == published  # nothing of it, nor anything else, was published
+
+
+def test_a_symlink_within_the_site_is_followed_and_a_broken_or_looping_one_named(
+        make_site, tmp_path: Path, capsys) -> None:
+    site = make_site(ARTICLES)
+    (site / "content" / "2022").mkdir()
+    (site / "content" / "2022" / "c.md").symlink_to(site / "content" / "a.md")
+    (site / "content" / "map.jpg").symlink_to("b.jpg")
+    (site / "content" / "linked").symlink_to(tmp_path, target_is_directory=True)  # folders: never followed
+    out = tmp_path / "out"
+    assert build(site, "--output", str(out)) == 0
+    assert (out / "map.jpg").read_bytes() == b"jpeg"
+    assert not (out / "linked").exists()
+    (site / "content" / "loop1.txt").symlink_to("loop2.txt")
+    (site / "content" / "loop2.txt").symlink_to("loop1.txt")
+    (site / "content" / "gone.md").symlink_to("nowhere.md")
+    capsys.readouterr()
+    assert build(site, "--output", str(out)) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ")[0] for line in lines[:3]] == ["content/gone.md:1", "content/loop1.txt:1",
+                                                          "content/loop2.txt:1"]
+    assert all("broken symbolic link" in line for line in lines[:3])
