@@ -100,6 +100,6 @@ def test_shortcuts_give_the_slugs_slugify_makes() -> None:
              "a " * 60 + "b", "Two  spaces", " Leading", "Trailing ", "Côte d'Ivoire", "R&D", "a--b", "-a", ""]
     texts += ["".join(rng.choice(letters) for _ in range(rng.randint(1, 130))) for _ in range(3000)]
     for text in texts:
-        expected = slugify(text, replacements=slugs._REPLACEMENTS, max_length=slugs._MAX_LENGTH, word_boundary=True,
+        expected = slugify(text, replacements=slugs._REPLACEMENTS, max_length=slugs.SLUG_LIMIT, word_boundary=True,
                            backend="text-unidecode")
         assert make_slug(text) == expected, text
