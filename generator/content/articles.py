@@ -9,11 +9,11 @@ import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
 from generator.content.config import SiteConfig
 from generator.content.fastpaths import fast_paths_on
 from generator.content.slugs import make_slug, unsafe_slug_reason
+from generator.content.weburls import is_web_url, link_problem, splits
 from generator.content.yamltext import YamlDocument, YamlSyntaxError, parse_yaml
 from generator.diagnostics import Diagnostic, error, warning
 
@@ -227,7 +227,7 @@ class _FrontMatter:
 
     def url(self, data: dict[Any, Any], key: str) -> str | None:
         text = self.text(data, key)
-        if text is not None and not _is_web_url(text):
+        if text is not None and not is_web_url(text):
             self.fail(key, f"'{key}' must be an http(s) URL (got '{text}')")
             return None
         return text
@@ -259,6 +259,7 @@ class _FrontMatter:
     def image(self, value: Any) -> Image | None:
         if value is None:
             return None
+        where = "image.src" if isinstance(value, dict) else "image"  # the line to name
         if isinstance(value, str):
             value = {"src": value} if value.strip() else None
             if value is None:
@@ -266,8 +267,12 @@ class _FrontMatter:
         if not isinstance(value, dict) or not isinstance(value.get("src"), str) or not value["src"].strip():
             self.fail("image", "'image' must be a path/URL, or a mapping with at least 'src'")
             return None
-        if not _splits(value["src"].strip()):
+        if not splits(value["src"].strip()):
             self.fail("image", f"'image' is not a valid path or URL (got '{value['src'].strip()}')")
+            return None
+        problem = link_problem(value["src"].strip())
+        if problem is not None:
+            self.fail(where, f"'image' {problem}")
             return None
         fields = {}
         for key in ("alt", "caption", "credit"):
@@ -289,25 +294,6 @@ class _FrontMatter:
                 continue
             result.append(text)
         return tuple(result)
-
-
-def _splits(text: str) -> bool:
-    """Return whether urlsplit takes ``text`` (it refuses an unclosed IPv6 bracket such as 'http://[oops')."""
-    if "[" not in text and "]" not in text:
-        return True
-    try:
-        urlsplit(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_web_url(text: str) -> bool:
-    # urlsplit took 2 microseconds an article; an ASCII text starting 'http://' or 'https://' has
-    # that scheme, and without brackets it cannot make urlsplit raise (its IPv6 and netloc checks).
-    if text.startswith(("https://", "http://")) and text.isascii() and "[" not in text and "]" not in text:
-        return True
-    return _splits(text) and urlsplit(text).scheme in ("http", "https")
 
 
 # Most articles keep no keys of their own: they share one empty mapping.

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.content.comments import CommentsConfig, read_comments
 from generator.content.slugs import SLUG_LIMIT
+from generator.content.weburls import link_problem
 from generator.content.xmltext import xml_text
 from generator.content.yamltext import YamlDocument, YamlSyntaxError, parse_yaml
 from generator.diagnostics import BuildError, Diagnostic, UsageError, error, warning
@@ -194,6 +195,10 @@ class _Checker:
         text = text.strip()
         if not text:
             self.fail("logo", "'logo' must name an image: a path from the site root or an absolute URL")
+            return None
+        problem = link_problem(text)
+        if problem is not None:
+            self.fail("logo", f"'logo' {problem}")
             return None
         # Kept relative to the site root, so it follows a base_url subpath.
         return text if "://" in text else text.lstrip("/")

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import yaml
 
-from generator.content import articles
+from generator.content import articles, weburls
 from generator.content.articles import Article, Image, parse_article, scaffold_article
 from generator.content.config import SiteConfig
 from generator.model.catalogue import iso_date
@@ -166,6 +166,11 @@ def test_naive_date_uses_the_site_timezone_not_utc() -> None:
         ("title: T\ndate: 2022-01-09\naliases: [old/]\n", f"{PATH}:4: each alias must be a site path"),
         ("title: T\ndate: 2022-01-09\naliases: [/../../etc/]\n", f"{PATH}:4: each alias must be a site path"),
         ("title: T\ndate: 2022-01-09\naliases: ['//evil.example/']\n", f"{PATH}:4: each alias must be a site path"),
+        # Images load from paths and web URLs only: not script, not inline data, not another host by '//'.
+        ("title: T\ndate: 2022-01-09\nimage: 'javascript:alert(1)'\n", f"{PATH}:4: 'image' must be a path or an http(s) URL, not a 'javascript:' URL"),
+        ("title: T\ndate: 2022-01-09\nimage:\n  src: 'data:image/png;base64,AAAA'\n", f"{PATH}:5: 'image' must be a path or an http(s) URL, not a 'data:' URL"),
+        ("title: T\ndate: 2022-01-09\nimage: \"java\\tscript:alert(1)\"\n", f"{PATH}:4: 'image' must be a path or an http(s) URL, not a 'javascript:' URL"),
+        ("title: T\ndate: 2022-01-09\nimage: //cdn.example/x.jpg\n", f"{PATH}:4: 'image' must be a path or an http(s) URL: write 'https://cdn.example/x.jpg'"),
     ],
 )
 def test_front_matter_errors_name_the_file_line(front: str, expected: str) -> None:
@@ -305,7 +310,7 @@ def test_the_closing_fence_is_the_first_one_a_regex_search_finds(text: str) -> N
 def test_web_urls_are_those_urlsplit_gives_an_http_scheme(url: str) -> None:
     from urllib.parse import urlsplit
 
-    assert articles._is_web_url(url) == (urlsplit(url).scheme in ("http", "https"))
+    assert weburls.is_web_url(url) == (urlsplit(url).scheme in ("http", "https"))
 
 
 @pytest.mark.parametrize("url", ["http://[::1", "https://a]/", "https://[x]/", "http://[oops"])
@@ -314,7 +319,7 @@ def test_urls_urlsplit_refuses_are_not_web_urls(url: str) -> None:
 
     with pytest.raises(ValueError):
         urlsplit(url)
-    assert articles._is_web_url(url) is False
+    assert weburls.is_web_url(url) is False
 
 
 def test_articles_without_keys_of_their_own_share_one_empty_extra() -> None:

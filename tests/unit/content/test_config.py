@@ -114,6 +114,8 @@ def test_base_url_option_overrides_site_yaml() -> None:
         ("permalinks:\n  topic: /" + "t" * 130 + "-{slug}/\n", "site.yaml:2: permalink 'topic' makes folder names longer"),
         ("topics:\n  CSTO: just text\n", "site.yaml:2: settings of topic 'CSTO' must be a mapping"),
         ("topics: [a, b]\n", "site.yaml:1: 'topics' must map topic names"),
+        ("title: A\nlogo: 'javascript:alert(1)'\n", "site.yaml:2: 'logo' must be a path or an http(s) URL, not a 'javascript:'"),
+        ("logo: 'data:image/png;base64,AAAA'\n", "site.yaml:1: 'logo' must be a path or an http(s) URL, not a 'data:'"),
     ],
 )
 def test_errors_name_the_line(text: str, expected: str) -> None:
