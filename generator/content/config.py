@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 import string
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -27,6 +28,19 @@ TOPIC_FIELDS = frozenset({"slug"})
 _FIELD_LENGTHS = {"year": 4, "month": 2, "day": 2, "slug": SLUG_LIMIT + len("-99999")}
 # The longest file or folder name most file systems take (ext4, APFS, NTFS), in bytes.
 NAME_LIMIT = 255
+
+
+# A BCP 47 language tag (RFC 5646: language, script, region, variants, extensions, private use),
+# with '_' taken as '-' as POSIX locales write it; at most 64 characters. Pages print it in
+# <html lang>, feeds and Open Graph, and search indexes by it.
+_LANGUAGE_TAG = re.compile(
+    r"(?=.{2,64}\Z)(?:[A-Za-z]{2,3}(?:[-_][A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"  # language (+ extended)
+    r"(?:[-_][A-Za-z]{4})?"  # script
+    r"(?:[-_](?:[A-Za-z]{2}|[0-9]{3}))?"  # region
+    r"(?:[-_](?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"  # variants
+    r"(?:[-_][A-WY-Za-wy-z0-9](?:[-_][A-Za-z0-9]{2,8})+)*"  # extensions
+    r"(?:[-_][Xx](?:[-_][A-Za-z0-9]{1,8})+)?\Z"  # private use
+)
 
 
 def _pattern_fields(pattern: str) -> set[str] | None:
@@ -186,7 +200,12 @@ class _Checker:
         return "" if value is None else self._text("description", value)
 
     def check_language(self, value: Any) -> str | None:
-        return self._text("language", value)
+        text = self._text("language", value)
+        if text is not None and not _LANGUAGE_TAG.match(text):
+            self.fail("language", f"'language' must be a language tag such as 'en', 'en-AU' or 'pt-BR' "
+                      f"(BCP 47; got '{text[:40]}')")
+            return None
+        return text
 
     def check_logo(self, value: Any) -> str | None:
         text = self._text("logo", value)

@@ -69,6 +69,12 @@ def parse_yaml(text: str) -> YamlDocument:
         line = min(mark.line + 1, text.rstrip().count("\n") + 1) if mark is not None else 1
         problem = " ".join(p for p in (exc.problem, exc.context) if p) or "invalid YAML"
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from exc
+    except yaml.reader.ReaderError as exc:
+        # A character YAML refuses (a NUL): its message would add a second line, "in <unicode string>,
+        # position N"; one problem is one line, at the line that holds the character.
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        line = text.count("\n", 0, exc.position) + 1
+        raise YamlSyntaxError(line, f"invalid YAML: unacceptable character #x{character:04x}: {exc.reason}") from exc
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         # Constructor errors without a mark, e.g. an impossible date like 2022-02-30.
         bad_line = _bad_timestamp_line(node) if isinstance(exc, ValueError) else None

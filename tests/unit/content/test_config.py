@@ -116,6 +116,9 @@ def test_base_url_option_overrides_site_yaml() -> None:
         ("topics: [a, b]\n", "site.yaml:1: 'topics' must map topic names"),
         ("title: A\nlogo: 'javascript:alert(1)'\n", "site.yaml:2: 'logo' must be a path or an http(s) URL, not a 'javascript:'"),
         ("logo: 'data:image/png;base64,AAAA'\n", "site.yaml:1: 'logo' must be a path or an http(s) URL, not a 'data:'"),
+        ("title: A\nlanguage: " + "x" * 300 + "\n", "site.yaml:2: 'language' must be a language tag"),
+        ("title: A\nlanguage: en-\n", "site.yaml:2: 'language' must be a language tag"),
+        ("title: A\nlanguage: English (Australia)\n", "site.yaml:2: 'language' must be a language tag"),
     ],
 )
 def test_errors_name_the_line(text: str, expected: str) -> None:
@@ -162,3 +165,9 @@ def test_base_url_option_holds_no_character_a_page_may_not() -> None:
     # site.yaml's values are cleaned as YAML is read; the option's text is cleaned as it enters.
     config, _ = load_config("title: A\n", "site.yaml", "https://exa\x01mple.org/\x7fnews\ufffe/")
     assert config.base_url == "https://example.org/\x7fnews/"
+
+
+@pytest.mark.parametrize("tag", ["en", "en-AU", "pt-BR", "zh-Hant-TW", "es-419", "de-CH-1901", "en_AU", "fr-FR-x-newsroom"])
+def test_language_tags_are_read_as_written(tag: str) -> None:
+    config, problems = load_config(f"language: {tag}\n", "site.yaml")
+    assert problems == [] and config.language == tag
