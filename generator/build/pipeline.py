@@ -262,8 +262,10 @@ def read_site(options: BuildOptions, store: SourceStore, memo: BuildMemo | None)
     report.raise_if_failed()
     copies = copied_files(sources, paths.site_dir)
     flags = (options.drafts, options.future, options.strict, options.search, options.base_url)
-    inputs = plan_inputs(flags, config_key, sources.markdown_digests, [a.path for a in published], held_back, env,
-                         copies, store.code)
+    # A build that plans nothing repeats the last summary, warnings included: they are inputs too
+    # (a hidden Markdown file changes no other).
+    inputs = combine(plan_inputs(flags, config_key, sources.markdown_digests, [a.path for a in published], held_back,
+                                 env, copies, store.code), digest_text(repr(report.warnings)))
     return LoadedSite(config, config_key, sources, published, tuple(held_back), urls, copies, env, flags, inputs,
                       tuple(report.warnings))
 

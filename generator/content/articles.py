@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
+from urllib.parse import unquote
 
 from generator.content.config import SiteConfig
 from generator.content.fastpaths import fast_paths_on
@@ -289,7 +290,10 @@ class _FrontMatter:
         result = []
         for item in items:
             text = str(item).strip() if isinstance(item, str) else ""
-            if not text.startswith("/") or ".." in text.split("/") or "\\" in text or "//" in text:
+            # A server decodes percent-escapes before it looks for the file: '/%2e%2e/' is '/../'.
+            decoded = unquote(text)
+            if not text.startswith("/") or any(".." in t.split("/") or "\\" in t or "//" in t or not t.isprintable()
+                                               for t in (text, decoded)):
                 self.fail("aliases", f"each alias must be a site path starting with '/' without '..' (got {item!r})")
                 continue
             result.append(text)

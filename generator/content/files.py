@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from generator.diagnostics import Diagnostic, error
+from generator.diagnostics import Diagnostic, error, warning
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,9 @@ def _walk(root: Path, links: list[str] | None = None) -> list[Path]:
     return [root / name for name in _walk_names(root, links)]
 
 
-def _walk_names(root: Path, links: list[str] | None = None) -> list[str]:
-    """Return the '/'-separated path of every file below ``root``, sorted, hidden names skipped.
+def _walk_names(root: Path, links: list[str] | None = None, hidden: list[str] | None = None) -> list[str]:
+    """Return the '/'-separated path of every file below ``root``, sorted, hidden names skipped
+    (Markdown files among them are added to ``hidden``, so the author hears why they are not built).
 
     Folders that are symbolic links are not followed (SPEC section 7: a link could loop, or reach
     anywhere); files that are links are listed, and added to ``links`` too, for ``link_problems``.
@@ -61,6 +62,8 @@ def _walk_names(root: Path, links: list[str] | None = None) -> list[str]:
             continue
         for entry in entries:
             if _ignored(entry.name):
+                if hidden is not None and _hidden_markdown(entry.name):
+                    hidden.append(prefix + entry.name)
                 continue
             rel = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
@@ -72,6 +75,11 @@ def _walk_names(root: Path, links: list[str] | None = None) -> list[str]:
                 if links is not None:
                     links.append(rel)
     return sorted(found, key=lambda rel: rel.split("/"))
+
+
+def _hidden_markdown(name: str) -> bool:
+    # '...md' or '.draft.md' look like articles; '.#a.md' is an editor's lock file, not the author's.
+    return name.lower().endswith((".md", ".markdown")) and name.startswith(".") and not name.startswith(".#")
 
 
 def _links_to_folder(entry: os.DirEntry[str]) -> bool:
@@ -137,7 +145,10 @@ def scan_site(
     content = site_dir / "content"
     now = time.time_ns()
     links: list[str] = []
-    names = _walk_names(content, links) if content.is_dir() else []
+    hidden: list[str] = []
+    names = _walk_names(content, links, hidden) if content.is_dir() else []
+    problems.extend(warning(f"content/{rel}", 1, "not built: a name starting with '.' is hidden; rename the file "
+                            "to publish it") for rel in sorted(hidden))
     bad_links = link_problems(site_dir, content, links)
     problems.extend(bad_links)
     refused = {problem.path for problem in bad_links}
@@ -308,5 +319,9 @@ def _decode(data: bytes, rel: str, problems: list[Diagnostic]) -> str | None:
     # Searching the bytes is cheap; searching text with one curly quote in it is not (issue 5:
     # the search took 8 microseconds a file, twice per Markdown file in a build). A search for
     # one byte is cheaper still (5 microseconds for two bytes, 0.2 for one).
-    return text.replace("\r\n", "\n") if b"\r" in data and b"\r\n" in data else text
+    if b"\r" not in data:
+        return text
+    # Windows line ends become Unix ones; so do the old Mac ones (a lone CR), which no Markdown
+    # or YAML reader here would otherwise take for a line end ("missing front matter").
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 

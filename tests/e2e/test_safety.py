@@ -233,3 +233,22 @@ def test_a_symlink_within_the_site_is_followed_and_a_broken_or_looping_one_named
     assert [line.split(": ")[0] for line in lines[:3]] == ["content/gone.md:1", "content/loop1.txt:1",
                                                           "content/loop2.txt:1"]
     assert all("broken symbolic link" in line for line in lines[:3])
+
+
+def test_old_mac_line_ends_are_read_and_a_hidden_article_is_named(make_site, tmp_path: Path, capsys) -> None:
+    site = make_site(ARTICLES)
+    (site / "content" / "mac.md").write_bytes(b"---\rtitle: Mac\rdate: 2022-01-11\r---\rWritten on a Mac.\r")
+    out = tmp_path / "out"
+    assert build(site, "--output", str(out)) == 0
+    assert "Written on a Mac." in (out / "2022" / "01" / "mac" / "index.html").read_text()
+    (site / "content" / "...md").write_text(front({"date": "2022-01-12", "title": "Dots"}), encoding="utf-8")
+    capsys.readouterr()
+    assert build(site, "--output", str(out)) == 0  # a build that finds nothing else changed says it too
+    assert "content/...md:1: warning: not built: a name starting with '.' is hidden" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("alias", ["/%2e%2e/%2e%2e/evil/", "/a/%2E%2E/b/", "/%2f%2fevil.example/", "/a%5cb/"])
+def test_an_alias_that_decodes_to_an_escape_is_refused(make_site, tmp_path: Path, capsys, alias: str) -> None:
+    site = make_site({"content/a.md": front({"date": "2022-01-09", "title": "A", "aliases": [alias]})})
+    assert build(site, "--output", str(tmp_path / "out")) == 1
+    assert "content/a.md:4: each alias must be a site path" in capsys.readouterr().err
