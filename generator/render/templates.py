@@ -116,18 +116,50 @@ def render_page(env: jinja2.Environment, spec: PageSpec, site_dir: Path) -> Outp
     except jinja2.TemplateSyntaxError as exc:
         raise BuildError([error(_display(exc.filename, site_dir), exc.lineno or 1, f"template error: {exc.message}")]) from exc
     except jinja2.TemplateNotFound as exc:
-        raise BuildError([error(spec.source, 1, f"template '{exc.name}' not found in layouts/")]) from exc
+        # Named by a template ({% extends %}, {% include %}, {% import %}): the error is that template's,
+        # at that line; the page's own template missing is the page's.
+        frame = _template_frame(site_dir)
+        where = (frame[0], frame[1]) if frame is not None else (spec.source, 1)
+        raise BuildError([error(*where, f"template '{exc.name}' not found in layouts/")]) from exc
+    except UnicodeDecodeError as exc:  # a template file that is not text: name the file, not the page
+        raise BuildError([_undecodable_template(env, site_dir) or _runtime_error(exc, site_dir, spec)]) from exc
     except Exception as exc:  # any runtime error inside a template: report where it happened
         raise BuildError([_runtime_error(exc, site_dir, spec)]) from exc
     return Output(spec.output, html.encode("utf-8"), spec.source)
 
 
+def _template_frame(site_dir: Path) -> tuple[str, int] | None:
+    """Return the template file and line the exception being handled was raised at, if any."""
+    frames = [f for f in traceback.extract_tb(sys.exc_info()[2]) if f.filename.endswith((".html", ".xml", ".htm", ".txt"))]
+    if not frames:
+        return None
+    return _display(frames[-1].filename, site_dir), frames[-1].lineno or 1
+
+
 def _runtime_error(exc: Exception, site_dir: Path, spec: PageSpec) -> Diagnostic:
-    frames = [f for f in traceback.extract_tb(sys.exc_info()[2]) if f.filename.endswith((".html", ".xml", ".htm"))]
+    frame = _template_frame(site_dir)
     message = f"template error while rendering {spec.output}: {exc}"
-    if frames:
-        return error(_display(frames[-1].filename, site_dir), frames[-1].lineno or 1, message)
-    return error(spec.source, 1, message)
+    return error(*frame, message) if frame is not None else error(spec.source, 1, message)
+
+
+def _undecodable_template(env: jinja2.Environment, site_dir: Path) -> Diagnostic | None:
+    """Return an error naming the first template file, as the loader finds them, that is not UTF-8 text."""
+    loader = env.loader
+    if not isinstance(loader, jinja2.FileSystemLoader):
+        return None
+    for name in loader.list_templates():
+        for folder in loader.searchpath:
+            path = Path(folder) / name
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            try:
+                data.decode(loader.encoding)
+            except UnicodeDecodeError as exc:
+                return error(_display(str(path), site_dir), data.count(b"\n", 0, exc.start) + 1,
+                             "template file is not valid UTF-8 text")
+            break  # the first folder holding the name is the one the loader reads
+    return None
 
 
 def _display(filename: str | None, site_dir: Path) -> str:
