@@ -54,7 +54,8 @@ def _contained(out: Path, rel: str) -> Path:
     """Return the target file for ``rel``, raising if it would land outside the output folder."""
     target = (out / rel).resolve()
     if not target.is_relative_to(out) or target == out:
-        raise BuildError([error("content", 1, f"refusing to write outside the output folder: {rel}")])
+        raise BuildError([error((out / rel).as_posix(), 1, "refusing to write outside the output folder "
+                                "(a link there leads out)")])
     return target
 
 
@@ -397,6 +398,8 @@ def commit_staged(out_dir: Path, staged: Iterable[str], copies: dict[str, Path],
     if stage.is_dir():
         _plan_merge(stage, out, "", moves)
     copying = [(copies[rel], _contained(out, rel), rel) for rel in sorted(copies)]
+    pruning = _prunable(out, _read_manifest(out) - planned)
+    # Everything is checked above; only now does anything of the new output go live.
     for source, target in moves:
         os.replace(source, target)
     stats: dict[str, tuple[int, int]] = {}
@@ -409,9 +412,8 @@ def commit_staged(out_dir: Path, staged: Iterable[str], copies: dict[str, Path],
         st = os.lstat(target)
         stats[rel] = (st.st_size, st.st_mtime_ns)
     removed: list[str] = []
-    for rel in sorted(_read_manifest(out) - planned):
-        target = _contained(out, rel)
-        if target.is_file():
+    for rel, target in pruning:
+        if target.is_symlink() or target.is_file():  # a link goes itself: its target is never touched
             target.unlink()
             removed.append(rel)
             _remove_empty_parents(target.parent, out)
@@ -421,6 +423,19 @@ def commit_staged(out_dir: Path, staged: Iterable[str], copies: dict[str, Path],
     staged_list = sorted(staged)
     log.debug("published %d staged files and %d copies, removed %d", len(staged_list), len(copying), len(removed))
     return CommitReport(staged_list + [rel for _s, _t, rel in copying], removed, stats)
+
+
+def _prunable(out: Path, stale: set[str]) -> list[tuple[str, Path]]:
+    """Return the files of the last build to remove, as (output path, file), leaving alone any entry
+    of the manifest whose folder lies outside the output (the manifest is a file anyone can edit)."""
+    found: list[tuple[str, Path]] = []
+    for rel in sorted(stale):
+        target = out / rel
+        if ".." in rel.split("/") or not target.parent.resolve().is_relative_to(out) or target.parent == out.parent:
+            log.warning("not removing %s: the manifest names a file outside the output folder", rel)
+            continue
+        found.append((rel, Path(target.parent.resolve(), target.name)))
+    return found
 
 
 def _plan_merge(source: Path, target: Path, prefix: str, moves: list[tuple[str, Path]]) -> None:
@@ -437,10 +452,11 @@ def _plan_merge(source: Path, target: Path, prefix: str, moves: list[tuple[str, 
             continue
         if entry.is_dir(follow_symlinks=False):
             if not stat.S_ISDIR(st.st_mode):  # a symlink (maybe leading outside) or a file
-                raise BuildError([error("content", 1, f"refusing to write outside the output folder: {rel}/")])
+                raise BuildError([error(place.as_posix(), 1, "refusing to write outside the output folder "
+                                        "(a link there leads out)")])
             _plan_merge(Path(entry.path), place, rel + "/", moves)
         elif stat.S_ISDIR(st.st_mode):
-            raise BuildError([error("content", 1, f"cannot write {rel}: the output holds a folder of that name")])
+            raise BuildError([error(place.as_posix(), 1, "cannot write this file: the output holds a folder of that name")])
         else:
             moves.append((entry.path, place))  # replacing a file, or a symlink itself, stays inside
 

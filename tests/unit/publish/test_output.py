@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -156,10 +157,34 @@ def test_a_tampered_manifest_cannot_delete_outside_the_output(tmp_path: Path) ->
     out = tmp_path / "out"
     victim = tmp_path / "victim.txt"
     victim.write_text("keep")
-    make_files(out, {output.MANIFEST: json.dumps(["../victim.txt"])})
-    with pytest.raises(BuildError):
-        publish(out, {"index.html": b"x"}, {})
-    assert victim.read_text() == "keep"
+    make_files(out, {output.MANIFEST: json.dumps(["../victim.txt", "a/../../victim.txt"])})
+    publish(out, {"index.html": b"x"}, {})  # the entries are not the build's to remove: left alone
+    assert victim.read_text() == "keep" and (out / "index.html").read_bytes() == b"x"
+
+
+def test_a_pruned_file_that_is_a_link_out_goes_itself_and_its_target_stays(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    publish(out, {"old/index.html": b"old", "index.html": b"x"}, {})
+    (out / "old" / "index.html").unlink()
+    (out / "old" / "index.html").symlink_to(victim)
+    publish(out, {"index.html": b"y"}, {})
+    assert victim.read_text() == "keep" and not (out / "old").exists()
+
+
+def test_nothing_goes_live_when_a_staged_file_would_land_outside(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    publish(out, {"index.html": b"first", "2022/a/index.html": b"a"}, {})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(out / "2022")
+    (out / "2022").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(BuildError) as caught:
+        publish(out, {"index.html": b"second", "2022/a/index.html": b"a2"}, {})
+    assert (out / "index.html").read_bytes() == b"first"  # checked before anything moved
+    assert list(elsewhere.iterdir()) == []
+    assert caught.value.diagnostics[0].path == (out.resolve() / "2022").as_posix()
 
 
 def test_write_new_file_refuses_to_overwrite(tmp_path: Path) -> None:
