@@ -428,3 +428,57 @@ def test_many_open_event_streams_do_not_block_pages_or_shutdown(make_site) -> No
         assert not closer.is_alive(), "the server did not stop with event streams open"
         for conn in streams:
             conn.close()
+
+
+def test_one_kept_alive_connection_carries_many_requests(served: DevServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=15)
+    try:
+        for path in ["/", "/topics/", "/css/newsbite.css", "/no/such/page/", "/topics"]:
+            conn.request("GET", path)
+            reply = conn.getresponse()
+            body = reply.read()
+            assert reply.version == 11 and reply.getheader("Connection") != "close"
+            assert reply.status in (200, 301, 404) and len(body) == int(reply.getheader("Content-Length"))
+        assert conn.sock is not None  # still the first connection: none was closed on the way
+    finally:
+        conn.close()
+
+
+def test_500_clients_at_once_on_kept_alive_connections_all_get_answers(served: DevServer) -> None:
+    def client(n: int) -> list[int]:
+        conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+        try:
+            statuses = []
+            for path in ["/", "/topics/", "/css/newsbite.css", "/favicon.svg"]:
+                conn.request("GET", path)
+                reply = conn.getresponse()
+                reply.read()
+                statuses.append(reply.status)
+            return statuses
+        finally:
+            conn.close()
+
+    barrier_free = ThreadPoolExecutor(max_workers=500)
+    with barrier_free as pool:
+        results = list(pool.map(client, range(500)))
+    assert results == [[200] * 4] * 500
+
+
+def test_a_closed_event_stream_is_noticed_within_seconds(served: DevServer) -> None:
+    def streams() -> int:
+        return sum(1 for t in threading.enumerate() if t.is_alive() and t.name.startswith("Thread-"))
+
+    before = streams()
+    tabs = []
+    for _ in range(5):
+        tab = socket.create_connection(("127.0.0.1", served.port), timeout=15)
+        tab.sendall(f"GET {devpage.EVENTS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        received = b""
+        while b"data: " not in received:
+            received += tab.recv(65536)
+        assert b"Connection: close" in received  # a stream has no length: nothing follows it
+        tabs.append(tab)
+    assert streams() >= before + 5
+    for tab in tabs:
+        tab.close()  # the tabs went away without a word
+    wait_for(lambda: streams() <= before, "the server to end the streams of closed tabs", deadline=8)
