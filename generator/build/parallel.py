@@ -9,10 +9,14 @@ exception crossing the process boundary loses its diagnostics.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 from typing import Any, Callable, TypeVar
 
 log = logging.getLogger(__name__)
@@ -70,7 +74,8 @@ def run_spans(
     try:
         log.debug("%s: %d items in %d spans over %d workers", getattr(work, "__name__", "work"), count, len(spans),
                   min(jobs, len(spans)))
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(spans))) as pool:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(spans)), initializer=end_with_parent,
+                                                      initargs=(os.getpid(),)) as pool:
             order = spans[::-1] if heavy_last else spans
             pending = pool.imap(_run_span, order, chunksize=1)
             if meanwhile is not None:
@@ -88,6 +93,27 @@ def run_spans(
         _current = None
         gc.unfreeze()
     return [item for part in parts for item in part]
+
+
+# prctl's option that asks the kernel to send this process a signal when its parent ends (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def end_with_parent(parent: int) -> None:
+    """Make this process end when ``parent`` does, however it ends (``kill -9`` included).
+
+    A pool's workers end when the pool is closed; a build killed before it closes them would leave
+    them running. On Linux the kernel kills them with the parent (PR_SET_PDEATHSIG); elsewhere
+    they end when they next ask for work and find the pool gone.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no C library to ask: the pool's own ending has to do
+            log.debug("workers cannot be tied to the build's process")
+    if os.getppid() != parent:  # the parent ended before the request above took effect
+        os._exit(1)
 
 
 def _run_span(span: tuple[int, int]) -> list[Any]:

@@ -241,7 +241,11 @@ class PendingFolders:
 
 # The helper: a bare interpreter (no site packages, no module of ours) making the folders listed,
 # NUL-separated, in the file named by its argument.
-_MAKE_FOLDERS = "import os, sys\nfor f in open(sys.argv[1], 'rb').read().split(b'\\0'): os.makedirs(f, exist_ok=True)"
+# It stops as soon as the build's process is gone (its parent changes), killed or not.
+_MAKE_FOLDERS = ("import os, sys\nparent = int(sys.argv[2])\n"
+                 "for f in open(sys.argv[1], 'rb').read().split(b'\\0'):\n"
+                 "    if os.getppid() != parent: break\n"
+                 "    os.makedirs(f, exist_ok=True)")
 
 
 def make_folders_meanwhile(stage: Path, files: Iterable[str]) -> PendingFolders | None:
@@ -266,7 +270,7 @@ def make_folders_meanwhile(stage: Path, files: Iterable[str]) -> PendingFolders 
     ordered = sorted(folders)
     listing.write_bytes(b"\0".join(os.fsencode(f) for f in ordered))
     try:
-        helper = subprocess.Popen([sys.executable, "-S", "-c", _MAKE_FOLDERS, os.fsdecode(listing)],
+        helper = subprocess.Popen([sys.executable, "-S", "-c", _MAKE_FOLDERS, os.fsdecode(listing), str(os.getpid())],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         listing.unlink()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -252,3 +253,60 @@ def test_an_alias_that_decodes_to_an_escape_is_refused(make_site, tmp_path: Path
     site = make_site({"content/a.md": front({"date": "2022-01-09", "title": "A", "aliases": [alias]})})
     assert build(site, "--output", str(tmp_path / "out")) == 1
     assert "content/a.md:4: each alias must be a site path" in capsys.readouterr().err
+
+
+def _children(pid: int) -> set[int]:
+    """Return the processes whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_no_worker_outlives_a_killed_build(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "layouts").mkdir()
+    (site / "site.yaml").write_text("title: Many\n")
+    # A slow article template keeps each render worker busy for seconds with its share of pages:
+    # a worker that only ended when it next asked for work would outlive the build by that long.
+    (site / "layouts" / "article.html").write_text("{% for n in range(30000000) %}{% endfor %}{{ article.title }}\n")
+    for n in range(120):
+        (site / "content" / f"a{n}.md").write_text(f"---\ntitle: Article {n}\ndate: 2022-01-{n % 28 + 1:02d}\n---\nBody.\n")
+    build = subprocess.Popen([sys.executable, "-m", "generator", "build", "--site", str(site), "--output",
+                              str(tmp_path / "out"), "--no-search", "--jobs", "2"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not _children(build.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(1.0)  # past the parsing, into the pages
+        workers = _children(build.pid)
+        assert workers and build.poll() is None, "the build ran no workers to kill"
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        time.sleep(0.3)  # well within the second allowed; a busy worker's page takes longer than this
+        assert [pid for pid in workers if _alive(pid)] == [], "workers outlived the killed build"
+    finally:
+        if build.poll() is None:
+            build.kill()
