@@ -161,7 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
         return "newsbite-dev"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        log.debug("%s %s", self.address_string(), format % args)
+        if log.isEnabledFor(logging.DEBUG):  # every request is logged: format it only when it is shown
+            log.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
