@@ -155,6 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.1: a browser fetches a page and its assets over one kept-alive connection instead of
     # opening one per file. Every answer says its length, so the next request can follow on.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: with Nagle's algorithm the second waits for the
+    # client's delayed acknowledgement of the first, 40 ms a request on a kept-alive connection.
+    disable_nagle_algorithm = True
     timeout = 30  # a client that opens a connection and says nothing is dropped
 
     def version_string(self) -> str:
