@@ -41,16 +41,21 @@ class BodyFolder:
     @classmethod
     def for_build(cls, path: Path) -> BodyFolder:
         """Return a folder with a fresh token, for one build."""
-        return cls(path, secrets.token_hex(8))
+        # Absolute: the locations are kept in the cache, and read by whichever process prints the page.
+        return cls(path.absolute(), secrets.token_hex(8))
+
+    def file_of(self, pid: int) -> Path:
+        """Return the body file the process ``pid`` writes for this build."""
+        return self.path / f"{self.token}-{pid}{_SUFFIX}"
 
     def owns(self, name: str) -> bool:
         """Return whether this build wrote the body file ``name``."""
         return name.startswith(self.token + "-")
 
 
-# This process's body file: (the folder, the process that opened it, its descriptor, its size).
+# This process's body file: (the folder, the process that opened it, its path, its descriptor, its size).
 # A forked worker inherits its parent's and opens one of its own on first use.
-_writer: tuple[BodyFolder, int, int, int] | None = None
+_writer: tuple[BodyFolder, int, str, int, int] | None = None
 
 
 def append_bodies(folder: BodyFolder, blobs: Sequence[bytes]) -> list[BodyLocation]:
@@ -62,25 +67,24 @@ def append_bodies(folder: BodyFolder, blobs: Sequence[bytes]) -> list[BodyLocati
     if _writer is None or _writer[0] != folder or _writer[1] != pid:
         _close_writer()
         folder.path.mkdir(parents=True, exist_ok=True)
-        name = folder.path / f"{folder.token}-{pid}{_SUFFIX}"
+        name = folder.file_of(pid)
         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
-        _writer = (folder, pid, fd, os.fstat(fd).st_size)
-    _folder, _pid, fd, size = _writer
-    file = str(folder.path / f"{folder.token}-{pid}{_SUFFIX}")
+        _writer = (folder, pid, str(name), fd, os.fstat(fd).st_size)
+    _folder, _pid, file, fd, size = _writer
     locations = []
     offset = size
     for blob in blobs:
         locations.append(BodyLocation(file, offset, len(blob), zlib.crc32(blob)))
         offset += len(blob)
     _write_all(fd, b"".join(blobs))
-    _writer = (folder, pid, fd, offset)
+    _writer = (folder, pid, file, fd, offset)
     return locations
 
 
 def _close_writer() -> None:
     global _writer
     if _writer is not None and _writer[1] == os.getpid():
-        os.close(_writer[2])
+        os.close(_writer[3])
     _writer = None
 
 
@@ -152,7 +156,7 @@ def sweep(folder: BodyFolder, existing: set[str], referenced: set[str]) -> None:
     for name in names:
         path = str(folder.path / name)
         if path not in referenced and (name in existing or folder.owns(name)):
-            if _writer is not None and _writer[0] == folder and _writer[1] == os.getpid():
+            if _writer is not None and _writer[2] == path:
                 _close_writer()
             log.debug("removing the unused body file %s", name)
             Path(path).unlink(missing_ok=True)

@@ -17,6 +17,7 @@ def test_appended_bodies_read_back_from_one_file_per_process(tmp_path: Path) -> 
     assert len({loc.file for loc in [*first, *second]}) == 1 and second[0].offset == 8
     other = bodyfiles.BodyFolder.for_build(tmp_path / "bodies")
     assert bodyfiles.append_bodies(other, [b"five"])[0].file != first[0].file  # each build a file of its own
+    assert bodyfiles.BodyFolder.for_build(Path("site/.newsbite-cache/bodies")).path.is_absolute()
 
 
 def test_a_damaged_or_missing_body_reads_as_missing_and_never_as_other_bytes(tmp_path: Path) -> None:
