@@ -31,12 +31,14 @@ import jinja2
 import jinja2.bccache
 
 from generator import __version__
+from generator.build import bodyfiles
 from generator.build.fingerprint import combine, digest_bytes, digest_text
 from generator.content import files
 from generator.content.articles import Article, Image, extra_mapping
 from generator.content.files import FileSignature
 from generator.content.paths import SitePaths
 from generator.diagnostics import Diagnostic
+from generator.model.body import BodyLocation
 from generator.model.catalogue import HeldBack
 from generator.publish import output
 
@@ -53,7 +55,7 @@ class BodyRecord(NamedTuple):
 
     key: str  # body_key(): the code, escape_html and the base path it was rendered with
     links: tuple[tuple[str, str | None], ...]  # every link target it resolved, with the URL it got
-    data: bytes  # its HTML, UTF-8, LZ4-compressed
+    location: BodyLocation  # where a body file holds its HTML, UTF-8, LZ4-compressed
     first_paragraph: str
     digest: str  # of the uncompressed HTML
 
@@ -370,6 +372,9 @@ class SourceStore:
         self.code = code_digest()
         self.memo = memo
         self._dirty: set[int] = set()
+        # Where this build's processes write the bodies they render, and the body files there before it.
+        self.bodies = bodyfiles.BodyFolder.for_build(paths.cache_dir / "bodies")
+        self._body_files = bodyfiles.existing_files(self.bodies.path)
         # The records' bodies are still on disk: read on first need (a build that plans nothing has none).
         self._bodies_pending = False
         site_dir = paths.site_dir
@@ -403,11 +408,13 @@ class SourceStore:
         Most of the cache's bytes are bodies (LZ4-compressed HTML), and only planning reads them:
         a build with nothing changed skips their 0.05 s at 10,000 articles. A body goes back only
         to a record of the text it was rendered from, so a crash between writing a shard's two
-        files cannot pair a new text with an old body.
+        files cannot pair a new text with an old body; and only when its body file still holds
+        it intact (``bodyfiles.intact``).
         """
         if not self._bodies_pending:
             return
         self._bodies_pending = False
+        found: dict[str, BodyRecord] = {}
         for shard in range(_SHARDS):
             payload = _unpack(output.read_cache_file(self._body_file(shard)))
             if not (isinstance(payload, dict) and payload.get("code") == self.code and isinstance(payload.get("bodies"), dict)):
@@ -415,7 +422,11 @@ class SourceStore:
             for path, (text_digest, body) in payload["bodies"].items():
                 record = self.records.get(path)
                 if record is not None and record.text_digest == text_digest:
-                    self.records[path] = record._replace(body=body)
+                    found[path] = body
+        intact = bodyfiles.intact(body.location for body in found.values())
+        for path, body in found.items():
+            if body.location in intact:
+                self.records[path] = self.records[path]._replace(body=body)
 
     def _shard_file(self, shard: int) -> Path:
         return self.paths.sources_cache / f"{shard:02x}.pickle"
@@ -466,6 +477,8 @@ class SourceStore:
                                         _pack({"code": self.code, "records": {p: _to_disk(r) for p, r in records.items()}}))
                 output.write_cache_file(self._body_file(shard), _pack({"code": self.code, "bodies": bodies}))
             self._dirty.clear()
+            referenced = {record.body.location.file for record in self.records.values() if record.body is not None}
+            bodyfiles.sweep(self.bodies, self._body_files, referenced)
         if self._scan_changed:
             save_scan(self.paths, self.scan)
             self._scan_changed = False

@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import lz4.block  # type: ignore[import-untyped]  # ships no type information
 
+from generator.build.bodyfiles import BodyFolder, append_bodies, read_body
 from generator.build.cache import (
     BodyRecord,
     SourceRecord,
@@ -47,6 +48,7 @@ class _ParseJob:
     config: SiteConfig
     body_key: str
     targets: Mapping[str, str]
+    bodies: BodyFolder
 
 
 def parse_sources(
@@ -73,7 +75,7 @@ def parse_sources(
                if not digest or not _parsed_matches(store.parsed_record(path), digest, parse_key)]
     _import_renderer(bool(missing))
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
-                    asset_targets)
+                    asset_targets, store.bodies)
     workers = _jobs_for(jobs, len(missing))
     results = run_spans(_parse_span, job, len(missing), workers, progress=progress,
                         meanwhile=meanwhile if forks(workers, len(missing)) else None)
@@ -120,6 +122,9 @@ def _parse_span(
     # build that finds every article in the cache never needs them.
     from generator.render.markup import render_body
 
+    # The bodies go to this process's body file in one write at the end of the span; the records
+    # sent back hold where each lies (``_stored_bodies``).
+    bodies: list[_Body] = []
     for path, digest in job.files[start:stop]:
         text, signature, problems = _read_unchanged(job.site_dir, path, digest)
         if text is None:
@@ -133,21 +138,41 @@ def _parse_span(
         body = render_body(path, article.body, job.config.escape_html, _recording(job.targets, links),
                            job.config.base_path)
         assert isinstance(body.html, str)  # freshly rendered: text, not yet stored
-        record = _body_record(job.body_key, tuple(links.items()), body.html, body.first_paragraph)
-        results.append((article_state(article, text), tuple(diagnostics), record, signature))
+        bodies.append(_compressed(len(results), tuple(links.items()), body.html, body.first_paragraph))
+        results.append((article_state(article, text), tuple(diagnostics), None, signature))
+    for number, record in _stored_bodies(job.bodies, job.body_key, bodies):
+        results[number] = (*results[number][:2], record, results[number][3])
     return results
 
 
-def _body_record(key: str, links: tuple[tuple[str, str | None], ...], html: str, first: str) -> BodyRecord:
+class _Body(NamedTuple):
+    """A freshly rendered body, compressed, not yet in a body file."""
+
+    number: int  # its place in the span's results
+    links: tuple[tuple[str, str | None], ...]
+    data: bytes  # the HTML, UTF-8, LZ4-compressed
+    first_paragraph: str
+    digest: str  # of the uncompressed HTML
+
+
+def _compressed(number: int, links: tuple[tuple[str, str | None], ...], html: str, first: str) -> _Body:
     data = html.encode("utf-8")
     # LZ4 keeps under half the size at a tenth of zlib's cost (zlib level 1 took about 70
     # microseconds an article, LZ4 under 10; unpacking in each page's render is 5x cheaper too).
-    return BodyRecord(key, links, lz4.block.compress(data), first, digest_bytes(data))
+    return _Body(number, links, lz4.block.compress(data), first, digest_bytes(data))
+
+
+def _stored_bodies(folder: BodyFolder, key: str, bodies: Sequence[_Body]) -> list[tuple[int, BodyRecord]]:
+    """Return each body's place and record, once it is written to this process's body file."""
+    locations = append_bodies(folder, [body.data for body in bodies])
+    return [(body.number, BodyRecord(key, body.links, location, body.first_paragraph, body.digest))
+            for body, location in zip(bodies, locations)]
 
 
 def body_html(stored: StoredHtml) -> XmlSafeMarkup:
     """Return a stored body's HTML, without the characters XML 1.0 cannot hold (printing removes them anyway)."""
-    return xml_safe_html(lz4.block.decompress(stored.data))
+    data = stored.data if isinstance(stored.data, bytes) else read_body(stored.data)
+    return xml_safe_html(lz4.block.decompress(data))
 
 
 class decoded_bodies(Mapping[str, RenderedBody]):  # noqa: N801 (reads as a function at its call site)
@@ -194,6 +219,8 @@ class _BodyJob:
     escape_html: bool
     targets: Mapping[str, str]
     base_path: str
+    key: str
+    bodies: BodyFolder
 
 
 def render_bodies(
@@ -216,18 +243,16 @@ def render_bodies(
         else:
             bodies[article.path] = body
     _import_renderer(bool(todo))
-    job = _BodyJob(todo, site_dir, escape_html, targets, base_path)
+    job = _BodyJob(todo, site_dir, escape_html, targets, base_path, key, store.bodies)
     errors: list[Diagnostic] = []
     for (article, _digest, _start), result in zip(todo, run_spans(_body_span, job, len(todo), _jobs_for(jobs, len(todo)))):
         if isinstance(result, Diagnostic):
             errors.append(result)
             continue
-        html, first, links = result
-        stored = _body_record(key, links, html, first)
-        bodies[article.path] = RenderedBody(StoredHtml(stored.data, stored.digest), first)
+        bodies[article.path] = RenderedBody(StoredHtml(result.location, result.digest), result.first_paragraph)
         record = store.get(article.path)
         assert record is not None
-        store.put(article.path, record._replace(body=stored))
+        store.put(article.path, record._replace(body=result))
     if errors:
         raise BuildError(errors)
     return bodies
@@ -237,13 +262,14 @@ def _cached_body(record: SourceRecord, body_key: str, targets: Mapping[str, str]
     body = record.body
     if body is None or body.key != body_key or any(targets.get(target) != url for target, url in body.links):
         return None
-    return RenderedBody(StoredHtml(body.data, body.digest), body.first_paragraph)
+    return RenderedBody(StoredHtml(body.location, body.digest), body.first_paragraph)
 
 
 def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:
     from generator.render.markup import render_body  # as in _parse_span
 
     results: list[Any] = []
+    bodies: list[_Body] = []
     for article, digest, body_start in job.articles[start:stop]:
         text, _digest, problems = _read_unchanged(job.site_dir, article.path, digest)
         if text is None:
@@ -252,7 +278,11 @@ def _body_span(job: _BodyJob, start: int, stop: int) -> list[Any]:
         links: dict[str, str | None] = {}
         body = render_body(article.path, text[body_start:], job.escape_html, _recording(job.targets, links),
                            job.base_path)
-        results.append((body.html, body.first_paragraph, tuple(links.items())))
+        assert isinstance(body.html, str)  # freshly rendered: text, not yet stored
+        bodies.append(_compressed(len(results), tuple(links.items()), body.html, body.first_paragraph))
+        results.append(None)
+    for number, record in _stored_bodies(job.bodies, job.key, bodies):
+        results[number] = record
     return results
 
 

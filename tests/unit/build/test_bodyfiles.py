@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.build import bodyfiles, cache
+from generator.content.paths import SitePaths
+from generator.model.body import BodyLocation
+
+
+def test_appended_bodies_read_back_from_one_file_per_process(tmp_path: Path) -> None:
+    folder = bodyfiles.BodyFolder.for_build(tmp_path / "bodies")
+    first = bodyfiles.append_bodies(folder, [b"one", b"", b"three"])
+    second = bodyfiles.append_bodies(folder, [b"four"])
+    assert [bodyfiles.read_body(loc) for loc in [*first, *second]] == [b"one", b"", b"three", b"four"]
+    assert len({loc.file for loc in [*first, *second]}) == 1 and second[0].offset == 8
+    other = bodyfiles.BodyFolder.for_build(tmp_path / "bodies")
+    assert bodyfiles.append_bodies(other, [b"five"])[0].file != first[0].file  # each build a file of its own
+    assert bodyfiles.BodyFolder.for_build(Path("site/.newsbite-cache/bodies")).path.is_absolute()
+
+
+def test_a_damaged_or_missing_body_reads_as_missing_and_never_as_other_bytes(tmp_path: Path) -> None:
+    folder = bodyfiles.BodyFolder.for_build(tmp_path / "bodies")
+    good, bad = bodyfiles.append_bodies(folder, [b"kept", b"flipped"])
+    data = bytearray(Path(bad.file).read_bytes())
+    data[bad.offset] ^= 0xFF
+    Path(bad.file).write_bytes(bytes(data))
+    gone = BodyLocation(str(tmp_path / "bodies" / "gone.lz4"), 0, 1, 0)
+    past_the_end = good._replace(offset=100)
+    assert bodyfiles.intact([good, bad, gone, past_the_end]) == {good}
+    with pytest.raises(OSError, match="damaged"):
+        bodyfiles.read_body(bad)
+
+
+def test_saving_removes_the_body_files_no_record_refers_to(tmp_path: Path) -> None:
+    paths = SitePaths.for_site(tmp_path)
+    store = cache.SourceStore(paths, None)
+    (old,) = bodyfiles.append_bodies(store.bodies, [b"old"])
+    store.put("content/a.md", cache.SourceRecord("d1", "k", None, (), cache.BodyRecord("b", (), old, "", "h")))
+    store.save()
+    again = cache.SourceStore(paths, None)
+    assert again.get("content/a.md") is not None and again.get("content/a.md").body.location == old  # type: ignore[union-attr]
+    (new,) = bodyfiles.append_bodies(again.bodies, [b"new"])
+    later = bodyfiles.BodyFolder.for_build(paths.cache_dir / "bodies")  # another process, after this one read the cache
+    (theirs,) = bodyfiles.append_bodies(later, [b"theirs"])
+    record = again.get("content/a.md")
+    assert record is not None
+    again.put("content/a.md", record._replace(body=record.body._replace(location=new)))  # type: ignore[union-attr]
+    again.save()
+    assert not Path(old.file).exists() and Path(new.file).exists() and Path(theirs.file).exists()
+
+
+def test_a_body_whose_file_is_damaged_is_dropped_from_the_cache(tmp_path: Path) -> None:
+    paths = SitePaths.for_site(tmp_path)
+    store = cache.SourceStore(paths, None)
+    (location,) = bodyfiles.append_bodies(store.bodies, [b"body"])
+    store.put("content/a.md", cache.SourceRecord("d1", "k", None, (), cache.BodyRecord("b", (), location, "", "h")))
+    store.save()
+    Path(location.file).write_bytes(b"")
+    record = cache.SourceStore(paths, None).get("content/a.md")
+    assert record is not None and record.body is None
