@@ -341,7 +341,8 @@ def render_artifacts(
         raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])
     records = {r.path: r.record for r in results if r.record is not None}
     staged = [r.path for r in results if r.status == "staged"]
-    index = search_index(job, records, loaded.copies, state, staged, paths.cache_dir) if options.search else None
+    index = search_index(job, records, loaded.copies, state, staged, _jobs(options),
+                         _stage_progress(options, "Indexing for search")) if options.search else None
     to_copy = copies_to_make(out_dir, loaded.copies, state, records)
     if folders is not None:
         folders.wait()  # before the staging folder moves into place
