@@ -147,13 +147,16 @@ def search_index(
     members: dict[int, list[str]] = {number: [] for number in range(count)}
     for rel in indexed:
         members[search.part_of(rel, count)].append(rel)
-    identity = combine(job.base_key, _pagefind_identity(), f"parts={count}")
+    # An empty part is left out: Pagefind's script waits forever on an index with no language.
+    # The first is kept, empty or not, for the scripts every part is searched with.
+    members = {number: pages for number, pages in members.items() if pages or number == 0}
+    identity = combine(job.base_key, search.pagefind_identity(), f"parts={count}")
     keys = {number: combine(identity, str(number), *(f"{rel}={records[rel].digest}" for rel in pages))
             for number, pages in members.items()}
     kept = _current_parts(job.out_dir, state, old, keys)
     stale = [number for number in members if number not in kept]
     made = _index_parts(job.out_dir, {n: members[n] for n in stale}, jobs, progress)
-    bundle = {search.PARTS_FILE: search.parts_listing(count)}
+    bundle = {search.PARTS_FILE: search.parts_listing(sorted(members))}
     for number in stale:
         bundle.update(made[number])
     _place_bundle(job, records, copies, state, staged, bundle, kept)
@@ -232,11 +235,6 @@ def _place_bundle(job: PageJob, records: dict[str, OutputRecord], copies: Mappin
         if result.status == "staged":
             staged.append(rel)
 
-
-def _pagefind_identity() -> str:
-    # A different Pagefind may index differently: its path, size and time stand for its version.
-    executable = search.pagefind_executable()
-    return f"{executable}:{files.file_stat(executable)}"
 
 
 def _static_label(path: Path, site_dir: Path) -> str:

@@ -51,6 +51,18 @@ def pagefind_executable() -> Path:
     return Path(get_executable())
 
 
+def pagefind_identity() -> str:
+    """Return what stands for Pagefind's version in the parts' keys: its path, size and time."""
+    # A different Pagefind may index differently, so it is one of every part's inputs.
+    executable = pagefind_executable()
+    try:
+        stat = executable.stat()
+    except OSError as exc:
+        raise BuildError([error("site.yaml", 1, f"Pagefind is missing: {executable} ({exc.strerror}); reinstall "
+                                "'pagefind-bin', or build with --no-search")]) from exc
+    return f"{executable}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
 def asks_for_index(html: bytes) -> bool:
     """Return whether a page marks a part of itself for indexing."""
     return BODY_MARK in html
@@ -74,9 +86,9 @@ def part_folder(number: int) -> str:
     return BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/parts/{number:02d}"
 
 
-def parts_listing(count: int) -> bytes:
+def parts_listing(numbers: Sequence[int]) -> bytes:
     """Return ``pagefind/parts.json``: the folders, relative to ``pagefind/``, of the parts to merge."""
-    folders = [part_folder(n).removeprefix(BUNDLE_DIR + "/") + "/" for n in range(1, count)]
+    folders = [part_folder(n).removeprefix(BUNDLE_DIR + "/") + "/" for n in numbers if n]
     return json.dumps({"parts": folders}, separators=(",", ":")).encode("utf-8")
 
 
