@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +139,7 @@ def search_index(
     A part's inputs are the digests of the pages it indexes, the part count, the settings, the code
     and Pagefind itself (issue 11); a part whose inputs and files are as last recorded is kept.
     """
+    started = time.perf_counter()
     old = state.summary.search if state.summary is not None else None
     html = sorted(rel for rel in records if rel.endswith((".html", ".htm")))
     seen = _pages_seen(job.out_dir, html, records, old.seen if old is not None else {})
@@ -163,7 +165,8 @@ def search_index(
     parts = tuple(kept[n] if n in kept else SearchPart(n, keys[n], tuple(sorted(made[n]))) for n in members)
     files = sorted({search.PARTS_FILE, *(rel for part in parts for rel in part.files)})
     reindexed = sum(len(members[n]) for n in stale)
-    log.debug("search: %d parts, %d indexed again (%d pages)", count, len(stale), reindexed)
+    log.debug("search: %d parts, %d indexed again (%d pages) in %.3f s", len(members), len(stale), reindexed,
+              time.perf_counter() - started)
     return SearchIndex(combine(*(p.key for p in parts)), tuple(files), parts, seen, reindexed)
 
 

@@ -346,7 +346,7 @@ def render_artifacts(
     records = {r.path: r.record for r in results if r.record is not None}
     staged = [r.path for r in results if r.status == "staged"]
     index = search_index(job, records, loaded.copies, state, staged, _jobs(options),
-                         _stage_progress(options, "Indexing for search")) if options.search else None
+                         _stage_progress(options, "Indexing search")) if options.search else None
     to_copy = copies_to_make(out_dir, loaded.copies, state, records)
     if folders is not None:
         folders.wait()  # before the staging folder moves into place

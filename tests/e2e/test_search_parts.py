@@ -126,3 +126,16 @@ def test_a_failing_pagefind_keeps_the_last_output(make_site, tmp_path: Path, mon
     else:
         assert "Pagefind failed to index search part" in message and "index panicked" in message
     assert snapshot(out) == before
+
+
+def test_indexing_reports_progress_like_the_other_stages(make_site) -> None:  # type: ignore[no-untyped-def]
+    site = briefings(make_site)
+    told: list[tuple[str, int, int]] = []
+    build_site(BuildOptions(site_dir=site, jobs=2, progress=lambda *step: told.append(step)))
+    steps = [(done, total) for stage, done, total in told if stage == "Indexing search"]
+    assert [done for done, _ in steps] == list(range(1, ARTICLES + 1))
+    assert {total for _, total in steps} == {ARTICLES}
+    edit(site, 7, "Zanzibar quartermasters")
+    told.clear()
+    result = build_site(BuildOptions(site_dir=site, jobs=2, progress=lambda *step: told.append(step)))
+    assert [total for stage, _, total in told if stage == "Indexing search"][-1] == result.reindexed < ARTICLES
