@@ -217,7 +217,11 @@ def _index_parts(out_dir: Path, members: Mapping[int, list[str]], jobs: int,
     order = sorted(members, key=lambda n: (-len(members[n]), n))
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(order))), thread_name_prefix="search") as pool:
         futures = {number: pool.submit(index, number) for number in order}
-        return {number: futures[number].result() for number in sorted(futures)}
+        try:
+            return {number: futures[number].result() for number in sorted(futures)}
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # one part failed: the build fails, start no other
+            raise
 
 
 def _place_bundle(job: PageJob, records: dict[str, OutputRecord], copies: Mapping[str, CopiedFile],
@@ -237,7 +241,6 @@ def _place_bundle(job: PageJob, records: dict[str, OutputRecord], copies: Mappin
         records[rel] = result.record
         if result.status == "staged":
             staged.append(rel)
-
 
 
 def _static_label(path: Path, site_dir: Path) -> str:
