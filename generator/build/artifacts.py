@@ -136,8 +136,9 @@ def search_index(
 ) -> SearchIndex:
     """Make the search index's parts artifacts like any page: index again only the parts whose pages changed.
 
-    A part's inputs are the digests of the pages it indexes, the part count, the settings, the code
-    and Pagefind itself (issue 11); a part whose inputs and files are as last recorded is kept.
+    A part's inputs are the digests of what Pagefind reads of the pages it indexes, the part count,
+    the settings, the code and Pagefind itself (issue 11); a part whose inputs and files are as last
+    recorded is kept.
     """
     started = time.perf_counter()
     old = state.summary.search if state.summary is not None else None
@@ -153,7 +154,9 @@ def search_index(
     # The first is kept, empty or not, for the scripts every part is searched with.
     members = {number: pages for number, pages in members.items() if pages or number == 0}
     identity = combine(job.base_key, search.pagefind_identity(), f"parts={count}")
-    keys = {number: combine(identity, str(number), *(f"{rel}={records[rel].digest}" for rel in pages))
+    # What Pagefind reads of each page, not its bytes: a new briefing changes the related list of
+    # others, which Pagefind ignores, and their parts stay current.
+    keys = {number: combine(identity, str(number), *(f"{rel}={seen[rel][2]}" for rel in pages))
             for number, pages in members.items()}
     kept = _current_parts(job.out_dir, state, old, keys)
     stale = [number for number in members if number not in kept]
@@ -170,16 +173,18 @@ def search_index(
 
 
 def _pages_seen(out_dir: Path, html: list[str], records: Mapping[str, OutputRecord],
-                before: Mapping[str, tuple[str, bool]]) -> dict[str, tuple[str, bool]]:
-    """Return each page's digest and whether it asks to be indexed, reading only pages whose bytes changed."""
-    seen: dict[str, tuple[str, bool]] = {}
+                before: Mapping[str, tuple[str, bool, str]]) -> dict[str, tuple[str, bool, str]]:
+    """Return each page's digest, whether it asks to be indexed and the digest of what Pagefind reads of it,
+    reading only the pages whose bytes changed."""
+    seen: dict[str, tuple[str, bool, str]] = {}
     for rel in html:
         digest = records[rel].digest
         last = before.get(rel)
-        if last is not None and last[0] == digest:
+        if last is not None and len(last) == 3 and last[0] == digest:
             seen[rel] = last
         else:
-            seen[rel] = (digest, search.asks_for_index(output.read_output_file(out_dir, rel)))
+            data = output.read_output_file(out_dir, rel)
+            seen[rel] = (digest, search.asks_for_index(data), search.indexed_digest(data))
     return seen
 
 

@@ -241,9 +241,9 @@ class SearchIndex:
     key: str
     files: tuple[str, ...]
     parts: tuple[SearchPart, ...] = ()
-    # Each HTML page as last seen: its bytes' digest, and whether it asks to be indexed (so an
-    # unchanged page is not read again to find out).
-    seen: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
+    # Each HTML page as last seen: its bytes' digest, whether it asks to be indexed, and the digest
+    # of what Pagefind reads of it (so an unchanged page is not read again to find out).
+    seen: Mapping[str, tuple[str, bool, str]] = field(default_factory=dict)
     reindexed: int = 0  # the pages this build indexed again
 
 

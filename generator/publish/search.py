@@ -37,6 +37,11 @@ PAGES_PER_PART = 320
 # Every part is a few more requests on a reader's first query; past this many a part grows instead
 # (at 100,000 articles, 1,600 pages and about 300 MB a part).
 MAX_PARTS = 64
+_IGNORE_ALL = b'data-pagefind-ignore="all"'
+# Elements with no end tag, and markup inside which a tag's text is not a tag.
+_VOID = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source", b"track",
+         b"wbr"}
+_HIDING = (b"<!--", b"<script", b"<style", b"<template", b"<textarea", b"<![cdata[")
 # What a part beyond the first keeps: its index. Scripts, styles and WebAssembly come from the first.
 _INDEX_FOLDERS = ("index/", "fragment/", "filter/")
 
@@ -66,6 +71,69 @@ def pagefind_identity() -> str:
 def asks_for_index(html: bytes) -> bool:
     """Return whether a page marks a part of itself for indexing."""
     return BODY_MARK in html
+
+
+def indexed_digest(html: bytes) -> str:
+    """Return a digest of what Pagefind reads of a page: its bytes less each ``data-pagefind-ignore="all"`` element.
+
+    Pagefind skips such an element whole (text, filters, meta, sort keys), so a change inside one,
+    a page's related briefings say, leaves its part's index as it was. Where an element's end is
+    not plain to find (markup that could hide a tag: comments, scripts, styles, templates), the
+    element is kept in the digest: a part may then be indexed again for nothing, never kept stale.
+    """
+    kept: list[bytes] = []
+    at = 0
+    for start, end in _ignored_elements(html):
+        if start >= at:
+            kept.append(html[at:start])
+            at = end
+    kept.append(html[at:])
+    return hashlib.sha1(b"".join(kept)).hexdigest()
+
+
+def _ignored_elements(html: bytes) -> list[tuple[int, int]]:
+    """Return the (start, end) byte ranges of the elements marked ``data-pagefind-ignore="all"``."""
+    found: list[tuple[int, int]] = []
+    mark = html.find(_IGNORE_ALL)
+    while mark >= 0:
+        span = _element_at(html, html.rfind(b"<", 0, mark), mark)
+        if span is not None:
+            found.append(span)
+        mark = html.find(_IGNORE_ALL, mark + 1)
+    return found
+
+
+def _element_at(html: bytes, start: int, mark: int) -> tuple[int, int] | None:
+    """Return the range of the element whose start tag, holding ``mark``, begins at ``start``; None when unsure."""
+    name_end = start + 1
+    while name_end < len(html) and html[name_end:name_end + 1].isalnum():
+        name_end += 1
+    name = html[start + 1:name_end]
+    if start < 0 or not name or name.lower() in _VOID or html.find(b">", start) < mark:
+        return None  # not plainly a start tag holding the mark
+    depth, at = 0, start
+    while True:
+        opening, closing = html.find(b"<" + name, at), html.find(b"</" + name, at)
+        if closing < 0:
+            return None
+        if 0 <= opening < closing:
+            # <aside> opens another; <a> does not match <aside>, so the byte after the name decides.
+            depth += _ends_name(html, opening + 1 + len(name))
+            at = opening + 1
+            continue
+        if not _ends_name(html, closing + 2 + len(name)):
+            at = closing + 1
+            continue
+        depth, at = depth - 1, closing + 1
+        if depth == 0:
+            end = html.find(b">", closing)
+            if end < 0 or any(risk in html[start:end].lower() for risk in _HIDING):
+                return None
+            return start, end + 1
+
+
+def _ends_name(html: bytes, at: int) -> bool:
+    return html[at:at + 1] in (b" ", b"\t", b"\n", b"\r", b">", b"/")
 
 
 def part_count(pages: int) -> int:

@@ -139,3 +139,20 @@ def test_indexing_reports_progress_like_the_other_stages(make_site) -> None:  # 
     told.clear()
     result = build_site(BuildOptions(site_dir=site, jobs=2, progress=lambda *step: told.append(step)))
     assert [total for stage, _, total in told if stage == "Indexing search"][-1] == result.reindexed < ARTICLES
+
+
+def test_a_new_briefing_reindexes_its_part_not_those_whose_related_list_changed(make_site) -> None:  # type: ignore[no-untyped-def]
+    site = briefings(make_site)
+    (site / "content/a047.md").unlink()  # 47 briefings, and 48 with the new one: 8 parts all along
+    out = site / "public"
+    build(site, out)
+    before = file_tree(out)
+    (site / "content/a100.md").write_text(numbered_briefing(100), encoding="utf-8")
+    result = build(site, out)
+    after = file_tree(out)
+    pages = [rel for rel in after if rel.startswith("2022/01/a0") and before.get(rel) != after[rel]]
+    assert pages, "the new briefing should show in other briefings' related lists"
+    own = search.part_of("2022/01/a100/index.html", 8)
+    assert {search.part_of(rel, 8) for rel in pages} - {own}, "some changed briefing should be in another part"
+    assert result.reindexed == 1 + len([n for n in range(ARTICLES - 1)
+                                        if search.part_of(f"2022/01/a{n:03d}/index.html", 8) == own])

@@ -86,3 +86,30 @@ def test_a_crashing_pagefind_is_an_error_naming_the_part(tmp_path: Path, monkeyp
 def test_a_missing_pagefind_is_an_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(PagefindFailed, match="could not run .*nowhere"):
         index_pages(tmp_path / "nowhere", [IndexPage("/a/", page("T", "x"))])
+
+
+RELATED = (b'<html lang="en"><body><article data-pagefind-body><h1>T</h1><p>Words.</p></article>'
+           b'<aside class="related" data-pagefind-ignore="all"><ul><li><a href="/1/">One</a></li>'
+           b'<li><aside>nested</aside></li></ul></aside><footer>F</footer></body></html>')
+
+
+def test_what_pagefind_ignores_whole_does_not_change_the_indexed_digest() -> None:
+    base = search.indexed_digest(RELATED)
+    assert search.indexed_digest(RELATED.replace(b">One<", b">Two<")) == base
+    assert search.indexed_digest(RELATED.replace(b"nested", b"other")) == base
+    for outside in (b"Words.", b"<h1>T", b">F<", b'lang="en"'):
+        assert search.indexed_digest(RELATED.replace(outside, outside + b"x")) != base, outside
+
+
+@pytest.mark.parametrize("hiding", [b"<!-- </aside> -->", b"<script>'</aside>'</script>"])
+def test_an_ignored_element_whose_end_is_unsure_is_kept_in_the_digest(hiding: bytes) -> None:
+    page = RELATED.replace(b"<ul>", hiding + b"<ul>")
+    assert search.indexed_digest(page.replace(b">One<", b">Two<")) != search.indexed_digest(page)
+
+
+def test_only_the_marked_element_is_left_out() -> None:
+    # <a> inside is not taken for the end of <aside>; an element with no end tag found is kept.
+    page = b'<p>a</p><aside data-pagefind-ignore="all"><a>x</a><asides>y</asides></aside><p>b</p>'
+    assert search.indexed_digest(page) == search.indexed_digest(b"<p>a</p><p>b</p>")
+    unclosed = b'<p>a</p><aside data-pagefind-ignore="all"><a>x</a>'
+    assert search.indexed_digest(unclosed) != search.indexed_digest(unclosed.replace(b">x<", b">y<"))
