@@ -8,7 +8,9 @@ the part holding the edited page, and parts are indexed side by side, one per co
 
 The first part is ``pagefind/``, a whole bundle with Pagefind's scripts and WebAssembly; the others
 are ``pagefind/parts/NN/`` and hold only their index (the merged indexes are searched with the first
-one's WebAssembly). ``pagefind/parts.json`` lists them for the search page's script. The bundle is
+one's WebAssembly). ``pagefind/parts.js``, loaded by the search page before the theme's own script,
+lists them and hands them to every ``PagefindUI`` it makes (``mergeIndex``): the theme's script is
+the one of a single index, and a build without search writes the same files as before. The bundle is
 written with every other file: atomically, listed in the manifest, pruned when it goes stale.
 """
 
@@ -27,7 +29,7 @@ from generator.publish.pagefind_service import IndexPage, PagefindFailed, PageDo
 log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
-PARTS_FILE = f"{BUNDLE_DIR}/parts.json"
+PARTS_FILE = f"{BUNDLE_DIR}/parts.js"
 # The attribute that limits indexing to article bodies; pages without it are left out by Pagefind
 # whenever any page has it, so only those pages are sent.
 BODY_MARK = b"data-pagefind-body"
@@ -37,6 +39,33 @@ PAGES_PER_PART = 320
 # Every part is a few more requests on a reader's first query; past this many a part grows instead
 # (at 100,000 articles, 1,600 pages and about 300 MB a part).
 MAX_PARTS = 64
+# Wraps the PagefindUI constructor so the theme's script (layouts/static/js/search.js, or a site's
+# own) searches every part without knowing of them: its results, filters and counts span them all.
+# Each part is found beside this script; result links keep the base URL the theme passes, or
+# Pagefind's default for a bundle under <base>/pagefind/.
+_MERGE_SCRIPT = """/* NewsBite: the search index is in parts; every PagefindUI on this page merges them all. */
+(function () {
+  "use strict";
+  var parts = PARTS;
+  var Made = window.PagefindUI;
+  var here = document.currentScript ? new URL(".", document.currentScript.src).pathname : null;
+  if (typeof Made !== "function" || !parts.length || !here) {
+    return;
+  }
+  window.PagefindUI = function (options) {
+    var merged = parts.map(function (folder) {
+      var part = { bundlePath: here + folder };
+      if (options && options.baseUrl) {
+        part.baseUrl = options.baseUrl;
+      }
+      return part;
+    });
+    var settings = Object.assign({}, options);
+    settings.mergeIndex = (settings.mergeIndex || []).concat(merged);
+    return new Made(settings);
+  };
+})();
+"""
 _IGNORE_ALL = b'data-pagefind-ignore="all"'
 # Elements with no end tag, and markup inside which a tag's text is not a tag.
 _VOID = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source", b"track",
@@ -155,9 +184,16 @@ def part_folder(number: int) -> str:
 
 
 def parts_listing(numbers: Sequence[int]) -> bytes:
-    """Return ``pagefind/parts.json``: the folders, relative to ``pagefind/``, of the parts to merge."""
+    """Return ``pagefind/parts.js``: the script that merges the parts other than the first into the search UI."""
     folders = [part_folder(n).removeprefix(BUNDLE_DIR + "/") + "/" for n in numbers if n]
-    return json.dumps({"parts": folders}, separators=(",", ":")).encode("utf-8")
+    return _MERGE_SCRIPT.replace("PARTS", json.dumps(folders)).encode("utf-8")
+
+
+def listed_parts(script: bytes) -> list[str]:
+    """Return the part folders a ``parts.js`` lists (relative to ``pagefind/``)."""
+    line = next(line for line in script.decode("utf-8").splitlines() if line.lstrip().startswith("var parts = "))
+    folders: list[str] = json.loads(line.split("=", 1)[1].strip().removesuffix(";"))
+    return folders
 
 
 def page_url(rel: str) -> str:
