@@ -59,11 +59,23 @@ SEED_PAGE = "2022/01/russia-troops-kazakhstan/index.html"
 OLD_WORD, NEW_WORD = "Zhanaozen", "Quillabamba"  # the seed's oil town, and a word no briefing holds
 
 
+# The message says how many pages were found; each result fills in its link once its fragment has
+# loaded (from any part), so wait for as many links as results shown (the UI shows five at first).
+ANSWERED = """() => {
+  const message = document.querySelector('.pagefind-ui__message');
+  if (!message || message.textContent.includes('Searching')) return false;
+  const count = /(\\d+) results? for/.exec(message.textContent);
+  const shown = count ? Math.min(Number(count[1]), 5) : 0;
+  const results = [...document.querySelectorAll('.pagefind-ui__result')];
+  return results.filter(r => r.querySelector('.pagefind-ui__result-link')).length >= shown;
+}"""
+
+
 def results_for(page, url: str, word: str) -> list[str]:  # type: ignore[no-untyped-def]
     """Open the search page at ``url`` with ``?q=word``; return the pages found, once it has answered."""
     page.goto(f"{url}search/?q={word}")
     page.wait_for_selector(".pagefind-ui__message")  # "N results for ..." or "No results for ..."
-    page.wait_for_function("!document.querySelector('.pagefind-ui__message').textContent.includes('Searching')")
+    page.wait_for_function(ANSWERED)
     hrefs = [link.get_attribute("href") or "" for link in page.locator(".pagefind-ui__result-link").all()]
     return list(dict.fromkeys(href.split("#")[0] for href in hrefs))  # a result's sections link to its page too
 
