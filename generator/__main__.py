@@ -179,7 +179,7 @@ def print_summary(result: BuildResult) -> None:
     for held in result.held_back:
         print(f"held back: {held.path}: {held.reason}")
     print(
-        f"Built {_count(result.pages, 'page')} ({_count(result.articles, 'article')}, "
+        f"Built {_count(result.pages, 'page')} ({_count(result.articles, 'article')}{_reindexed(result)}, "
         f"{_count(result.topics, 'topic')}) in {result.seconds:.2f} s into {result.output_dir}: "
         f"{result.written} written, {result.removed} removed."
     )
@@ -188,6 +188,11 @@ def print_summary(result: BuildResult) -> None:
 def print_line(line: str) -> None:
     """Print one line of the dev server's running commentary at once (it may be piped)."""
     print(line, flush=True)
+
+
+def _reindexed(result: BuildResult) -> str:
+    # Issue 11: say how much of the search index this build made again (nothing with --no-search).
+    return "" if result.reindexed is None else f", {result.reindexed:,} re-indexed for search"
 
 
 def _count(n: int, noun: str) -> str:

@@ -228,11 +228,25 @@ def _shard_of(path: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchPart:
+    """One part of the search index (issue 11): its number, the digest of its inputs, and its files."""
+
+    number: int
+    key: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SearchIndex:
     """The Pagefind bundle as a build made it: the digest of its inputs (the pages) and its files."""
 
     key: str
     files: tuple[str, ...]
+    parts: tuple[SearchPart, ...] = ()
+    # Each HTML page as last seen: its bytes' digest, whether it asks to be indexed, and the digest
+    # of what Pagefind reads of it (so an unchanged page is not read again to find out).
+    seen: Mapping[str, tuple[str, bool, str]] = field(default_factory=dict)
+    reindexed: int = 0  # the pages this build indexed again
 
 
 @dataclass(frozen=True, slots=True)

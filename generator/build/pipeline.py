@@ -133,6 +133,8 @@ class BuildResult:
     base_url: str = ""
     # The output files this build wrote (their bytes changed).
     written_files: tuple[str, ...] = ()
+    # The article pages this build sent to the search index again; None when search is off.
+    reindexed: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +221,7 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
         removed=len(published.removed), seconds=stages.elapsed(), timings=stages.timings,
         page_sources={rel: record.source for rel, record in rendered.records.items() if record.source},
         base_url=loaded.config.base_url, written_files=tuple(published.written),
+        reindexed=None if rendered.search is None else rendered.search.reindexed,
     )
 
 
@@ -325,8 +328,8 @@ def render_artifacts(
 ) -> Rendered:
     """Render the artifacts whose inputs changed into the staging folder: stage "render"."""
     if stage is None:  # the last plan is current, and so is every artifact in it
-        return Rendered(dict(state.files), [], {}, state.summary.search if state.summary is not None else None,
-                        state.keyed)
+        last = state.summary.search if state.summary is not None else None
+        return Rendered(dict(state.files), [], {}, None if last is None else replace(last, reindexed=0), state.keyed)
     out_dir = paths.output_dir
     if folders is not None:
         folders.settle()
@@ -345,7 +348,8 @@ def render_artifacts(
         raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])
     records = {r.path: r.record for r in results if r.record is not None}
     staged = [r.path for r in results if r.status == "staged"]
-    index = search_index(job, records, loaded.copies, state, staged, paths.cache_dir) if options.search else None
+    index = search_index(job, records, loaded.copies, state, staged, _jobs(options),
+                         _stage_progress(options, "Indexing search")) if options.search else None
     to_copy = copies_to_make(out_dir, loaded.copies, state, records)
     if folders is not None:
         folders.wait()  # before the staging folder moves into place

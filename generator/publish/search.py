@@ -1,30 +1,78 @@
-"""Site search: run Pagefind over the rendered pages and return its bundle as output files.
+"""Site search: the Pagefind index in parts, each indexed from the rendered pages held in memory.
 
-Pagefind reads HTML from a folder and writes its index beside it, so the pages are staged in a
-scratch folder under the site's ``.newsbite-cache/`` (the one place outside the output a build may
-write, SPEC section 8) and the bundle is read back into memory. The build then writes the bundle
-with every other file: atomically, listed in the manifest, pruned when it goes stale, and never
-before the whole site (index included) is ready.
+Pagefind runs on one core and its memory grows with the pages it holds (issue 11: 27 s and about
+1.8 GB for 10,000 articles in one index). So the indexed pages are split into parts by a stable hash
+of their output path, each part is a Pagefind bundle of its own, and the search page merges them at
+search time (``mergeIndex``). A part is a pure function of its pages, so an edit re-indexes only
+the part holding the edited page, and parts are indexed side by side, one per core.
+
+The first part is ``pagefind/``, a whole bundle with Pagefind's scripts and WebAssembly; the others
+are ``pagefind/parts/NN/`` and hold only their index (the merged indexes are searched with the first
+one's WebAssembly). ``pagefind/parts.js``, loaded by the search page before the theme's own script,
+lists them and hands them to every ``PagefindUI`` it makes (``mergeIndex``): the theme's script is
+the one of a single index, and a build without search writes the same files as before. The bundle is
+written with every other file: atomically, listed in the manifest, pruned when it goes stale.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-import os
-import subprocess
-import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import Sequence
 
 from generator.diagnostics import BuildError, error
 from generator.publish.pagefind_bundle import canonical_bundle
+from generator.publish.pagefind_service import IndexPage, PagefindFailed, PageDone, index_pages
 
 log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
+PARTS_FILE = f"{BUNDLE_DIR}/parts.js"
 # The attribute that limits indexing to article bodies; pages without it are left out by Pagefind
-# whenever any page has it, so staging only those pages gives the same index for less copying.
+# whenever any page has it, so only those pages are sent.
 BODY_MARK = b"data-pagefind-body"
+# Pages per part aimed at: a part of 320 pages indexes in about a second on a busy core and peaks
+# near 70 MB, so re-indexing the part an edit touches fits the 2.5 s an edit may take (issue 11).
+PAGES_PER_PART = 320
+# Every part is a few more requests on a reader's first query; past this many a part grows instead
+# (at 100,000 articles, 1,600 pages and about 300 MB a part).
+MAX_PARTS = 64
+# Wraps the PagefindUI constructor so the theme's script (layouts/static/js/search.js, or a site's
+# own) searches every part without knowing of them: its results, filters and counts span them all.
+# Each part is found beside this script; result links keep the base URL the theme passes, or
+# Pagefind's default for a bundle under <base>/pagefind/.
+_MERGE_SCRIPT = """/* NewsBite: the search index is in parts; every PagefindUI on this page merges them all. */
+(function () {
+  "use strict";
+  var parts = PARTS;
+  var Made = window.PagefindUI;
+  var here = document.currentScript ? new URL(".", document.currentScript.src).pathname : null;
+  if (typeof Made !== "function" || !parts.length || !here) {
+    return;
+  }
+  window.PagefindUI = function (options) {
+    var merged = parts.map(function (folder) {
+      var part = { bundlePath: here + folder };
+      if (options && options.baseUrl) {
+        part.baseUrl = options.baseUrl;
+      }
+      return part;
+    });
+    var settings = Object.assign({}, options);
+    settings.mergeIndex = (settings.mergeIndex || []).concat(merged);
+    return new Made(settings);
+  };
+})();
+"""
+_IGNORE_ALL = b'data-pagefind-ignore="all"'
+# Elements with no end tag, and markup inside which a tag's text is not a tag.
+_VOID = {b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source", b"track",
+         b"wbr"}
+_HIDING = (b"<!--", b"<script", b"<style", b"<template", b"<textarea", b"<![cdata[")
+# What a part beyond the first keeps: its index. Scripts, styles and WebAssembly come from the first.
+_INDEX_FOLDERS = ("index/", "fragment/", "filter/")
 
 
 def pagefind_executable() -> Path:
@@ -37,69 +85,138 @@ def pagefind_executable() -> Path:
     return Path(get_executable())
 
 
-def pages_to_index(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Return the HTML pages Pagefind should see: those marked for indexing, else every page."""
-    html = {path: data for path, data in files.items() if path.endswith((".html", ".htm"))}
-    marked = {path: data for path, data in html.items() if BODY_MARK in data}
-    return marked or html
-
-
-def build_index(files: Mapping[str, bytes], cache: Path) -> dict[str, bytes]:
-    """Index the rendered ``files`` (output path -> bytes) in a scratch folder inside the build's ``cache``
-    folder; return the bundle as output path -> bytes."""
-    pages = pages_to_index(files)
-    made_cache = not cache.exists()
-    cache.mkdir(parents=True, exist_ok=True)
+def pagefind_identity() -> str:
+    """Return what stands for Pagefind's version in the parts' keys: its path, size and time."""
+    # A different Pagefind may index differently, so it is one of every part's inputs.
+    executable = pagefind_executable()
     try:
-        bundle = _index_in(cache, pages)
-    finally:
-        if made_cache:
-            _remove_if_empty(cache)
-    return canonical_bundle(bundle, BUNDLE_DIR)
-
-
-def _index_in(cache: Path, pages: Mapping[str, bytes]) -> dict[str, bytes]:
-    with tempfile.TemporaryDirectory(prefix="search-", dir=cache) as scratch:
-        root = Path(scratch).resolve() / "site"  # absolute: Pagefind runs with cwd set to it
-        for rel, data in pages.items():
-            target = (root / rel).resolve()
-            if not target.is_relative_to(root.resolve()):
-                continue  # the writer refuses such a path with a proper error; never stage it
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        root.mkdir(exist_ok=True)  # a site without pages still gets an (empty) index
-        log.debug("indexing %d pages with Pagefind", len(pages))
-        _run_pagefind(root)
-        return _read_tree(root / BUNDLE_DIR, BUNDLE_DIR)
-
-
-def _run_pagefind(root: Path) -> None:
-    command = [str(pagefind_executable()), "--site", str(root), "--output-subdir", BUNDLE_DIR, "--silent"]
-    # Pagefind answers to PAGEFIND_* variables; a stray one in the caller's shell must not change
-    # where it writes or what it indexes.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
-    try:
-        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+        stat = executable.stat()
     except OSError as exc:
-        raise BuildError([error("site.yaml", 1, f"could not run Pagefind ({exc}); build with --no-search to skip search")]) from exc
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise BuildError([error("site.yaml", 1, "Pagefind failed to index the site: " + " / ".join(detail))])
+        raise BuildError([error("site.yaml", 1, f"Pagefind is missing: {executable} ({exc.strerror}); reinstall "
+                                "'pagefind-bin', or build with --no-search")]) from exc
+    return f"{executable}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _read_tree(folder: Path, prefix: str) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
-    if not folder.is_dir():
-        return found
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            found[f"{prefix}/{path.relative_to(folder).as_posix()}"] = path.read_bytes()
+def asks_for_index(html: bytes) -> bool:
+    """Return whether a page marks a part of itself for indexing."""
+    return BODY_MARK in html
+
+
+def indexed_digest(html: bytes) -> str:
+    """Return a digest of what Pagefind reads of a page: its bytes less each ``data-pagefind-ignore="all"`` element.
+
+    Pagefind skips such an element whole (text, filters, meta, sort keys), so a change inside one,
+    a page's related briefings say, leaves its part's index as it was. Where an element's end is
+    not plain to find (markup that could hide a tag: comments, scripts, styles, templates), the
+    element is kept in the digest: a part may then be indexed again for nothing, never kept stale.
+    """
+    kept: list[bytes] = []
+    at = 0
+    for start, end in _ignored_elements(html):
+        if start >= at:
+            kept.append(html[at:start])
+            at = end
+    kept.append(html[at:])
+    return hashlib.sha1(b"".join(kept)).hexdigest()
+
+
+def _ignored_elements(html: bytes) -> list[tuple[int, int]]:
+    """Return the (start, end) byte ranges of the elements marked ``data-pagefind-ignore="all"``."""
+    found: list[tuple[int, int]] = []
+    mark = html.find(_IGNORE_ALL)
+    while mark >= 0:
+        span = _element_at(html, html.rfind(b"<", 0, mark), mark)
+        if span is not None:
+            found.append(span)
+        mark = html.find(_IGNORE_ALL, mark + 1)
     return found
 
 
-def _remove_if_empty(folder: Path) -> None:
-    # The cache folder was made only for the scratch copy; leave the site as it was.
+def _element_at(html: bytes, start: int, mark: int) -> tuple[int, int] | None:
+    """Return the range of the element whose start tag, holding ``mark``, begins at ``start``; None when unsure."""
+    name_end = start + 1
+    while name_end < len(html) and html[name_end:name_end + 1].isalnum():
+        name_end += 1
+    name = html[start + 1:name_end]
+    if start < 0 or not name or name.lower() in _VOID or html.find(b">", start) < mark:
+        return None  # not plainly a start tag holding the mark
+    depth, at = 0, start
+    while True:
+        opening, closing = html.find(b"<" + name, at), html.find(b"</" + name, at)
+        if closing < 0:
+            return None
+        if 0 <= opening < closing:
+            # <aside> opens another; <a> does not match <aside>, so the byte after the name decides.
+            depth += _ends_name(html, opening + 1 + len(name))
+            at = opening + 1
+            continue
+        if not _ends_name(html, closing + 2 + len(name)):
+            at = closing + 1
+            continue
+        depth, at = depth - 1, closing + 1
+        if depth == 0:
+            end = html.find(b">", closing)
+            if end < 0 or any(risk in html[start:end].lower() for risk in _HIDING):
+                return None
+            return start, end + 1
+
+
+def _ends_name(html: bytes, at: int) -> bool:
+    return html[at:at + 1] in (b" ", b"\t", b"\n", b"\r", b">", b"/")
+
+
+def part_count(pages: int) -> int:
+    """Return how many parts index ``pages`` pages: a power of two, so most sizes keep their split."""
+    count = 1
+    while count < MAX_PARTS and count * PAGES_PER_PART < pages:
+        count *= 2
+    return count
+
+
+def part_of(rel: str, count: int) -> int:
+    """Return the part that indexes output file ``rel``: a hash of its path, the same on every machine."""
+    return int(hashlib.sha1(rel.encode("utf-8")).hexdigest()[:8], 16) % count
+
+
+def part_folder(number: int) -> str:
+    """Return the output folder of part ``number``."""
+    return BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/parts/{number:02d}"
+
+
+def parts_listing(numbers: Sequence[int]) -> bytes:
+    """Return ``pagefind/parts.js``: the script that merges the parts other than the first into the search UI."""
+    folders = [part_folder(n).removeprefix(BUNDLE_DIR + "/") + "/" for n in numbers if n]
+    return _MERGE_SCRIPT.replace("PARTS", json.dumps(folders)).encode("utf-8")
+
+
+def listed_parts(script: bytes) -> list[str]:
+    """Return the part folders a ``parts.js`` lists (relative to ``pagefind/``)."""
+    line = next(line for line in script.decode("utf-8").splitlines() if line.lstrip().startswith("var parts = "))
+    folders: list[str] = json.loads(line.split("=", 1)[1].strip().removesuffix(";"))
+    return folders
+
+
+def page_url(rel: str) -> str:
+    """Return the URL path, under the site root, that Pagefind links a page's results to."""
+    url = "/" + rel
+    return url.removesuffix("index.html") if url.endswith("/index.html") else url
+
+
+def index_part(number: int, pages: Sequence[tuple[str, bytes]], page_done: PageDone | None = None) -> dict[str, bytes]:
+    """Return part ``number``'s bundle (output path -> bytes) for ``pages`` (output path, HTML), in path order."""
+    executable = pagefind_executable()
+    log.debug("indexing part %d: %d pages", number, len(pages))
     try:
-        folder.rmdir()
-    except OSError:
-        pass
+        bundle = index_pages(executable, [IndexPage(page_url(rel), html) for rel, html in pages], page_done)
+    except PagefindFailed as exc:
+        first = f", from {pages[0][0]}" if pages else ""
+        raise BuildError([error("site.yaml", 1, f"Pagefind failed to index search part {number} ({len(pages)} "
+                                f"pages{first}): {exc}; build with --no-search to skip search")]) from exc
+    folder = part_folder(number)
+    files = {f"{folder}/{path}": data for path, data in bundle.items() if number == 0 or _is_index_file(path)}
+    return canonical_bundle(files, folder)
+
+
+def _is_index_file(path: str) -> bool:
+    return (path == "pagefind-entry.json" or path.startswith(_INDEX_FOLDERS)
+            or (path.startswith("pagefind.") and path.endswith(".pf_meta")))

@@ -5,8 +5,9 @@ and removed on exit, as ``mkdocs serve`` does. The dev build uses the server's o
 base URL and injects a reload script, so it must never be mistaken for (or overwrite) the real build
 in ``public/``; and the build writes only the files whose bytes
 changed, so a rebuild touches only what an edit affected. A server killed with SIGKILL leaves that
-folder behind for the system's temp cleaning. The Pagefind search index is left out: it re-reads
-every page, seconds on a large site, on each save; ``newsbite build`` makes it.
+folder behind for the system's temp cleaning. Search works as in ``newsbite build``: the index is
+in parts (issue 11), so a save re-indexes only the part holding the edited article, well within the
+2 s SPEC section 12 allows.
 
 The pieces: ``watcher`` turns filesystem events into classified changes and runs one rebuild per burst
 on a single builder thread; this module runs each build and posts its outcome on the ``StateBoard``
@@ -92,7 +93,7 @@ class DevServer:
         self.output_dir = output.make_serve_dir()
         self._build_options = BuildOptions(
             site_dir=options.site_dir, output_dir=self.output_dir, base_url=self.url,
-            drafts=options.drafts, future=options.future, search=False, on_plan=self._planned,
+            drafts=options.drafts, future=options.future, on_plan=self._planned,
         )
         self._memo = BuildMemo()  # parsed articles, bodies and written-file records kept between rebuilds
         self._warned: set[Diagnostic] = set()
@@ -228,7 +229,8 @@ class DevServer:
 
 
 def _summary(what: str, result: BuildResult, seconds: float) -> str:
-    return (f"{_clock()} {what}: {result.pages:,} pages, {result.written:,} written, "
+    reindexed = "" if not result.reindexed else f", {result.reindexed:,} re-indexed for search"
+    return (f"{_clock()} {what}: {result.pages:,} pages{reindexed}, {result.written:,} written, "
             f"{result.removed:,} removed in {seconds * 1000:,.0f} ms")
 
 

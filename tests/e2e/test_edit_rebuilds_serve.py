@@ -19,7 +19,8 @@ def tree(root: Path) -> dict[str, bytes]:
 def clean_tree(site: Path, scratch: Path, base_url: str) -> dict[str, bytes]:
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(site, scratch / "site", ignore=shutil.ignore_patterns(".newsbite-cache"))
-    build_site(BuildOptions(site_dir=scratch / "site", output_dir=scratch / "out", base_url=base_url, search=False))
+    # Serve builds with search (issue 11): its output, search index included, equals a clean build's.
+    build_site(BuildOptions(site_dir=scratch / "site", output_dir=scratch / "out", base_url=base_url))
     return tree(scratch / "out")
 
 
