@@ -98,6 +98,10 @@ class BuildOptions:
     now: dt.datetime | None = None
     # Run Pagefind over the output (newsbite build --no-search turns it off).
     search: bool = True
+    # Publish the pages first, then index them for search and publish the index: the dev server
+    # shows a saved page without waiting for its search part. A build that publishes all at once
+    # (the default) leaves the old output whole if indexing fails.
+    search_after_pages: bool = False
     # Worker processes for parsing and rendering (--jobs); None means one per usable core.
     jobs: int | None = None
     # Told (stage, items done, items in all) on the long stages, for a progress bar.
@@ -176,6 +180,7 @@ class Rendered:
     to_copy: dict[str, Path]
     search: SearchIndex | None
     keyed: KeyInputs | None  # what the pages' keys were made from
+    job: PageJob | None = None  # the pages' job, for a search index made after they are published
 
 
 def build_site(options: BuildOptions, memo: BuildMemo | None = None) -> BuildResult:
@@ -209,6 +214,10 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
         if stage is not None:
             output.discard_staging(paths.output_dir, folders)
         raise
+    if rendered.job is not None and options.search and options.search_after_pages:
+        rendered, indexed = stages.run("search", publish_search, options, paths, loaded, state, rendered)
+        published = output.CommitReport([*published.written, *indexed.written], [*published.removed, *indexed.removed],
+                                         {})
     summary = _summary(loaded, plan, state, rendered)
     if not current:  # else the record on file is this build's already: rewriting it cost 0.05 s at 10,000 articles
         stages.run("cache", save_output_state, paths, OutputState(loaded.inputs, summary, rendered.records,
@@ -348,12 +357,39 @@ def render_artifacts(
         raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])
     records = {r.path: r.record for r in results if r.record is not None}
     staged = [r.path for r in results if r.status == "staged"]
-    index = search_index(job, records, loaded.copies, state, staged, _jobs(options),
-                         _stage_progress(options, "Indexing search")) if options.search else None
+    index = None
+    if options.search and not options.search_after_pages:
+        index = search_index(job, records, loaded.copies, state, staged, _jobs(options),
+                             _stage_progress(options, "Indexing search"))
+    elif options.search and state.summary is not None and state.summary.search is not None:
+        # The index comes after the pages (``publish_search``): until then, the last one stays.
+        records.update({rel: state.files[rel] for rel in state.summary.search.files if rel in state.files})
     to_copy = copies_to_make(out_dir, loaded.copies, state, records)
     if folders is not None:
         folders.wait()  # before the staging folder moves into place
-    return Rendered(records, staged, to_copy, index, key_inputs(job))
+    return Rendered(records, staged, to_copy, index, key_inputs(job), job)
+
+
+def publish_search(options: BuildOptions, paths: SitePaths, loaded: LoadedSite, state: OutputState,
+                   rendered: Rendered) -> tuple[Rendered, output.CommitReport]:
+    """Index the published pages for search and publish the index: stage "search" (``search_after_pages``)."""
+    assert rendered.job is not None
+    stage = output.open_staging(paths.output_dir)
+    try:
+        job = replace(rendered.job, stage=stage)
+        last = state.summary.search if state.summary is not None else None
+        records = {rel: record for rel, record in rendered.records.items()
+                   if last is None or rel not in last.files}  # the last index's files, unless made again
+        staged: list[str] = []
+        index = search_index(job, records, loaded.copies, state, staged, _jobs(options),
+                             _stage_progress(options, "Indexing search"))
+        done = output.commit_staged(paths.output_dir, staged, {}, set(records))
+    except BaseException:
+        output.discard_staging(paths.output_dir, None)
+        raise
+    for rel, (size, mtime_ns) in done.stats.items():
+        records[rel] = records[rel].with_stat(size, mtime_ns)
+    return replace(rendered, records=records, staged=staged, search=index), done
 
 
 def publish_artifacts(paths: SitePaths, memo: BuildMemo | None, rendered: Rendered, stage: Path | None) -> output.CommitReport:

@@ -94,6 +94,7 @@ class DevServer:
         self._build_options = BuildOptions(
             site_dir=options.site_dir, output_dir=self.output_dir, base_url=self.url,
             drafts=options.drafts, future=options.future, on_plan=self._planned,
+            search_after_pages=True,  # a saved page shows before its search part is indexed again
         )
         self._memo = BuildMemo()  # parsed articles, bodies and written-file records kept between rebuilds
         self._warned: set[Diagnostic] = set()
