@@ -103,11 +103,11 @@ def main() -> int:
     small_out = work / f"out-ours-{args.small}-{args.runs}"
     results.small_unchanged = unchanged_rebuilds(newsbite, small_site, small_out, args.runs, f"{args.small:,}")
 
+    if not args.no_context:  # first: its last build is the serve start row's reference (serve searches)
+        results.with_search = builds_with_search(work, newsbite, args)
     if not args.no_serve:
         results.starts = serve_starts(work, newsbite, args)
         results.saves = serve_saves(work, newsbite, args)
-    if not args.no_context:
-        results.with_search = builds_with_search(work, newsbite, args)
     if args.big:  # as many runs as at --articles: one noisy minute must not decide the row
         results.big = cold_builds(work, newsbite, args.big, [], args.runs)["ours"]
     harness.remove_outputs(work)
@@ -203,10 +203,18 @@ def unchanged_rebuilds(newsbite: harness.NewsBite, site: Path, out: Path, runs: 
 
 
 def serve_starts(work: Path, newsbite: harness.NewsBite, args: argparse.Namespace) -> dict[str, list[float]]:
-    """Start to first page, `newsbite serve` and `hugo server` in turn; reference pages from the cold builds."""
+    """Start to first page, `newsbite serve` and `hugo server` in turn; reference pages from cold builds.
+
+    `newsbite serve` builds with search, as `newsbite build` does by default: its pages (their
+    search box) are those of a build with search, so that is the reference.
+    """
     site = harness.corpus(work, "ours", args.articles)
     article = harness.articles_to_edit(site, 1)[0]
-    ours_pages = serve_start.expected_pages(work / f"out-ours-{args.articles}-{args.runs}", article)
+    reference = work / f"out-search-ours-{args.runs}"
+    if not (reference / "index.html").is_file():
+        harness.make_cold(site, reference)
+        newsbite.build(site, reference, search=True)
+    ours_pages = serve_start.expected_pages(reference, article)
     measures = {"ours": lambda: serve_start.newsbite_first_page(newsbite, site, ours_pages)}
     if not args.no_hugo:
         hugo_site = harness.corpus(work, "hugo", args.articles)

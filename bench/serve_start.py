@@ -155,7 +155,7 @@ def main() -> int:
     newsbite = harness.NewsBite(harness.snapshot(work), jobs=None)
     ours = harness.corpus(work, "ours", args.articles)
     article = harness.articles_to_edit(ours, 1)[0]
-    newsbite.build(ours, work / "out-ours")
+    newsbite.build(ours, work / "out-ours", search=True)  # serve builds with search: its pages have the search box
     ours_pages = expected_pages(work / "out-ours", article)
     starts: dict[str, list[float]] = {"newsbite serve": []}
     first_page = {"newsbite serve": lambda: newsbite_first_page(newsbite, ours, ours_pages)}
