@@ -163,6 +163,13 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return "newsbite-dev"
 
+    def end_headers(self) -> None:
+        # An HTTP/1.0 client that asked to keep the connection is told it is kept: unless told, it
+        # waits for the connection to close to know the answer has ended.
+        if self.request_version == "HTTP/1.0" and not self.close_connection:
+            self.send_header("Connection", "keep-alive")
+        super().end_headers()
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         if log.isEnabledFor(logging.DEBUG):  # every request is logged: format it only when it is shown
             log.debug("%s %s", self.address_string(), format % args)

@@ -486,3 +486,12 @@ def test_a_closed_event_stream_is_noticed_within_seconds(served: DevServer) -> N
     for tab in tabs:
         tab.close()  # the tabs went away without a word
     wait_for(lambda: streams() <= before, "the server to end the streams of closed tabs", deadline=8)
+
+
+def test_an_http_1_0_client_asking_to_keep_the_connection_is_told_so(served: DevServer) -> None:
+    with socket.create_connection(("127.0.0.1", served.port), timeout=5) as conn:
+        conn.sendall(b"GET /css/newsbite.css HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += conn.recv(65536)
+        assert b"Connection: keep-alive" in head  # else such a client waits for a close that never comes
