@@ -326,7 +326,7 @@ def _plan_pages(options: BuildOptions, loaded: LoadedSite, cat: Catalogue, resul
                 structure: str) -> list[PageSpec]:
     """Return every page of the site: articles, aliases, lists, feeds, sitemaps."""
     related = results.result("related", structure, lambda: _related_briefings(cat.articles, _jobs(options)))
-    site, _problems = plan_site(loaded.config, cat, loaded.paths, loaded.held_back, options.search, related)
+    site = plan_site(loaded.config, cat, loaded.paths, loaded.held_back, options.search, related)
     indexes = results.result("indexes", combine(structure, loaded.config_key), lambda: index_pages(site))
     return [*site.pages, *feed_pages(site), *indexes]
 

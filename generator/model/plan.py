@@ -165,11 +165,13 @@ def resolve_context(
 def plan_site(
     config: SiteConfig, catalogue: Catalogue, paths: Mapping[str, str], held_back: Sequence[HeldBack] = (),
     search: bool = True, related: Mapping[str, tuple[str, ...]] | None = None,
-) -> tuple[Site, list[Diagnostic]]:
-    """Return the site with the pages made from ``catalogue``, plus all its warnings.
+) -> Site:
+    """Return the site with the pages made from ``catalogue``.
 
     ``paths`` is each article's URL path relative to the site root; ``related`` is
-    ``related_articles`` of the catalogue's articles, if the caller has it already.
+    ``related_articles`` of the catalogue's articles, if the caller has it already. The plan's
+    warnings are ``catalogue.problems`` and ``alias_clashes`` of its pages: those name lines of the
+    articles, which are their content, while the plan follows from the structure alone.
     """
     articles, topics = catalogue.articles, catalogue.topics
     nav = Nav(site_path(config, "/"), site_path(config, TOPICS_INDEX),
@@ -189,8 +191,7 @@ def plan_site(
     pages.append(_topics_page(config, nav, topics))
     pages.append(_not_found_page(config, nav))
     pages.append(_search_page(config, nav))
-    problems = [*catalogue.problems, *alias_clashes(pages, articles)]
-    return Site(config, articles, urls, topics, tuple(pages), tuple(held_back)), problems
+    return Site(config, articles, urls, topics, tuple(pages), tuple(held_back))
 
 
 def _title(*parts: str) -> str:

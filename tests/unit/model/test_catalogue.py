@@ -18,7 +18,7 @@ from generator.model.catalogue import (
     select_articles,
     site_path,
 )
-from generator.model.plan import resolve_context, plan_site
+from generator.model.plan import alias_clashes, plan_site, resolve_context
 
 SYDNEY = SiteConfig(timezone="Australia/Sydney", base_url="https://example.org/briefings/", per_page=2)
 
@@ -32,7 +32,9 @@ def article(name: str, date: str, topics: str = "[]", extra: str = "", config: S
 
 def build_site(config, articles, paths, bodies, assets):
     """The catalogue and the plan of ``articles``, as a build makes them."""
-    return plan_site(config, catalogue(config, articles, paths, bodies, assets), paths)
+    cat = catalogue(config, articles, paths, bodies, assets)
+    site = plan_site(config, cat, paths)
+    return site, [*cat.problems, *alias_clashes(site.pages, articles)]
 
 
 def planned(articles: list[Article], config: SiteConfig = SYDNEY):
@@ -41,7 +43,7 @@ def planned(articles: list[Article], config: SiteConfig = SYDNEY):
     assert problems == []
     bodies = {a.path: RenderedBody(f"<p>{a.title}</p>", a.title) for a in articles}
     cat = catalogue(config, articles, paths, bodies, set())
-    site, _warnings = plan_site(config, cat, paths)
+    site = plan_site(config, cat, paths)
     html = {path: body.html for path, body in bodies.items()}
     return site, lambda spec: resolve_context(config, spec.context, cat.entries, html)
 
