@@ -1,4 +1,4 @@
-"""The command line: ``newsbite build | serve | new``. The only place that prints or exits."""
+"""The command line: ``newsbite build | serve | check | new | init | layouts``. The only place that prints or exits."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from generator import __version__
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
@@ -16,9 +17,11 @@ from generator.content import files
 from generator.content.articles import scaffold_article
 from generator.content.config import load_config
 from generator.content.slugs import make_slug
+from generator.content.starter import is_site, local_timezone, starter_files
 from generator.diagnostics import BuildError, UsageError
 from generator.publish import output
 from generator.publish.links import broken_links
+from generator.render.theme import copy_theme_file, theme_static_files, theme_templates
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,15 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("title", help="the headline")
     new.add_argument("--topics", default="", help='comma-separated topics, e.g. "Vladimir Putin, Kazakhstan"')
     new.add_argument("--site", type=Path, default=Path("."), help="site folder (default: current folder)")
+
+    init = commands.add_parser("init", help="start a new site: site.yaml, a first article and .gitignore")
+    init.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                      help="the new site's folder, made if missing (default: current folder)")
+
+    layouts = commands.add_parser("layouts", help="list the built-in templates; copy one into layouts/ to change it")
+    layouts.add_argument("--copy", nargs="+", metavar="NAME", default=[],
+                         help="copy these built-in templates (or static files) into the site's layouts/")
+    layouts.add_argument("--site", type=Path, default=Path("."), help="site folder (default: current folder)")
     return parser
 
 
@@ -86,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     # print millions of lines and slow a large build tenfold.
     logging.getLogger("generator").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
+        if args.command in ("build", "serve", "check") and not _is_site_folder(args.site):
+            return EXIT_CONTENT
         if args.command == "build":
             return run_build(args)
         if args.command == "serve":
@@ -94,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_server(args, emit=print_line)
         if args.command == "check":
             return run_check(args)
+        if args.command == "init":
+            return run_init(args)
+        if args.command == "layouts":
+            return run_layouts(args)
         return run_new(args)
     except UsageError as exc:
         print(f"newsbite: error: {exc}", file=sys.stderr)
@@ -106,6 +124,71 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONTENT
     except KeyboardInterrupt:
         return 130
+
+
+def _is_site_folder(folder: Path) -> bool:
+    """Return whether ``folder`` is a site; else say so, naming it, and how to start one there."""
+    if not folder.is_dir() or is_site(folder):
+        return True  # a missing folder is command-line misuse, reported by the command (exit 2)
+    print(f"newsbite: error: {folder.resolve()} is not a NewsBite site: it has neither site.yaml nor content/.\n"
+          f"Run the command in your site's folder, pass --site DIR, or start a site here with: newsbite init",
+          file=sys.stderr)
+    return False
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """Write a new site into ``args.folder``: site.yaml, a first article, .gitignore; refuse an existing site."""
+    folder: Path = args.folder
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} exists and is not a folder")
+    if is_site(folder):
+        print(f"newsbite: error: {folder.resolve()} already holds a site (site.yaml or content/); nothing was changed.",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    timezone = local_timezone()
+    written = starter_files(folder, dt.datetime.now(ZoneInfo(timezone)).replace(microsecond=0))
+    for rel, text in written.items():
+        path = folder / rel
+        if rel == ".gitignore":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        else:
+            files.write_new_file(path, text)
+        print(f"Created {path}")
+    where = "" if folder.resolve() == Path.cwd().resolve() else f"cd {folder} && "
+    print(f"Next: {where}newsbite serve   (then open http://127.0.0.1:8000/ and edit the article)")
+    return EXIT_OK
+
+
+def run_layouts(args: argparse.Namespace) -> int:
+    """List the built-in templates with what each is for, or copy some into the site's layouts/."""
+    site_dir: Path = args.site
+    if args.copy:
+        if not site_dir.is_dir():
+            raise UsageError(f"site folder {site_dir} does not exist")
+        for name in args.copy:
+            try:
+                target = copy_theme_file(name.removeprefix("layouts/"), site_dir)
+            except LookupError:
+                raise UsageError(f"no built-in template or static file named '{name}'; "
+                                 "`newsbite layouts` lists them") from None
+            except FileExistsError as exc:
+                print(f"newsbite: error: {exc} already exists; not overwriting it", file=sys.stderr)
+                return EXIT_CONTENT
+            print(f"Copied {name} to {target}: edit it there, and your site uses it instead of the built-in one.")
+        return EXIT_OK
+    templates = theme_templates()
+    width = max(len(t.name) for t in templates)
+    own = site_dir / "layouts"
+    print("Built-in templates (copy one with `newsbite layouts --copy NAME`, then edit it in layouts/):")
+    for template in templates:
+        mark = "  [your copy in layouts/]" if (own / template.name).is_file() else ""
+        blocks = f" Blocks: {', '.join(template.blocks)}." if template.name == "base.html" else ""
+        print(f"  {template.name:<{width}}  {template.purpose}{blocks}{mark}")
+    print("Static files (copied to the output root; a file of the same name in layouts/static/ replaces one):")
+    for name in theme_static_files():
+        print(f"  {name}")
+    return EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -140,18 +140,18 @@ def article_state(article: Article, text: str, body_start: int | None = None) ->
         a.path, a.title, a.date, a.date_only, a.body_line, a.slug, a.updated, a.updated_date_only, a.standfirst,
         _shared(tuple(map(_shared, a.topics))), _shared(a.source), _shared(tuple(map(_shared, a.authors))),
         a.original_url, None if image is None else (image.src, image.alt, image.caption, _shared(image.credit)),
-        a.aliases, a.draft, dict(a.extra) if a.extra else None, _shared_lines(a.lines))
+        a.aliases, a.draft, a.scheduled, dict(a.extra) if a.extra else None, _shared_lines(a.lines))
 
 
 def restore_article(state: tuple[int, tuple[Any, ...]], text: str | None) -> Article:
     """Return the article saved by ``article_state`` for the same ``text`` (without a body if None)."""
     body_start, (path, title, date, date_only, body_line, slug, updated, updated_date_only, standfirst, topics,
-                 source, authors, original_url, image, aliases, draft, extra, lines) = state
+                 source, authors, original_url, image, aliases, draft, scheduled, extra, lines) = state
     return Article(
         path=path, title=title, date=date, date_only=date_only, body="" if text is None else text[body_start:],
         body_line=body_line, slug=slug, updated=updated, updated_date_only=updated_date_only, standfirst=standfirst,
         topics=topics, source=source, authors=authors, original_url=original_url,
-        image=None if image is None else Image(*image), aliases=aliases, draft=draft,
+        image=None if image is None else Image(*image), aliases=aliases, draft=draft, scheduled=scheduled,
         extra=extra_mapping(extra or {}), lines=MappingProxyType(lines))
 
 

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from urllib.parse import unquote
 
 from generator.content.config import SiteConfig
+from generator.content.extra import NO_EXTRA, ExtraFields
 from generator.content.fastpaths import fast_paths_on
 from generator.content.slugs import make_slug, unsafe_slug_reason
 from generator.content.weburls import is_web_url, link_problem, splits
@@ -63,7 +64,10 @@ class Article:
     image: Image | None = None
     aliases: tuple[str, ...] = ()
     draft: bool = False
-    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # Dated after the build's time and published only because of --future (set by the catalogue's
+    # selection): its page is a preview, labelled "Scheduled", kept out of feeds and sitemaps.
+    scheduled: bool = False
+    extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA)
     # File line of each front-matter key, so later stages can point at the right line.
     lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -301,12 +305,12 @@ class _FrontMatter:
 
 
 # Most articles keep no keys of their own: they share one empty mapping.
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+_NO_EXTRA: Mapping[str, Any] = NO_EXTRA
 
 
 def extra_mapping(values: dict[str, Any]) -> Mapping[str, Any]:
     """Return an article's own keys (``Article.extra``) read-only; a dict nobody else may hold."""
-    return MappingProxyType(values) if values else _NO_EXTRA
+    return ExtraFields(values) if values else _NO_EXTRA
 
 
 def scaffold_article(title: str, topics: list[str], now: dt.datetime) -> str:

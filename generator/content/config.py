@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.content.comments import CommentsConfig, read_comments
+from generator.content.extra import NO_EXTRA, ExtraFields
 from generator.content.slugs import SLUG_LIMIT
 from generator.content.weburls import link_problem
 from generator.content.xmltext import xml_text
@@ -106,7 +107,7 @@ class SiteConfig:
     # ships in the package's layouts/static/.
     logo: str = "logo.png"
     # Keys this version does not know, kept for templates as ``site.extra``.
-    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -178,7 +179,7 @@ class _Checker:
                 values[name] = checked
         for name, line in self.doc.duplicate_keys:
             self.warnings.append(warning(self.path, line, f"key '{name}' is set twice; the last one wins"))
-        values["extra"] = MappingProxyType(extra)
+        values["extra"] = ExtraFields(extra)
         return values
 
     def _warn_unknown(self, name: str) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import posixpath
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -71,6 +71,14 @@ class Entry:
     original_url: str | None
     aliases: tuple[str, ...]
     extra: Mapping[str, Any]
+    # "draft" or "scheduled" for a page only a --drafts or --future build shows (SPEC section 13): it
+    # is labelled, marked noindex, and left out of feeds and sitemaps. None for a published article.
+    preview: str | None = None
+
+
+def preview_of(article: Article) -> str | None:
+    """Return why an article is only a preview: "draft", "scheduled", or None when it is published."""
+    return "draft" if article.draft else "scheduled" if article.scheduled else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,8 @@ def select_articles(
             held.append(HeldBack(article.path, "draft (use --drafts to include it)"))
         elif article.date > now and not future:
             held.append(HeldBack(article.path, f"dated in the future, {article.date.isoformat()} (use --future)"))
+        elif article.date > now:
+            kept.append(replace(article, scheduled=True))
         else:
             kept.append(article)
     kept.sort(key=lambda a: (-a.date.timestamp(), a.title, a.path))
@@ -115,7 +125,7 @@ def structure_of(article: Article) -> tuple[object, ...]:
     """
     a = article
     return (a.path, a.date, a.date_only, a.updated, a.updated_date_only, a.slug, a.topics, a.aliases, a.authors,
-            a.source, a.draft)
+            a.source, a.draft, a.scheduled)
 
 
 def site_path(config: SiteConfig, path: str) -> str:
@@ -312,6 +322,7 @@ def make_entry(
         original_url=article.original_url,
         aliases=article.aliases,
         extra=article.extra,
+        preview=preview_of(article),
     )
 
 

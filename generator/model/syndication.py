@@ -7,7 +7,8 @@ import logging
 from typing import Iterator, Mapping
 
 from generator.model.body import RenderedBody
-from generator.model.catalogue import Topic, output_file, site_path
+from generator.content.articles import Article
+from generator.model.catalogue import Topic, output_file, preview_of, site_path
 from generator.model.feeds import (
     ATOM_FILE,
     NEWS_SITEMAP_FILE,
@@ -31,11 +32,22 @@ log = logging.getLogger(__name__)
 INDEXED_KINDS = ("home", "topic", "topics", "article")
 
 
+def published_only(site: Site) -> list[Article]:
+    """Return the site's articles that are not previews: drafts and scheduled articles, shown by
+    --drafts and --future builds, never enter feeds or sitemaps (SPEC section 13)."""
+    return [article for article in site.articles if preview_of(article) is None]
+
+
+def _previews(site: Site) -> set[str]:
+    return {article.path for article in site.articles if preview_of(article) is not None}
+
+
 def feed_pages(site: Site) -> list[PageSpec]:
     """Return the feeds of the site and of each topic (made from its articles and topics, not its pages)."""
     pages = site_feed_specs(site)
+    previews = _previews(site)
     for topic in site.topics:
-        pages.extend(topic_feed_specs(site, topic))
+        pages.extend(topic_feed_specs(site, topic, previews))
     return pages
 
 
@@ -57,16 +69,18 @@ def feed_bodies(bodies: Mapping[str, RenderedBody]) -> Mapping[str, str]:
 def site_feed_specs(site: Site) -> list[PageSpec]:
     """Return the site's Atom and RSS feeds."""
     config = site.config
-    articles = [article.path for article in site.articles]
+    articles = [article.path for article in published_only(site)]
     return _feed_specs("/", plan_feed(config, config.title, config.description, site_path(config, "/"), articles),
                        "site.yaml")
 
 
-def topic_feed_specs(site: Site, topic: Topic) -> list[PageSpec]:
-    """Return one topic's Atom and RSS feeds."""
+def topic_feed_specs(site: Site, topic: Topic, previews: set[str] | None = None) -> list[PageSpec]:
+    """Return one topic's Atom and RSS feeds; ``previews`` are the paths of articles they leave out."""
     config = site.config
+    previews = _previews(site) if previews is None else previews
+    shown = [path for path in topic.articles if path not in previews] if previews else topic.articles
     feed = plan_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
-                     topic.url, topic.articles)
+                     topic.url, shown)
     # Like the topic pages (model._list_pages), topic feeds are owned by site.yaml in diagnostics.
     return _feed_specs(topic.path, feed, "site.yaml")
 
@@ -82,7 +96,7 @@ def sitemap_specs(site: Site, sitemap_limit: int = SITEMAP_LIMIT) -> list[PageSp
 def news_sitemap_spec(site: Site) -> PageSpec:
     """Return the Google News sitemap of the site's recent articles."""
     # It shows the recent articles' titles: theirs is content the structure leaves out.
-    shown = tuple(news_articles(site.articles, site.urls))
+    shown = tuple(news_articles(published_only(site), site.urls))
     return PageSpec(NEWS_SITEMAP_FILE, "news-sitemap.xml", {"news": NewsPlan(shown)}, "site.yaml", shown)
 
 
@@ -95,7 +109,7 @@ def _feed_specs(root: str, feed: FeedPlan, source: str) -> list[PageSpec]:
 def sitemap_urls(site: Site) -> list[SitemapUrl]:
     """Return every indexable page once, in plan order, with its last change as lastmod."""
     config = site.config
-    changes = {article.path: last_changed(article) for article in site.articles}
+    changes = {article.path: last_changed(article) for article in published_only(site)}
     newest = max(changes.values(), default=None)
     urls: list[SitemapUrl] = []
     for spec in site.pages:
@@ -103,6 +117,10 @@ def sitemap_urls(site: Site) -> list[SitemapUrl]:
         if page is None or page.kind not in INDEXED_KINDS:
             continue
         shown, listed = spec.context.get("article"), spec.context.get("entries")
+        if isinstance(shown, ShownArticle) and shown.path not in changes:
+            continue  # a preview
+        if isinstance(listed, ShownArticles):
+            listed = ShownArticles(tuple(path for path in listed.paths if path in changes))
         if isinstance(shown, ShownArticle):
             changed: dt.datetime | None = changes[shown.path]
         elif isinstance(listed, ShownArticles) and listed.paths:

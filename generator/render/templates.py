@@ -9,6 +9,8 @@ bodies, ``--base-url``), rather than by a ``finalize`` hook at each of the 1.7 m
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import functools
 import json
 import logging
@@ -22,10 +24,12 @@ import jinja2
 from markupsafe import Markup
 
 from generator.content.config import SiteConfig
+from generator.content.extra import ExtraFields
 from generator.diagnostics import BuildError, Diagnostic, error
 from generator.model import seo
-from generator.model.catalogue import site_path
-from generator.model.plan import PageSpec
+from generator.model.catalogue import Entry, ImageView, TopicLink, site_path
+from generator.model.feeds import FeedLink
+from generator.model.plan import Nav, PageMeta, Pagination, PageSpec, TopicView
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +61,52 @@ def layout_dirs(site_dir: Path) -> list[Path]:
     return [own, DEFAULT_LAYOUTS]
 
 
+# What templates call each value, in the README's words (not Python's class names).
+_README_NAMES: dict[type, str] = {
+    Entry: "article", SiteConfig: "site", PageMeta: "page", Nav: "nav", Pagination: "pagination",
+    TopicView: "topic", TopicLink: "topic", ImageView: "article.image", FeedLink: "feed",
+}
+# Where a key of the author's own lives, for the values that have one.
+_EXTRA_HOME = {"article": "article.extra", "site": "site.extra"}
+
+
+class TemplateUndefined(jinja2.StrictUndefined):
+    """An undefined name: an error, named in the README's words, unless it is a key missing from
+    ``article.extra`` or ``site.extra``, which is empty and false as in Hugo or Jekyll (SPEC section 13)."""
+
+    __slots__ = ()
+
+    def __new__(cls, hint: str | None = None, obj: Any = jinja2.utils.missing, name: str | None = None,
+                exc: type[jinja2.TemplateRuntimeError] = jinja2.UndefinedError) -> Any:
+        if isinstance(obj, ExtraFields):
+            return jinja2.ChainableUndefined(hint, obj, name, exc)
+        return super().__new__(cls)
+
+    @property
+    def _undefined_message(self) -> str:
+        obj, name = self._undefined_obj, self._undefined_name
+        if self._undefined_hint or obj is jinja2.utils.missing:
+            return super()._undefined_message
+        what = _README_NAMES.get(type(obj))
+        if what is None:
+            kind = "mapping" if isinstance(obj, dict) else f"'{type(obj).__name__}' value"
+            return f"the {kind} has no {'key' if isinstance(obj, dict) else 'attribute'} {name!r}"
+        message = f"{what} has no field {name!r}"
+        fields = [f.name for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj) else []
+        close = difflib.get_close_matches(str(name), fields, n=1)
+        if close:
+            return f"{message}; did you mean {what}.{close[0]}?"
+        if what in _EXTRA_HOME:
+            return f"{message}; a key of your own is {_EXTRA_HOME[what]}.{name}"
+        return message
+
+
 def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
     """Return the Jinja2 environment: autoescaping for HTML and XML, strict about undefined names."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in layout_dirs(site_dir)]),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
-        undefined=jinja2.StrictUndefined,
+        undefined=TemplateUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

@@ -15,6 +15,7 @@ from generator.model.catalogue import (
     format_date,
     iso_date,
     output_file,
+    preview_of,
     select_articles,
     site_path,
 )
@@ -65,6 +66,8 @@ def test_select_orders_newest_first_and_holds_back_drafts_and_future() -> None:
     assert [(h.path, h.reason.split()[0]) for h in held] == [("content/draft.md", "draft"), ("content/future.md", "dated")]
     kept, held = select_articles([old, future, draft, new], drafts=True, future=True, now=NOW)
     assert [a.slug for a in kept] == ["future", "new", "draft", "old"] and held == []
+    # Under --drafts / --future the page is a preview: its entry says which kind (SPEC section 13).
+    assert [preview_of(a) for a in kept] == ["scheduled", None, "draft", None]
 
 
 def test_future_is_compared_as_an_instant_in_the_site_timezone() -> None:
