@@ -145,6 +145,17 @@ def test_symlink_out_of_the_output_is_not_followed(served: DevServer) -> None:
     assert fetch(served.url + "escape/passwd").status == 404
 
 
+def test_symlinks_inside_the_output_are_followed_and_loops_are_not_found(served: DevServer) -> None:
+    os.symlink("css/newsbite.css", served.output_dir / "linked.css")
+    os.symlink("topics", served.output_dir / "subjects")
+    os.symlink("loop-b", served.output_dir / "loop-a")
+    os.symlink("loop-a", served.output_dir / "loop-b")
+    assert fetch(served.url + "linked.css").body == (served.output_dir / "css/newsbite.css").read_bytes()
+    assert b"Bravo talks stall" in fetch(served.url + "subjects/kazakhstan/").body
+    assert fetch(served.url + "loop-a").status == 404
+    assert fetch(served.url + "loop-a/index.html").status == 404
+
+
 @pytest.mark.parametrize("data", [
     b"GARBAGE\r\n\r\n",
     b"GET\r\n\r\n",
