@@ -1,6 +1,6 @@
 """Benchmark: `newsbite serve` under many concurrent keep-alive clients, on loopback only.
 
-    python bench/serve_load.py [--clients 1000] [--requests 20000] [--site DIR] [--time-limit 300]
+    python bench/serve_load.py [--clients 1000] [--requests 20000] [--site DIR] [--time-limit 300] [--runs 1]
 
 Starts `python -m generator serve --site DIR --port 0` (the repository's sample site unless
 --site), waits until its first build has finished, then opens --clients connections to 127.0.0.1 at once; each
@@ -9,7 +9,9 @@ sends its share of --requests requests one after another over its one kept-alive
 missing page. Every answer must be whole (its Content-Length read) with the status expected.
 Prints the errors (connections reset or refused, bad or missing answers), the latency of the
 requests (median, p99, max, from sending a request to reading its last byte) and the throughput.
-Bounded: --time-limit seconds in all, after which outstanding clients count as errors.
+Bounded: --time-limit seconds a run, after which outstanding clients count as errors. With
+--runs N, a fresh server is started for each of N runs, and the medians are printed last.
+Exits 1 if any request failed.
 """
 
 from __future__ import annotations
@@ -120,15 +122,15 @@ async def load(port: int, paths: list[tuple[str, int]], clients: int, requests: 
     return tally
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=1000)
-    parser.add_argument("--requests", type=int, default=20000)
-    parser.add_argument("--site", type=Path, default=REPOSITORY)
-    parser.add_argument("--time-limit", type=float, default=300.0)
-    args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # a socket per client, on both sides
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 256)), hard))
+@dataclass(frozen=True)
+class Figures:
+    errors: int
+    p99: float
+    throughput: float
+
+
+def run_once(args: argparse.Namespace) -> Figures:
+    """Start a server, load it, stop it; print and return the figures."""
     process, url = start_server(args.site.resolve())
     try:
         port = int(url.rstrip("/").rsplit(":", 1)[1])
@@ -143,11 +145,32 @@ def main() -> None:
     errors = sum(tally.errors.values())
     print(f"{args.clients} clients, {args.requests} requests over kept-alive connections, {seconds:.1f} s")
     print(f"answered: {len(answered)}, errors: {errors} {dict(sorted(tally.errors.items()))}")
-    if answered:
-        p99 = answered[min(len(answered) - 1, int(len(answered) * 0.99))]
-        print(f"latency: median {statistics.median(answered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-              f"max {answered[-1] * 1000:.0f} ms; throughput {len(answered) / seconds:.0f} requests/s")
-    sys.exit(1 if errors else 0)
+    if not answered:
+        return Figures(errors, float("inf"), 0.0)
+    p99 = answered[min(len(answered) - 1, int(len(answered) * 0.99))]
+    throughput = len(answered) / seconds
+    print(f"latency: median {statistics.median(answered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+          f"max {answered[-1] * 1000:.0f} ms; throughput {throughput:.0f} requests/s", flush=True)
+    return Figures(errors, p99, throughput)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=20000)
+    parser.add_argument("--site", type=Path, default=REPOSITORY)
+    parser.add_argument("--time-limit", type=float, default=300.0, help="seconds a run may take at most")
+    parser.add_argument("--runs", type=int, default=1, help="runs, each against a freshly started server")
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # a socket per client, on both sides
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 256)), hard))
+    runs = [run_once(args) for _ in range(max(1, args.runs))]
+    if len(runs) > 1:
+        print(f"{len(runs)} runs: errors {[run.errors for run in runs]}, "
+              f"p99 {[round(run.p99 * 1000) for run in runs]} ms (median {statistics.median(r.p99 for r in runs) * 1000:.0f}), "
+              f"throughput {[round(run.throughput) for run in runs]} requests/s "
+              f"(median {statistics.median(r.throughput for r in runs):.0f})")
+    sys.exit(1 if any(run.errors for run in runs) else 0)
 
 
 if __name__ == "__main__":

@@ -118,28 +118,22 @@ def find_served(out_dir: Path, rel: str) -> tuple[str, Path | None]:
     """Return ("file" | "dir", path) for ``rel`` inside the output folder, or ("missing", None).
 
     ``rel`` is already normalised by the server; resolving symlinks here as well means nothing outside
-    the output folder is ever served, whatever a link inside it points at (SPEC section 7).
+    the output folder is ever served, whatever a link inside it points at (SPEC section 7). Strings
+    and ``os.path``, not ``pathlib``: the dev server asks this for every request it answers.
     """
-    root = out_dir.resolve()
+    root = os.path.realpath(out_dir)
     try:
-        target = (root / rel).resolve() if rel else root
-    except (OSError, RuntimeError, ValueError):  # symlink loops, NUL bytes
+        target = os.path.realpath(os.path.join(root, rel)) if rel else root
+        mode = os.stat(target).st_mode
+    except (OSError, ValueError):  # missing, symlink loops, NUL bytes
         return "missing", None
-    if target != root and not target.is_relative_to(root):
+    if target != root and not target.startswith(os.path.join(root, "")):
         return "missing", None
-    if target.is_file():
-        return "file", target
-    if target.is_dir():
-        return "dir", target
+    if stat.S_ISREG(mode):
+        return "file", Path(target)
+    if stat.S_ISDIR(mode):
+        return "dir", Path(target)
     return "missing", None
-
-
-def read_served(path: Path) -> bytes | None:
-    """Return a served file's bytes, or None if it vanished or cannot be read meanwhile."""
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,42 +1,66 @@
-"""The dev server's HTTP side: the shared build state, the listener, and the request handler.
+"""The dev server's HTTP side: the shared build state, the listener, and what each request is answered with.
 
-The handler serves only files inside the output folder (``urlpaths`` normalises the request path,
+The server serves only files inside the output folder (``urlpaths`` normalises the request path,
 ``output.find_served`` resolves it), injects ``devpage``'s reload script into HTML, makes a request
 wait out a build in flight (MkDocs), and streams the build state to open tabs as Server-Sent Events
 (SPEC sections 6 and 7, issue 3). Before the first build has published, a request waits only for
 that build's plan, and is answered from it (``build.ondemand``): the same pages, made on request,
 while the build writes them all. ``serve`` owns the builds and writes the state; this module reads it.
+
+Connections are held by ``httpwire``'s event loop, on one thread (issue 15: a thread per
+connection left a thousand clients waiting seconds for the interpreter lock). A file of the
+output folder is answered on that thread at once; a wait for a build or its plan is made on the
+loop, without a thread; a page made from a plan, and a big file, come from a few worker threads
+so the loop never waits for them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import errno
 import logging
+import os
 import posixpath
 import socket
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, AsyncIterator, Callable, Protocol, TypeVar
 
 from generator.build.ondemand import NotRendered, PlannedOutput
 from generator.diagnostics import Diagnostic, UsageError
 from generator.publish import output
 from generator.serve import devpage
+from generator.serve.httpwire import Answer, HttpServer, Refusal, Reply, Request
 from generator.serve.urlpaths import RequestPath, content_type, normalise_request_path
+
+if sys.platform != "win32":
+    import resource
 
 log = logging.getLogger(__name__)
 
 WAIT_FOR_BUILD = 10.0  # seconds a request waits out a build in flight before serving what exists
 WAIT_FOR_PLAN = 60.0  # seconds a request waits for the first build's plan (a cold start of a big site)
 WRITER_FILES = ".newsbite-"
-SWITCH_INTERVAL = 0.0005
-# Seconds between SSE comments: writing to a tab that went away fails, and its stream (and thread)
-# ends within two of them.
+# Seconds between SSE comments. A tab that closes its connection is noticed at once; one that
+# vanished without a word (a laptop's lid shut) is noticed when writing to it fails.
 HEARTBEAT = 2.0
+# Connections waiting to be accepted: a page with its assets in many tabs, or a load test of a
+# thousand clients connecting at once, must not be reset (Linux caps it at net.core.somaxconn).
+BACKLOG = 4096
+OPEN_FILES = 65536  # the soft limit on open files asked for: each connection holds one
+# Files up to this size are read on the loop's thread (from the page cache, in microseconds);
+# bigger ones (a video in content/) on a worker thread.
+INLINE_READ_LIMIT = 1 << 20
+WORKER_THREADS = 4  # pages made from a plan render one at a time anyway (``build.ondemand``)
+
+_HTML = "text/html; charset=utf-8"
+_EVENTS = "text/event-stream; charset=utf-8"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +85,7 @@ class StateBoard:
     def __init__(self) -> None:
         self._state = BuildState()
         self._changed = threading.Condition()
+        self._watchers: list[Callable[[], None]] = []
 
     def current(self) -> BuildState:
         with self._changed:
@@ -70,19 +95,26 @@ class StateBoard:
         with self._changed:
             self._state = dataclasses.replace(self._state, version=self._state.version + 1, **changes)
             self._changed.notify_all()
-            return self._state
+            state, watchers = self._state, tuple(self._watchers)
+        for changed in watchers:
+            changed()
+        return state
+
+    def watch(self, changed: Callable[[], None]) -> Callable[[], None]:
+        """Call ``changed`` after every update, on the updating thread; return what stops it."""
+        with self._changed:
+            self._watchers.append(changed)
+
+        def stop() -> None:
+            with self._changed:
+                if changed in self._watchers:
+                    self._watchers.remove(changed)
+        return stop
 
     def wait_newer(self, version: int, timeout: float) -> BuildState:
         """Return the state once its version differs from ``version`` (or after ``timeout``)."""
         with self._changed:
             self._changed.wait_for(lambda: self._state.version != version or self._state.closed, timeout)
-            return self._state
-
-    def wait_planned(self, timeout: float) -> BuildState:
-        """Return the state once the build in flight has a plan, or no build is running (or after ``timeout``)."""
-        with self._changed:
-            self._changed.wait_for(lambda: self._state.planned is not None or not self._state.building
-                                   or self._state.closed, timeout)
             return self._state
 
     def wait_idle(self, timeout: float) -> BuildState:
@@ -93,33 +125,17 @@ class StateBoard:
 
 
 class ServedSite(Protocol):
-    """What the handler needs from the running server."""
+    """What the server needs from the running dev server."""
 
     board: StateBoard
     output_dir: Path
 
 
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True  # open event streams must not keep the process alive on exit
-    # Connections waiting to be accepted: a page with its assets in many tabs, or a load test of a
-    # thousand clients connecting at once, must not be reset (Linux caps it at net.core.somaxconn).
-    request_queue_size = 4096
-    app: ServedSite
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up mid-response is normal for a dev server; keep the details for -v.
-        log.debug("request from %s failed", client_address, exc_info=True)
-
-
-class _HttpServer6(_HttpServer):
-    address_family = socket.AF_INET6
-
-
-def bind_server(host: str, port: int, app: ServedSite) -> _HttpServer:
+def bind_server(host: str, port: int, app: ServedSite) -> HttpServer:
     """Return a listening HTTP server; raise UsageError naming a free port when ``port`` is taken."""
-    server_class = _HttpServer6 if ":" in host else _HttpServer
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        httpd = server_class((host, port), _Handler)
+        sock = _listening_socket(family, host, port)
     except socket.gaierror as exc:
         raise UsageError(f"cannot listen on {host!r}: {exc.strerror}") from None
     except OSError as exc:
@@ -128,12 +144,33 @@ def bind_server(host: str, port: int, app: ServedSite) -> _HttpServer:
             hint = f"try --port {free}" if free else "try --port 0 for any free port"
             raise UsageError(f"port {port} on {host} is already in use; {hint}") from None
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    httpd.app = app
-    # A thread per connection: with hundreds of clients, each new thread's start, and so the accept
-    # loop, waits its turn for the interpreter lock behind every busy one. Handing the lock over
-    # more often (every 0.5 ms, not 5) keeps the slowest answers within a second or two.
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    return httpd
+    _allow_many_open_files()
+    return HttpServer(sock, _DevSite(app), BACKLOG)
+
+
+def _listening_socket(family: socket.AddressFamily, host: str, port: int) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart within TIME_WAIT binds again
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _allow_many_open_files() -> None:
+    # The usual soft limit, 1,024, is less than a thousand clients and the files they ask for.
+    if sys.platform == "win32":
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = OPEN_FILES if hard == resource.RLIM_INFINITY else min(hard, OPEN_FILES)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):  # a system with a lower ceiling keeps its limit
+            log.debug("could not raise the open files limit from %d", soft)
 
 
 def next_free_port(host: str, start: int, tries: int = 50) -> int | None:
@@ -150,136 +187,162 @@ def next_free_port(host: str, start: int, tries: int = 50) -> int | None:
     return None
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _HttpServer
-    # HTTP/1.1: a browser fetches a page and its assets over one kept-alive connection instead of
-    # opening one per file. Every answer says its length, so the next request can follow on.
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as two writes: with Nagle's algorithm the second waits for the
-    # client's delayed acknowledgement of the first, 40 ms a request on a kept-alive connection.
-    disable_nagle_algorithm = True
-    timeout = 30  # a client that opens a connection and says nothing is dropped
+class _DevSite:
+    """The dev server as ``httpwire`` sees it: the answer to each request, on the loop's thread."""
 
-    def version_string(self) -> str:
-        return "newsbite-dev"
+    def __init__(self, app: ServedSite) -> None:
+        self._app = app
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._changed = asyncio.Event()  # set, and replaced, on every update of the board
+        self._stop_watching: Callable[[], None] = lambda: None
+        self._workers = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="newsbite-http-work")
 
-    def end_headers(self) -> None:
-        # An HTTP/1.0 client that asked to keep the connection is told it is kept: unless told, it
-        # waits for the connection to close to know the answer has ended.
-        if self.request_version == "HTTP/1.0" and not self.close_connection:
-            self.send_header("Connection", "keep-alive")
-        super().end_headers()
+    def open(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._stop_watching = self._app.board.watch(self._board_updated)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        if log.isEnabledFor(logging.DEBUG):  # every request is logged: format it only when it is shown
-            log.debug("%s %s", self.address_string(), format % args)
+    def close(self) -> None:
+        self._stop_watching()
+        self._loop = None
+        self._workers.shutdown(wait=False, cancel_futures=True)
 
-    def do_GET(self) -> None:
-        self._answer(send_body=True)
+    def refuse(self, refusal: Refusal) -> Reply:
+        title = HTTPStatus(refusal.status).phrase
+        return _page(refusal.status, devpage.plain_page(refusal.status, title, refusal.reason), _HTML)
 
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
+    def answer(self, request: Request) -> Answer:
+        target = normalise_request_path(request.target)
+        if target is None:
+            return _page(400, devpage.plain_page(400, "Bad Request", "That address cannot be served."), _HTML)
+        if "/" + target.rel == devpage.EVENTS_PATH:
+            if request.method == "HEAD":  # the headers, not a stream that never ends
+                return _page(200, b"", _EVENTS)
+            return Reply(200, (("Content-Type", _EVENTS), ("Cache-Control", "no-store")), b"retry: 1000\n\n",
+                         self._events())
+        if "/" + target.rel == devpage.SCRIPT_PATH:
+            return _SCRIPT
+        state = self._app.board.current()
+        if state.building:
+            return self._answer_after_build(target, state)
+        if not state.has_output:
+            return _no_output(state)
+        return self._from_output(target, state.epoch)
 
-    def _answer(self, send_body: bool) -> None:
-        request = normalise_request_path(self.path)
-        if request is None:
-            self._send(400, devpage.plain_page(400, "Bad Request", "That address cannot be served."),
-                       "text/html; charset=utf-8", send_body)
-            return
-        if "/" + request.rel == devpage.EVENTS_PATH:
-            if send_body:
-                self._stream_events()
-            else:  # HEAD: the headers, not a stream that never ends
-                self._send(200, b"", "text/event-stream; charset=utf-8", send_body)
-            return
-        if "/" + request.rel == devpage.SCRIPT_PATH:
-            self._send(200, devpage.RELOAD_SCRIPT.encode("utf-8"), "text/javascript; charset=utf-8", send_body)
-            return
-        board = self.server.app.board
-        state = board.current()
-        if state.building and not state.has_output:
-            state = board.wait_planned(WAIT_FOR_PLAN)
+    def _from_output(self, target: RequestPath, epoch: int) -> Answer:
+        try:
+            return _file_reply(target, _OutputFolder(self._app.output_dir, INLINE_READ_LIMIT), epoch)
+        except _TooBigForTheLoop:
+            return self._on_worker(_file_reply, target, _OutputFolder(self._app.output_dir, None), epoch)
+
+    async def _answer_after_build(self, target: RequestPath, state: BuildState) -> Reply:
+        if not state.has_output:
+            state = await self._state_when(lambda now: now.planned is not None or not now.building, WAIT_FOR_PLAN)
             if state.planned is not None and not state.has_output:
                 try:
-                    self._send_file(request, _Planned(state.planned), state.epoch + 1, send_body)
-                    return
+                    return await self._on_worker(_file_reply, target, _Planned(state.planned), state.epoch + 1)
                 except NotRendered:  # a template failed, or the build just ended: its outcome answers
-                    state = board.current()
-        if state.building:
-            state = board.wait_idle(WAIT_FOR_BUILD)  # MkDocs: a request waits out a build in flight
+                    state = self._app.board.current()
+        if state.building:  # MkDocs: a request waits out a build in flight
+            state = await self._state_when(lambda now: not now.building, WAIT_FOR_BUILD)
         if not state.has_output:
-            self._send_no_output(state, send_body)
-            return
-        self._send_file(request, _OutputFolder(self.server.app.output_dir), state.epoch, send_body)
+            return _no_output(state)
+        answer = self._from_output(target, state.epoch)
+        return answer if isinstance(answer, Reply) else await answer
 
-    def _send_file(self, request: RequestPath, files: _Files, epoch: int, send_body: bool) -> None:
-        rel = request.rel
-        kind = files.find(rel)
-        if any(part.startswith(WRITER_FILES) for part in rel.split("/")):
-            kind = "missing"  # the writer's manifest and staging folder are not part of the site
-        if kind == "dir" and not request.slash:
-            self._redirect_to_folder(request)
-            return
-        if kind == "dir":
-            rel = f"{rel}/index.html".lstrip("/")
-        elif kind == "file" and request.slash:
-            kind = "missing"  # /style.css/ is not /style.css
-        found = files.read(rel) if kind != "missing" else None
-        if found is None:
-            self._send_not_found(files, epoch, send_body)
-            return
-        data, name = found
-        self._send(200, data, content_type(name), send_body, epoch)
+    async def _events(self) -> AsyncIterator[bytes]:
+        """Yield SSE messages: the state now, then each settled change, with heartbeats in between."""
+        seen, last = -1, None
+        while True:
+            state = await self._state_when(_newer_than(seen), HEARTBEAT)
+            if state.closed:
+                return
+            if state.version == seen:
+                yield b": still here\n\n"
+                continue
+            seen = state.version
+            if state.building:
+                continue  # tell tabs about the outcome, not the start
+            key = (state.epoch, state.problems)
+            if key != last:
+                last = key
+                yield devpage.state_message(state.epoch, state.problems, state.excerpts)
 
-    def _redirect_to_folder(self, request: RequestPath) -> None:
-        # Built from the normalised path, so "//evil.example" can never become an off-site redirect.
-        location = request.url_path() + "/" + (f"?{request.query}" if request.query else "")
-        self.send_response(301)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
+    async def _state_when(self, ready: Callable[[BuildState], bool], timeout: float) -> BuildState:
+        """Return the board's state once ``ready`` holds for it, the server closes, or ``timeout`` passes."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            state = self._app.board.current()
+            left = deadline - loop.time()
+            if ready(state) or state.closed or left <= 0:
+                return state
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except asyncio.TimeoutError:
+                pass
 
-    def _send_not_found(self, files: _Files, epoch: int, send_body: bool) -> None:
-        found = files.read("404.html")
-        data = found[0] if found is not None else devpage.plain_page(404, "Not Found",
-                                                                      "Nothing is built at this address.")
-        self._send(404, data, "text/html; charset=utf-8", send_body, epoch)
+    def _board_updated(self) -> None:
+        # Called on the thread that updated the board (the builder's): wake the loop's waiters.
+        loop = self._loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._wake_waiters)
+            except RuntimeError:  # the loop has closed: nobody waits any more
+                pass
 
-    def _send_no_output(self, state: BuildState, send_body: bool) -> None:
-        if state.problems:
-            self._send(500, devpage.error_page(state.problems, state.epoch, state.excerpts), "text/html; charset=utf-8", send_body)
-            return
-        page = devpage.plain_page(503, "Building", "The first build is still running; this page reloads when it is done.")
-        self._send(503, devpage.inject_reload_script(page, state.epoch), "text/html; charset=utf-8", send_body)
+    def _wake_waiters(self) -> None:
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
 
-    def _send(self, status: int, data: bytes, ctype: str, send_body: bool, epoch: int | None = None) -> None:
-        if epoch is not None and ctype.startswith("text/html"):
-            data = devpage.inject_reload_script(data, epoch)
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        if send_body:
-            self.wfile.write(data)
+    def _on_worker(self, work: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
+        return asyncio.get_running_loop().run_in_executor(self._workers, work, *args)
 
-    def _stream_events(self) -> None:
-        # A stream has no length: it ends when the connection closes, and nothing follows it on it.
-        self.close_connection = True
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        try:
-            self.wfile.write(b"retry: 1000\n\n")
-            for message in _event_messages(self.server.app.board):
-                self.wfile.write(message)
-                self.wfile.flush()
-        except (OSError, ValueError):  # the tab went away
-            return
+
+def _newer_than(version: int) -> Callable[[BuildState], bool]:
+    return lambda state: state.version != version
+
+
+def _page(status: int, data: bytes, ctype: str, epoch: int | None = None) -> Reply:
+    """Return an answer with a body; HTML gets the reload script when it is a page of a build ``epoch``."""
+    if epoch is not None and ctype.startswith("text/html"):
+        data = devpage.inject_reload_script(data, epoch)
+    return Reply(status, (("Content-Type", ctype), ("Cache-Control", "no-store"),
+                          ("X-Content-Type-Options", "nosniff")), data)
+
+
+_SCRIPT = _page(200, devpage.RELOAD_SCRIPT.encode("utf-8"), "text/javascript; charset=utf-8")
+
+
+def _no_output(state: BuildState) -> Reply:
+    if state.problems:
+        return _page(500, devpage.error_page(state.problems, state.epoch, state.excerpts), _HTML)
+    page = devpage.plain_page(503, "Building", "The first build is still running; this page reloads when it is done.")
+    return _page(503, devpage.inject_reload_script(page, state.epoch), _HTML)
+
+
+def _file_reply(request: RequestPath, files: _Files, epoch: int) -> Reply:
+    """Return the answer for a path from ``files``: the file, a folder's index.html, a redirect or the 404 page."""
+    rel = request.rel
+    if any(part.startswith(WRITER_FILES) for part in rel.split("/")):
+        return _not_found(files, epoch)  # the writer's manifest and staging folder are not part of the site
+    if request.slash:  # a folder's index.html; a file asked for as a folder (/style.css/) is not found
+        found = files.read(f"{rel}/index.html".lstrip("/"))
+    else:
+        found = files.read(rel)
+        if found is None and files.find(rel) == "dir":
+            # Built from the normalised path, so "//evil.example" can never become an off-site redirect.
+            location = request.url_path() + "/" + (f"?{request.query}" if request.query else "")
+            return Reply(301, (("Location", location), ("Cache-Control", "no-store")))
+    if found is None:
+        return _not_found(files, epoch)
+    data, name = found
+    return _page(200, data, content_type(name), epoch)
+
+
+def _not_found(files: _Files, epoch: int) -> Reply:
+    page = files.read("404.html")
+    data = page[0] if page is not None else devpage.plain_page(404, "Not Found", "Nothing is built at this address.")
+    return _page(404, data, _HTML, epoch)
 
 
 class _Files(Protocol):
@@ -294,19 +357,31 @@ class _Files(Protocol):
         ...
 
 
+class _TooBigForTheLoop(Exception):
+    """The file asked for is to be read on a worker thread."""
+
+
 class _OutputFolder:
     """The files the last build published."""
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, size_limit: int | None) -> None:
         self._out_dir = out_dir
+        self._size_limit = size_limit
 
     def find(self, rel: str) -> str:
         return output.find_served(self._out_dir, rel)[0]
 
     def read(self, rel: str) -> tuple[bytes, str] | None:
         kind, path = output.find_served(self._out_dir, rel)
-        data = output.read_served(path) if kind == "file" and path is not None else None
-        return None if data is None or path is None else (data, path.name)
+        if kind != "file" or path is None:
+            return None
+        try:
+            with open(path, "rb") as file:
+                if self._size_limit is not None and os.fstat(file.fileno()).st_size > self._size_limit:
+                    raise _TooBigForTheLoop(rel)
+                return file.read(), path.name
+        except OSError:  # the file vanished or cannot be read meanwhile
+            return None
 
 
 class _Planned:
@@ -321,22 +396,3 @@ class _Planned:
     def read(self, rel: str) -> tuple[bytes, str] | None:
         data = self._planned.read(rel)
         return None if data is None else (data, posixpath.basename(rel))
-
-
-def _event_messages(board: StateBoard) -> Iterator[bytes]:
-    """Yield SSE messages: the state now, then each settled change, with heartbeats in between."""
-    seen, last = -1, None
-    while True:
-        state = board.wait_newer(seen, HEARTBEAT)
-        if state.closed:
-            return
-        if state.version == seen:
-            yield b": still here\n\n"
-            continue
-        seen = state.version
-        if state.building:
-            continue  # tell tabs about the outcome, not the start
-        key = (state.epoch, state.problems)
-        if key != last:
-            last = key
-            yield devpage.state_message(state.epoch, state.problems, state.excerpts)

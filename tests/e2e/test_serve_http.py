@@ -9,11 +9,11 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 import pytest
 
-from generator.serve import devpage
+from generator.serve import devpage, httpwire
 from generator.serve.server import DevServer, ServeOptions
 from tests.conftest import run_cli
 from tests.e2e.serving import (
@@ -143,6 +143,17 @@ def test_raw_absolute_path_and_absolute_form(served: DevServer) -> None:
 def test_symlink_out_of_the_output_is_not_followed(served: DevServer) -> None:
     os.symlink("/etc", served.output_dir / "escape")
     assert fetch(served.url + "escape/passwd").status == 404
+
+
+def test_symlinks_inside_the_output_are_followed_and_loops_are_not_found(served: DevServer) -> None:
+    os.symlink("css/newsbite.css", served.output_dir / "linked.css")
+    os.symlink("topics", served.output_dir / "subjects")
+    os.symlink("loop-b", served.output_dir / "loop-a")
+    os.symlink("loop-a", served.output_dir / "loop-b")
+    assert fetch(served.url + "linked.css").body == (served.output_dir / "css/newsbite.css").read_bytes()
+    assert b"Bravo talks stall" in fetch(served.url + "subjects/kazakhstan/").body
+    assert fetch(served.url + "loop-a").status == 404
+    assert fetch(served.url + "loop-a/index.html").status == 404
 
 
 @pytest.mark.parametrize("data", [
@@ -468,11 +479,21 @@ def test_500_clients_at_once_on_kept_alive_connections_all_get_answers(served: D
     assert results == [[200] * 4] * 500
 
 
-def test_a_closed_event_stream_is_noticed_within_seconds(served: DevServer) -> None:
-    def streams() -> int:
-        return sum(1 for t in threading.enumerate() if t.is_alive() and t.name.startswith("Thread-"))
+def server_side_connections(port: int) -> int:
+    """Return how many TCP connections the server holds on ``port``, open or half-closed (Linux's /proc/net)."""
+    listening = "0A"
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                count += local_port == port and fields[3] != listening
+    return count
 
-    before = streams()
+
+def test_a_closed_event_stream_is_noticed_within_seconds(served: DevServer) -> None:
+    before = server_side_connections(served.port)
     tabs = []
     for _ in range(5):
         tab = socket.create_connection(("127.0.0.1", served.port), timeout=15)
@@ -482,10 +503,46 @@ def test_a_closed_event_stream_is_noticed_within_seconds(served: DevServer) -> N
             received += tab.recv(65536)
         assert b"Connection: close" in received  # a stream has no length: nothing follows it
         tabs.append(tab)
-    assert streams() >= before + 5
+    assert server_side_connections(served.port) >= before + 5
     for tab in tabs:
         tab.close()  # the tabs went away without a word
-    wait_for(lambda: streams() <= before, "the server to end the streams of closed tabs", deadline=8)
+    # Until the server ends a stream, its side of the connection stays open (CLOSE_WAIT).
+    wait_for(lambda: server_side_connections(served.port) <= before,
+             "the server to end the streams of closed tabs", deadline=5)
+
+
+def test_500_open_connections_do_not_take_a_thread_each(served: DevServer) -> None:
+    style = (served.output_dir / "css/newsbite.css").read_bytes()
+    threads_before = threading.active_count()
+    clients = [socket.create_connection(("127.0.0.1", served.port), timeout=30) for _ in range(500)]
+    answers = [client.makefile("rb") for client in clients]
+    try:
+        for _round in range(2):  # the second round on the same, kept-alive, connections
+            for client in clients:
+                client.sendall(b"GET /css/newsbite.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for reader in answers:
+                head, body = read_answer(reader)
+                assert head.startswith(b"HTTP/1.1 200 ") and body == style
+            # Every connection is open and answered: the server holds them without a thread each.
+            assert threading.active_count() < threads_before + 20
+    finally:
+        for client, reader in zip(clients, answers):
+            reader.close()
+            client.close()
+
+
+def read_answer(answers: BinaryIO, head_only: bool = False) -> tuple[bytes, bytes]:
+    """Read one answer off a kept-alive connection (``socket.makefile("rb")``); return its head and body."""
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = answers.readline()
+        assert line, "the server closed the connection"
+        head += line
+    length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:")))
+    body = b"" if head_only else answers.read(length)
+    assert len(body) == (0 if head_only else length), "the server closed the connection mid-answer"
+    return head, body
 
 
 def test_an_http_1_0_client_asking_to_keep_the_connection_is_told_so(served: DevServer) -> None:
@@ -495,3 +552,54 @@ def test_an_http_1_0_client_asking_to_keep_the_connection_is_told_so(served: Dev
         while b"\r\n\r\n" not in head:
             head += conn.recv(65536)
         assert b"Connection: keep-alive" in head  # else such a client waits for a close that never comes
+
+
+def test_pipelined_requests_are_answered_in_order_and_a_body_is_skipped(served: DevServer) -> None:
+    requests = (b"GET /robots.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+                b"HEAD /topics/ HTTP/1.1\r\nHost: x\r\n\r\n"
+                b"GET /no/such/page/ HTTP/1.1\r\nHost: x\r\n\r\n"
+                b"GET /css/newsbite.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", served.port), timeout=15) as conn:
+        conn.sendall(requests)
+        with conn.makefile("rb") as answers:
+            robots = read_answer(answers)
+            topics, _ = read_answer(answers, head_only=True)  # a HEAD answer has a length and no body
+            missing = read_answer(answers)
+            style = read_answer(answers)
+            assert answers.read() == b""  # closed, as the last request asked
+    assert robots[0].startswith(b"HTTP/1.1 200 ") and robots[1] == (served.output_dir / "robots.txt").read_bytes()
+    assert topics.startswith(b"HTTP/1.1 200 ") and b"Content-Length: 0\r\n" not in topics
+    assert missing[0].startswith(b"HTTP/1.1 404 ")
+    assert style[0].startswith(b"HTTP/1.1 200 ") and b"Connection: close" in style[0]
+
+
+@pytest.mark.parametrize("data, status", [
+    (b"GET / HTTP/9.9\r\n\r\n", b"505"),
+    (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", b"414"),
+    (b"GET / HTTP/1.1\r\n" + b"X-Many: y\r\n" * 101 + b"\r\n", b"431"),
+    (b"GET / HTTP/1.1\r\nBad header line\r\n\r\n", b"400"),
+    (b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", b"501"),
+])
+def test_a_request_that_cannot_be_answered_is_refused_and_its_connection_closed(
+        served: DevServer, data: bytes, status: bytes) -> None:
+    reply = raw_request(served, data + b"GET / HTTP/1.1\r\n\r\n")  # what follows is not read
+    assert reply.split(b" ", 2)[1] == status
+    assert b"Connection: close\r\n" in reply and reply.count(b"HTTP/1.1 ") == 1
+
+
+def test_a_silent_connection_is_closed_and_an_event_stream_is_not(make_site, monkeypatch) -> None:
+    monkeypatch.setattr(httpwire, "IDLE_TIMEOUT", 0.5)
+    monkeypatch.setattr(httpwire, "SWEEP_EVERY", 0.1)
+    server = start_in_process(make_site(SITE_FILES))
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=15) as silent, \
+                socket.create_connection(("127.0.0.1", server.port), timeout=15) as tab:
+            tab.sendall(f"GET {devpage.EVENTS_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            assert silent.recv(1) == b""  # closed by the server: it asked nothing for longer than the timeout
+            received = b""
+            while received.count(b": still here") < 2:  # two heartbeats later, the stream goes on
+                chunk = tab.recv(65536)
+                assert chunk, "the server closed an event stream as idle"
+                received += chunk
+    finally:
+        server.close()
