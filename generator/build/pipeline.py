@@ -267,13 +267,14 @@ def read_site(options: BuildOptions, store: SourceStore, memo: BuildMemo | None)
     report.raise_if_failed()
     if read:
         sources = _with_digests(sources, read)
-    store.remember_scan(dict(sources.markdown_signatures))
     now = options.now or dt.datetime.now(config.tz)
     published, held_back = select_articles(articles, options.drafts, options.future, now)
     urls, clashes = article_paths(config, published)
     report.extend(clashes)
     report.raise_if_failed()
-    copies = copied_files(sources, paths.site_dir)
+    signed: dict[str, FileSignature] = {}  # the copied files' signatures, kept beside the Markdown files'
+    copies = copied_files(sources, paths.site_dir, store.scan, signed)
+    store.remember_scan({**dict(sources.markdown_signatures), **signed})
     flags = (options.drafts, options.future, options.strict, options.search, options.base_url)
     # A build that plans nothing repeats the last summary, warnings included: they are inputs too
     # (a hidden Markdown file changes no other).
