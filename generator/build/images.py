@@ -32,11 +32,11 @@ from generator.model.pictures import (
     PASSED_SUFFIXES,
     RESIZED_SUFFIXES,
     Picture,
+    Rendition,
     picture_digest,
     plan_picture,
 )
 from generator.publish import output
-from generator.render import images as pillow
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class PictureFiles(NamedTuple):
     picture: Picture
     source: Path  # the original on disk
     label: str  # the original as diagnostics name it: content/2022/troops.jpg
-    renditions: tuple[tuple[str, pillow.Rendition], ...]
+    renditions: tuple[tuple[str, Rendition], ...]
 
 
 def picture_table(
@@ -59,6 +59,10 @@ def picture_table(
 ) -> dict[str, Picture]:
     """Return every picture under content/ by its URL, with its size and derivatives (or its problem)."""
     settings = config.images
+    if not settings.enabled or not any(copy.label.startswith("content/") for copy in copies.values()):
+        return _pictures_as_they_are(config, copies)
+    from generator.render import images as pillow  # Pillow is imported by the builds that read pictures
+
     formats = tuple(f for f in settings.formats if f in pillow.writable_formats())
     known = _load_facts(paths, memo)
     facts: dict[str, tuple[int, int, str, str | None]] = {}
@@ -68,9 +72,6 @@ def picture_table(
         if not copy.label.startswith("content/") or suffix not in RESIZED_SUFFIXES | PASSED_SUFFIXES:
             continue
         url = site_path(config, "/" + rel)
-        if not settings.enabled:
-            table[url] = Picture(rel, url, copy.digest, 0, 0, suffix[1:])
-            continue
         key = f"{suffix in PASSED_SUFFIXES}:{copy.digest}"
         fact = known.get(key) or _read_facts(copy.source, suffix)
         facts[key] = fact
@@ -86,7 +87,20 @@ def picture_table(
     return table
 
 
+def _pictures_as_they_are(config: SiteConfig, copies: Mapping[str, CopiedFile]) -> dict[str, Picture]:
+    """Return the pictures under content/ without derivatives or sizes (``images: false``)."""
+    table: dict[str, Picture] = {}
+    for rel, copy in copies.items():
+        suffix = posixpath.splitext(rel)[1].lower()
+        if copy.label.startswith("content/") and suffix in RESIZED_SUFFIXES | PASSED_SUFFIXES:
+            url = site_path(config, "/" + rel)
+            table[url] = Picture(rel, url, copy.digest, 0, 0, suffix[1:])
+    return table
+
+
 def _read_facts(path: Path, suffix: str) -> tuple[int, int, str, str | None]:
+    from generator.render import images as pillow
+
     if suffix in PASSED_SUFFIXES:
         size = pillow.read_size(path)
         return (*(size or (0, 0)), suffix[1:], None)
@@ -126,19 +140,19 @@ def picture_files(
     assets: set[str],
 ) -> list[PictureFiles]:
     """Return the files to make of each picture: its derivatives, and the social crop of each hero showing it."""
-    crops: dict[str, list[tuple[str, pillow.Rendition]]] = {}
+    crops: dict[str, list[tuple[str, Rendition]]] = {}
     for article in articles:
         view = image_view(config, article, assets, table)[0]
         if view is None or view.picture is None or view.social is None:
             continue
         social = view.social
         crops.setdefault(view.picture.url, []).append(
-            (social.file, pillow.Rendition(social.file, social.width, social.height, "jpeg", social.box)))
+            (social.file, Rendition(social.file, social.width, social.height, "jpeg", social.box)))
     made: list[PictureFiles] = []
     for url, picture in table.items():
         if not picture.variants:
             continue
-        renditions = [(v.file, pillow.Rendition(v.file, v.width, v.height, v.format)) for v in picture.variants]
+        renditions = [(v.file, Rendition(v.file, v.width, v.height, v.format)) for v in picture.variants]
         renditions += sorted(dict(crops.get(url, [])).items())
         copy = copies[picture.file]
         made.append(PictureFiles(picture, copy.source, copy.label, tuple(renditions)))
@@ -164,7 +178,10 @@ def place_pictures(
             if old is not None and old.key == key and output.stat_matches(paths.output_dir, rel, old.size, old.mtime_ns):
                 records[rel] = old
                 continue
-            records[rel] = OutputRecord(key, key, 0, 0, files_of.label)
+            held = output.stat_if_copy(paths.output_dir, rel, cached) if old is None and cached.is_file() else None
+            records[rel] = OutputRecord(key, key, *(held or (0, 0)), files_of.label)
+            if held is not None:
+                continue
             to_copy[rel] = cached
             if not cached.is_file():
                 missing.append((rel, rendition))
@@ -179,6 +196,8 @@ def place_pictures(
 
 def _make_span(work: tuple[Sequence[PictureFiles], SitePaths, int], start: int, stop: int) -> list[str | None]:
     """Make the files of pictures ``start`` to ``stop``, one picture decoded at a time, into the cache."""
+    from generator.render import images as pillow
+
     todo, paths, quality = work
     problems: list[str | None] = []
     for job in todo[start:stop]:

@@ -43,6 +43,17 @@ class Variant(NamedTuple):
     format: str
 
 
+class Rendition(NamedTuple):
+    """A file to make from a picture: resized to ``width`` x ``height`` in ``format``; when ``box`` is
+    given, of that crop (left, top, right, bottom as fractions of the oriented picture) only."""
+
+    name: str
+    width: int
+    height: int
+    format: str
+    box: tuple[float, float, float, float] | None = None
+
+
 class Picture(NamedTuple):
     """A picture of the site: the original (its output path, URL, size as shown) and its derivatives.
 

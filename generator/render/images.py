@@ -19,6 +19,8 @@ from typing import NamedTuple, Sequence
 import PIL
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
+from generator.model.pictures import Rendition
+
 log = logging.getLogger(__name__)
 
 # Pillow's name of each format a site's pictures may be in, by how NewsBite names it.
@@ -39,17 +41,6 @@ class PictureFacts(NamedTuple):
     height: int
     format: str  # "jpeg", "png" or "webp"
     problem: str | None = None
-
-
-class Rendition(NamedTuple):
-    """A file to make from a picture: resized to ``width`` x ``height`` in ``format``; when ``box`` is
-    given, of that crop (left, top, right, bottom as fractions of the oriented picture) only."""
-
-    name: str
-    width: int
-    height: int
-    format: str
-    box: tuple[float, float, float, float] | None = None
 
 
 def encoder_identity() -> str:

@@ -116,7 +116,7 @@ def test_feed_item_carries_authors_topics_and_the_hero_image() -> None:
     assert item.authors == ("Jane Doe", "John Roe")
     assert item.categories == ("Kazakhstan",)
     assert item.content.startswith(
-        '<figure><img src="https://example.org/news/hero.jpg" alt="A &quot;hero&quot; &lt;image&gt;" '
+        '<figure><img src="https://example.org/news/hero.jpg" alt="A &#34;hero&#34; &lt;image&gt;" '
         'decoding="async" loading="lazy"></figure>')
 
 
