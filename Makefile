@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve build test check lighthouse screenshots bench clean
+.PHONY: serve build test check lighthouse screenshots bench bench-images clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ screenshots: $(STAMP)
 # add the 100,000-article row with `make bench BENCH_ARGS="--big 100000"`, Pelican with "--pelican".
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The pictures rows (bench/README.md): 1,000 articles with a 2400-px JPEG hero each, beside Hugo
+# resizing the same pictures to WebP; `make bench-images BENCH_ARGS="--runs 1"` for one run of each.
+bench-images: $(STAMP)
+	$(BIN)/python bench/images.py $(BENCH_ARGS)
 
 clean:
 	rm -rf public .newsbite-cache

@@ -33,6 +33,15 @@ trap cleanup EXIT
 
 base="http://127.0.0.1:$port/"
 cp -r "$here/content" "$here/site.yaml" "$work/"
+# LIGHTHOUSE_HERO=photo.jpg: the article's hero becomes that picture (the pictures row of
+# bench/README.md: a camera-sized photo of 3000 px and more, which the build publishes in sizes).
+if [ -n "${LIGHTHOUSE_HERO:-}" ]; then
+  source_md="$(grep -rl --include='*.md' "^slug: ${article%/}" "$work/content" 2>/dev/null | head -1)"
+  [ -n "$source_md" ] || source_md="$work/content/$(echo "$article" | cut -d/ -f2)/$(basename "$article").md"
+  cp "$LIGHTHOUSE_HERO" "$(dirname "$source_md")/lighthouse-hero.jpg"
+  sed -i 's/^  src: .*/  src: lighthouse-hero.jpg/' "$source_md"
+  echo "hero: $LIGHTHOUSE_HERO ($(stat -c %s "$LIGHTHOUSE_HERO") bytes) in $source_md"
+fi
 "$python" -m generator build --site "$work" --output "$work/public" --base-url "$base" >/dev/null
 "$python" -m http.server "$port" --bind 127.0.0.1 --directory "$work/public" >/dev/null 2>&1 &
 server_pid=$!
@@ -63,6 +72,13 @@ for key, target in targets.items():
             audit = report["audits"][ref["id"]]
             if ref["weight"] and audit["score"] is not None and audit["score"] < 1:
                 print(f"    - {audit['id']}: {audit['title']}")
+# SPEC section 9: no picture without its size, none bigger than it is shown.
+for audit_id in ("unsized-images", "uses-responsive-images", "modern-image-formats", "offscreen-images"):
+    audit = report["audits"].get(audit_id)
+    if audit is not None:
+        found = len((audit.get("details") or {}).get("items") or [])
+        print(f"{sys.argv[2]:45} {audit_id:24} {'pass' if audit['score'] in (1, None) else 'FAIL'} ({found} items)")
+        missed = missed or (audit["score"] not in (1, None) and audit_id in ("unsized-images", "uses-responsive-images"))
 sys.exit(1 if missed else 0)
 PY
 done

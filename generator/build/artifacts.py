@@ -47,8 +47,17 @@ class CopiedFile:
     digest: str  # of its bytes
 
 
-def copied_files(sources: SiteSources, site_dir: Path) -> dict[str, CopiedFile]:
-    """Return the files copied as they are, by output path; raise BuildError when two claim one path."""
+def copied_files(
+    sources: SiteSources, site_dir: Path, known: Mapping[str, files.FileSignature] | None = None,
+    signed: dict[str, files.FileSignature] | None = None,
+) -> dict[str, CopiedFile]:
+    """Return the files copied as they are, by output path; raise BuildError when two claim one path.
+
+    A file whose signature equals its entry in ``known`` (by its path) keeps that digest unread;
+    ``signed`` receives every file's signature, for the next build.
+    """
+    known = known or {}
+    now = time.time_ns()
     copies: dict[str, CopiedFile] = {}
     owners: dict[str, str] = {}
     clashes: list[Diagnostic] = []
@@ -59,7 +68,10 @@ def copied_files(sources: SiteSources, site_dir: Path) -> dict[str, CopiedFile]:
             clashes.append(error(label, 1, f"output file {rel} is also written for {owners[rel]}"))
             continue
         owners[rel] = label
-        copies[rel] = CopiedFile(path, label, files.file_digest(path))
+        signature = files.file_signature(path, known.get(str(path)), now)
+        if signed is not None:
+            signed[str(path)] = signature
+        copies[rel] = CopiedFile(path, label, signature[4])
     if clashes:
         raise BuildError(clashes)
     return copies

@@ -129,7 +129,7 @@ def article_state(article: Article, text: str, body_start: int | None = None) ->
     """Return a picklable form of ``article``; its body is kept as where it starts in ``text``.
 
     The fields go as a tuple in a fixed order (a dict of them cost twice as much to pickle, send to
-    the parent and rebuild there), the image as its four fields (a slotted dataclass pickles by
+    the parent and rebuild there), the image as its fields (a slotted dataclass pickles by
     looking up its fields each time). Values that many articles repeat (the key lines, which most
     articles of a site share, topics, authors, sources, credits) go as one object each, pickled
     once per batch and held once by the parent.
@@ -139,7 +139,8 @@ def article_state(article: Article, text: str, body_start: int | None = None) ->
     return len(text) - len(a.body) if body_start is None else body_start, (
         a.path, a.title, a.date, a.date_only, a.body_line, a.slug, a.updated, a.updated_date_only, a.standfirst,
         _shared(tuple(map(_shared, a.topics))), _shared(a.source), _shared(tuple(map(_shared, a.authors))),
-        a.original_url, None if image is None else (image.src, image.alt, image.caption, _shared(image.credit)),
+        a.original_url, None if image is None else (image.src, image.alt, image.caption, _shared(image.credit),
+                                       image.focus),
         a.aliases, a.draft, a.scheduled, dict(a.extra) if a.extra else None, _shared_lines(a.lines))
 
 

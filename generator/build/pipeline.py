@@ -18,7 +18,7 @@ from typing import Callable, Mapping, Sequence
 
 import jinja2
 
-from generator.build import collector
+from generator.build import collector, images
 from generator.build.artifacts import (
     CopiedFile,
     claimed_pages,
@@ -169,6 +169,7 @@ class Plan:
     structure: str  # the digest of the site's structure (catalogue.structure_of), part of every page's inputs
     topics: int
     warnings: tuple[Diagnostic, ...]
+    pictures: tuple[images.PictureFiles, ...] = ()  # the derivatives and social crops to make
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,13 +267,14 @@ def read_site(options: BuildOptions, store: SourceStore, memo: BuildMemo | None)
     report.raise_if_failed()
     if read:
         sources = _with_digests(sources, read)
-    store.remember_scan(dict(sources.markdown_signatures))
     now = options.now or dt.datetime.now(config.tz)
     published, held_back = select_articles(articles, options.drafts, options.future, now)
     urls, clashes = article_paths(config, published)
     report.extend(clashes)
     report.raise_if_failed()
-    copies = copied_files(sources, paths.site_dir)
+    signed: dict[str, FileSignature] = {}  # the copied files' signatures, kept beside the Markdown files'
+    copies = copied_files(sources, paths.site_dir, store.scan, signed)
+    store.remember_scan({**dict(sources.markdown_signatures), **signed})
     flags = (options.drafts, options.future, options.strict, options.search, options.base_url)
     # A build that plans nothing repeats the last summary, warnings included: they are inputs too
     # (a hidden Markdown file changes no other).
@@ -304,7 +306,9 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     targets = _link_targets(config, loaded.paths, loaded.sources.assets)
     bodies = render_bodies(published, options.site_dir, config.escape_html, targets, store, _jobs(options),
                            config.base_path)
-    cat = catalogue(config, published, loaded.paths, bodies, set(loaded.sources.assets))
+    assets = set(loaded.sources.assets)
+    pictures = images.picture_table(config, loaded.copies, options.paths, memo)
+    cat = catalogue(config, published, loaded.paths, bodies, assets, pictures)
     # The site's structure, which every page's key holds, includes the topics' URLs: colliding
     # slugs are numbered by first appearance. The pages, related briefings and sitemaps follow from
     # it (the order of the articles is in it) and the settings, not from any article's own content:
@@ -314,12 +318,13 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     results = StageResults(options.paths, memo)
     pages = results.result("pages", combine(structure, loaded.config_key),
                            lambda: _plan_pages(options, loaded, cat, results, structure), on_disk=False)
-    problems = [*cat.problems, *alias_clashes(pages, published)]
+    problems = [*cat.problems, *alias_clashes(pages, published),
+                *images.body_picture_problems(config, published, store, options.site_dir, pictures, assets)]
     report.extend(problems)
     report.extend(loaded.warnings)
     report.raise_if_failed(options.strict)
     return Plan(False, claimed_pages(pages, loaded.copies), bodies, cat.entries, structure, len(cat.topics),
-                tuple(problems))
+                tuple(problems), tuple(images.picture_files(config, cat.articles, loaded.copies, pictures, assets)))
 
 
 def _plan_pages(options: BuildOptions, loaded: LoadedSite, cat: Catalogue, results: StageResults,
@@ -365,6 +370,11 @@ def render_artifacts(
         # The index comes after the pages (``publish_search``): until then, the last one stays.
         records.update({rel: state.files[rel] for rel in state.summary.search.files if rel in state.files})
     to_copy = copies_to_make(out_dir, loaded.copies, state, records)
+    broken = images.place_pictures(paths, plan.pictures, state, records, to_copy, _jobs(options),
+                                   loaded.config.images.quality)
+    if broken:
+        raise BuildError(images.body_picture_problems(loaded.config, loaded.published, store, paths.site_dir, {},
+                                                      set(loaded.sources.assets), broken))
     if folders is not None:
         folders.wait()  # before the staging folder moves into place
     return Rendered(records, staged, to_copy, index, key_inputs(job), job)

@@ -41,6 +41,8 @@ class Image:
     alt: str = ""
     caption: str | None = None
     credit: str | None = None
+    # The point the social crop is centred on, as fractions of width and height (SPEC section 9).
+    focus: tuple[float, float] = (0.5, 0.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +287,17 @@ class _FrontMatter:
             if isinstance(item, (dict, list)):
                 self.fail(f"image.{key}", f"'image.{key}' must be text")
             fields[key] = None if item is None or isinstance(item, (dict, list)) else str(item).strip()
-        return Image(value["src"].strip(), fields["alt"] or "", fields["caption"], fields["credit"])
+        focus = self.focus(value["focus"]) if "focus" in value else (0.5, 0.5)
+        return Image(value["src"].strip(), fields["alt"] or "", fields["caption"], fields["credit"], focus)
+
+    def focus(self, value: Any) -> tuple[float, float]:
+        numbers = value if isinstance(value, list) else []
+        if len(numbers) != 2 or not all(isinstance(n, (int, float)) and not isinstance(n, bool) and 0 <= n <= 1
+                                        for n in numbers):
+            self.fail("image.focus", "'image.focus' must be [x, y], fractions of the width and height from 0 to 1 "
+                      f"(got {value!r})")
+            return (0.5, 0.5)
+        return (float(numbers[0]), float(numbers[1]))
 
     def aliases(self, value: Any) -> tuple[str, ...]:
         if value is None:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.content.comments import CommentsConfig, read_comments
 from generator.content.extra import NO_EXTRA, ExtraFields
+from generator.content.imagesettings import ImageSettings, read_images
 from generator.content.slugs import SLUG_LIMIT
 from generator.content.weburls import link_problem
 from generator.content.xmltext import xml_text
@@ -106,6 +107,8 @@ class SiteConfig:
     # The publisher logo in JSON-LD: a path from the site root or an absolute URL. The default
     # ships in the package's layouts/static/.
     logo: str = "logo.png"
+    # Responsive derivatives of the site's pictures (SPEC section 9); ``images: false`` turns them off.
+    images: ImageSettings = field(default_factory=ImageSettings)
     # Keys this version does not know, kept for templates as ``site.extra``.
     extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA)
 
@@ -126,7 +129,7 @@ class SiteConfig:
 
 KNOWN_KEYS = frozenset(
     {"title", "base_url", "language", "timezone", "description", "per_page", "feed_size", "comments",
-     "permalinks", "topics", "escape_html", "logo"}
+     "permalinks", "topics", "escape_html", "logo", "images"}
 )
 
 
@@ -263,6 +266,9 @@ class _Checker:
 
     def check_comments(self, value: Any) -> CommentsConfig | None:
         return read_comments(value, self.fail)
+
+    def check_images(self, value: Any) -> ImageSettings | None:
+        return read_images(value, self.fail)
 
     def check_escape_html(self, value: Any) -> bool | None:
         if not isinstance(value, bool):

@@ -234,6 +234,16 @@ def file_digest(path: Path) -> str:
         return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
+def file_signature(path: Path, old: FileSignature | None, now_ns: int) -> FileSignature:
+    """Return a file's signature (size, times, inode, digest), reading its bytes only when the first
+    four differ from ``old``'s (a site's pictures: hundreds of megabytes to digest on every build)."""
+    st = os.stat(path)
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    if old is not None and old[:4] == stamp and now_ns - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
+        return old
+    return (*stamp, file_digest(path))
+
+
 def file_stat(path: Path) -> tuple[int, int]:
     """Return (size, mtime in ns) of a file."""
     st = os.stat(path)

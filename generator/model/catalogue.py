@@ -6,7 +6,8 @@ import datetime as dt
 import logging
 import posixpath
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from generator.content.slugs import unique_slugs
 from generator.content.typography import smarten
 from generator.diagnostics import Diagnostic, error, warning
 from generator.model.body import RenderedBody
+from generator.model.pictures import Picture, SocialImage, social_image
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +44,15 @@ class TopicLink:
 
 @dataclass(frozen=True, slots=True)
 class ImageView:
+    """An article's hero as pages show it: ``url`` is the original's; ``picture`` its size and
+    derivatives (None for a remote image), ``social`` the crop link previews show."""
+
     url: str
     alt: str
     caption: str | None
     credit: str | None
+    picture: Picture | None = None
+    social: SocialImage | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +81,8 @@ class Entry:
     # "draft" or "scheduled" for a page only a --drafts or --future build shows (SPEC section 13): it
     # is labelled, marked noindex, and left out of feeds and sitemaps. None for a published article.
     preview: str | None = None
+    # The site's pictures by URL (one mapping, shared by every entry): what the body's pictures are.
+    pictures: Mapping[str, Picture] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def preview_of(article: Article) -> str | None:
@@ -193,15 +202,21 @@ class Catalogue:
 
 def catalogue(
     config: SiteConfig, articles: Sequence[Article], paths: Mapping[str, str], bodies: Mapping[str, RenderedBody],
-    assets: set[str],
+    assets: set[str], pictures: Mapping[str, Picture] | None = None,
 ) -> Catalogue:
-    """Return the published articles (newest first), their topics, and their entries as pages will ask for them."""
+    """Return the published articles (newest first), their topics, and their entries as pages will ask for them.
+
+    ``pictures`` holds the site's pictures by URL (``build.images``); a hero or body picture not
+    among them is used as it is.
+    """
+    pictures = {} if pictures is None else pictures
     topic_slugs = _topic_slugs(articles)
     topic_paths = {name: config.permalinks.topic.format(slug=slug) for name, slug in topic_slugs.items()}
     # One link per topic, shared by every entry in it (22,000 fewer objects at 10,000 articles).
     topic_links = {name: TopicLink(name, site_path(config, path)) for name, path in topic_paths.items()}
-    problems = [problem for a in articles if a.image is not None for problem in image_view(config, a, assets)[1]]
-    entries = Entries(config, {a.path: a for a in articles}, paths, bodies, topic_links, assets)
+    problems = [problem for a in articles if a.image is not None
+                for problem in image_view(config, a, assets, pictures)[1]]
+    entries = Entries(config, {a.path: a for a in articles}, paths, bodies, topic_links, assets, pictures)
     topics = _topics(config, articles, topic_slugs, topic_paths)
     return Catalogue(tuple(articles), tuple(topics), entries, tuple(problems))
 
@@ -216,6 +231,7 @@ class Entries(Mapping[str, Entry]):
     def __init__(
         self, config: SiteConfig, articles: Mapping[str, Article], paths: Mapping[str, str],
         bodies: Mapping[str, RenderedBody], topic_links: Mapping[str, TopicLink], assets: set[str],
+        pictures: Mapping[str, Picture] | None = None,
     ) -> None:
         self._config = config
         self._articles = articles
@@ -223,6 +239,7 @@ class Entries(Mapping[str, Entry]):
         self._bodies = bodies
         self._topic_links = topic_links
         self._assets = assets
+        self._pictures = {} if pictures is None else pictures
         self._made: dict[str, Entry] = {}
 
     def __getitem__(self, path: str) -> Entry:
@@ -230,7 +247,7 @@ class Entries(Mapping[str, Entry]):
         if entry is None:
             article = self._articles[path]
             entry = make_entry(self._config, article, self._paths[path], self._bodies[path], self._topic_links,
-                               self._assets)
+                               self._assets, self._pictures)
             self._made[path] = entry
         return entry
 
@@ -274,21 +291,32 @@ def cut_description(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return cut + "\u2026"
 
 
-def image_view(config: SiteConfig, article: Article, assets: set[str]) -> tuple[ImageView | None, list[Diagnostic]]:
-    """Return an article's image as pages show it, and the warnings it gives (a missing file, no alt text)."""
+def image_view(
+    config: SiteConfig, article: Article, assets: set[str], pictures: Mapping[str, Picture] | None = None,
+) -> tuple[ImageView | None, list[Diagnostic]]:
+    """Return an article's image as pages show it, and the problems it gives: a missing or undecodable
+    file (errors, SPEC section 9), no alt text (a warning)."""
     if article.image is None:
         return None, []
     problems: list[Diagnostic] = []
     where = asset_path(config, article.image.src, posixpath.dirname(article.path), assets)
     if where is None:
-        problems.append(warning(article.path, article.line_of("image"), f"image '{article.image.src}' not found next to the article"))
+        problems.append(error(article.path, article.line_of("image"),
+                              f"image '{article.image.src}' not found next to the article"))
         where = article.image.src
     if not article.image.alt:
         problems.append(warning(article.path, article.line_of("image"),
                                 "image has no alt text; add 'alt:' for readers who cannot see it"))
     url = where if where.startswith(("https://", "http://")) or (":" in where and urlsplit(where).scheme) \
         else site_path(config, where)
-    return ImageView(url, article.image.alt, article.image.caption, article.image.credit), problems
+    picture = None if pictures is None else pictures.get(url)
+    if picture is not None and picture.problem is not None:
+        problems.append(error(article.path, article.line_of("image"), f"image '{article.image.src}' {picture.problem}"))
+        picture = None
+    social = None
+    if picture is not None and picture.variants:
+        social = social_image(picture, article.image.focus, lambda file: site_path(config, "/" + file))
+    return ImageView(url, article.image.alt, article.image.caption, article.image.credit, picture, social), problems
 
 
 def make_entry(
@@ -298,9 +326,11 @@ def make_entry(
     body: RenderedBody,
     topic_links: Mapping[str, TopicLink],
     assets: set[str],
+    pictures: Mapping[str, Picture] | None = None,
 ) -> Entry:
     """Return an article as templates see it (its warnings come from ``image_view``, through ``catalogue``)."""
-    image = image_view(config, article, assets)[0]
+    pictures = {} if pictures is None else pictures
+    image = image_view(config, article, assets, pictures)[0]
     updated = article.updated
     return Entry(
         path=article.path,
@@ -323,6 +353,7 @@ def make_entry(
         aliases=article.aliases,
         extra=article.extra,
         preview=preview_of(article),
+        pictures=pictures,
     )
 
 

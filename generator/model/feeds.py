@@ -19,7 +19,8 @@ from markupsafe import Markup
 
 from generator.content.articles import Article
 from generator.content.config import SiteConfig
-from generator.model.catalogue import Entry
+from generator.model.catalogue import Entry, ImageView
+from generator.model.pictures import HERO_SIZES, picture_markup, responsive_body
 
 log = logging.getLogger(__name__)
 
@@ -258,12 +259,15 @@ def _shared_item(config: SiteConfig, entry: Entry, bodies: Mapping[str, str], ma
 
 def _feed_item(config: SiteConfig, entry: Entry, body: str) -> FeedItem:
     url = config.absolute_url(entry.url)
-    html = absolute_html(body, config)
+    html = absolute_html(responsive_body(body, entry.pictures, False, lambda u: absolute(config, u)), config)
     # A body as the build holds it is already XML-safe, unless links in it were made absolute.
     content = str(html) if html is body and type(body) is XmlSafeMarkup else xml_safe(html)
     if entry.image is not None:
-        figure = f'<figure><img src="{_attr(absolute(config, entry.image.url))}" alt="{_attr(entry.image.alt)}"></figure>\n'
-        content = xml_safe(figure) + content
+        content = xml_safe(feed_figure(config, entry.image)) + content
+    if entry.original_url:
+        # SPEC section 9: syndication partners must be able to link the original.
+        link = _attr(entry.original_url)
+        content += xml_safe(f'\n<p class="original-url">Original URL: <a href="{link}">{link}</a></p>')
     return FeedItem(
         id=url,
         title=xml_safe(entry.title),
@@ -276,6 +280,18 @@ def _feed_item(config: SiteConfig, entry: Entry, body: str) -> FeedItem:
         summary=xml_safe(entry.summary),
         content=content,
     )
+
+
+def feed_figure(config: SiteConfig, image: ImageView) -> str:
+    """Return the hero as the article page shows it, with absolute URLs: the picture, then a
+    ``<figcaption>`` with the caption and credit (SPEC section 9: partners must print the credit)."""
+    markup = picture_markup(image.picture, image.url, image.alt, HERO_SIZES, url=lambda u: absolute(config, u))
+    caption = ""
+    if image.caption or image.credit:
+        parts = ([f'<span class="caption">{_attr(image.caption)}</span>'] if image.caption else []) + \
+                ([f'<span class="credit">Picture: {_attr(image.credit)}</span>'] if image.credit else [])
+        caption = f"<figcaption>{' '.join(parts)}</figcaption>"
+    return f"<figure>{markup}{caption}</figure>\n"
 
 
 def _attr(text: str) -> str:

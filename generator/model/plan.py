@@ -23,6 +23,7 @@ from generator.model.catalogue import (
     site_path,
 )
 from generator.model.feeds import FeedItem, FeedLink, FeedPlan, NewsPlan, feed_links, feed_of, news_sitemap_of
+from generator.model.pictures import responsive_body
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,10 @@ def resolve_context(
                                       cut_description(entry.summary))
         elif isinstance(value, ArticleBody):
             html = bodies[value.path]
+            shown = entries.get(value.path)
+            if shown is not None and shown.pictures:
+                # The body's pictures get their derivatives; the first is the page's first without a hero.
+                html = responsive_body(html, shown.pictures, shown.image is None)
             # The Markdown renderer's output is trusted HTML.
             resolved[name] = html if isinstance(html, Markup) else Markup(html)
         elif isinstance(value, ArticleComments):

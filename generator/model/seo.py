@@ -10,7 +10,7 @@ import logging
 from typing import Any, NamedTuple
 
 from generator.content.config import SiteConfig
-from generator.model.catalogue import Entry
+from generator.model.catalogue import Entry, ImageView
 from generator.model.plan import PageMeta
 
 log = logging.getLogger(__name__)
@@ -47,18 +47,36 @@ def social_tags(config: SiteConfig, page: PageMeta, article: Entry | None = None
     og = [("og:site_name", config.title), ("og:locale", og_locale(config.language)),
           ("og:type", "article" if article else "website"), ("og:title", _headline(page, article)),
           ("og:description", page.description), ("og:url", page.canonical)]
-    image = None if article is None or article.image is None else absolute(config, article.image.url)
+    image = None if article is None or article.image is None else absolute(config, shared_image(article.image))
     if article is not None:
         og.append(("article:published_time", article.date_iso))
         og.append(("article:modified_time", article.updated_iso or article.date_iso))
         og.extend(("article:tag", topic.name) for topic in article.topics)
     if image is not None and article is not None and article.image is not None:
-        og.extend([("og:image", image), ("og:image:alt", article.image.alt)])
+        og.append(("og:image", image))
+        social = article.image.social
+        if social is not None:  # SPEC section 9: the 1200 x 630 crop, with its size
+            og.extend([("og:image:type", "image/jpeg"), ("og:image:width", str(social.width)),
+                       ("og:image:height", str(social.height))])
+        og.append(("og:image:alt", article.image.alt))
     twitter = [("twitter:card", "summary_large_image" if image else "summary"),
                ("twitter:title", _headline(page, article)), ("twitter:description", page.description)]
     if image is not None and article is not None and article.image is not None:
         twitter.extend([("twitter:image", image), ("twitter:image:alt", article.image.alt)])
     return tuple([MetaTag("property", k, v) for k, v in og] + [MetaTag("name", k, v) for k, v in twitter])
+
+
+def shared_image(image: ImageView) -> str:
+    """Return the URL of the picture link previews show: the social crop, else the image itself."""
+    return image.social.url if image.social is not None else image.url
+
+
+def _article_images(image: ImageView) -> list[str]:
+    # Search engines take the widest rendition and the 1.91:1 crop; the original may be a camera's
+    # 10 MB file, which nothing should be pointed at.
+    widest = [v.url for v in image.picture.variants if v.format == image.picture.format][-1:] \
+        if image.picture is not None and image.picture.variants else [image.url]
+    return widest + ([image.social.url] if image.social is not None else [])
 
 
 def _headline(page: PageMeta, article: Entry | None) -> str:
@@ -87,7 +105,7 @@ def news_article(config: SiteConfig, page: PageMeta, article: Entry) -> dict[str
     else:
         data["author"] = {"@type": "Organization", "name": config.title, "url": config.base_url}
     if article.image is not None:
-        data["image"] = [absolute(config, article.image.url)]
+        data["image"] = [absolute(config, url) for url in dict.fromkeys(_article_images(article.image))]
     if article.topics:
         data["articleSection"] = article.topics[0].name
         data["keywords"] = [topic.name for topic in article.topics]

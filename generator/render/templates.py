@@ -26,7 +26,7 @@ from markupsafe import Markup
 from generator.content.config import SiteConfig
 from generator.content.extra import ExtraFields
 from generator.diagnostics import BuildError, Diagnostic, error
-from generator.model import seo
+from generator.model import pictures, seo
 from generator.model.catalogue import Entry, ImageView, TopicLink, site_path
 from generator.model.feeds import FeedLink
 from generator.model.plan import Nav, PageMeta, Pagination, PageSpec, TopicView
@@ -117,7 +117,25 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
     # Head metadata is shaped in seo.py; templates print it (SPEC section 5).
     env.globals["social_tags"] = functools.partial(seo.social_tags, config)
     env.globals["news_article"] = functools.partial(seo.news_article, config)
+    # Pictures with their derivatives (SPEC section 9), and the sizes the built-in theme shows them at.
+    env.globals["picture"] = picture
+    env.globals.update(HERO_SIZES=pictures.HERO_SIZES, LEAD_SIZES=LEAD_SIZES, CARD_SIZES=CARD_SIZES,
+                       BODY_SIZES=pictures.BODY_SIZES)
     return env
+
+
+# A list page's lead picture takes 1.35 of 2.35 parts of the page from 48rem on; a card's thumbnail
+# is clamp(6.5rem, 26vw, 14rem) wide (css/newsbite.css).
+LEAD_SIZES = "(min-width: 48rem) 32rem, 100vw"
+CARD_SIZES = "(min-width: 54rem) 14rem, (max-width: 25rem) 6.5rem, 26vw"
+
+
+def picture(image: ImageView | None, sizes: str = pictures.HERO_SIZES, priority: bool = False,
+            attributes: dict[str, str] | None = None) -> Markup:
+    """Return an image's markup for a template: ``picture(article.image, HERO_SIZES, priority=true)``."""
+    if image is None:
+        return Markup("")
+    return pictures.picture_markup(image.picture, image.url, image.alt, sizes, priority, attributes=attributes)
 
 
 def template_names(env: jinja2.Environment) -> list[str]:

@@ -126,3 +126,11 @@ def numbered_briefing(n: int, varied: bool = False) -> str:
 def file_tree(root: Path) -> dict[str, bytes]:
     """Return every file under ``root`` (relative POSIX path -> bytes), to compare whole outputs."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+PHOTOS = Path(__file__).parents[1] / "photos"
+# A real photograph (a storm over a motorway, 1000 x 667, from Debian's mate-backgrounds): sites
+# whose pages show a picture need one their build can decode.
+PHOTO = (PHOTOS / "storm.jpg").read_bytes()
+# Another, as PNG: a test that needs one of each makes it from the JPEG.
+PHOTO_PNG = (PHOTOS / "raindrops.png").read_bytes()

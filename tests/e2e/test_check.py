@@ -23,7 +23,7 @@ def test_the_sample_site_has_no_broken_links(tmp_path: Path, capsys, base_url: s
 def test_a_planted_broken_link_fails_naming_page_target_and_article(make_site, capsys) -> None:
     site = make_site({
         "content/2022/a.md": front({"title": "A", "date": "2022-01-09"},
-                                   "See [the map](/2022/01/no-such-briefing/) and ![x](missing.png).\n"),
+                                   "See [the map](/2022/01/no-such-briefing/) and [x](missing.pdf).\n"),
         "content/2022/b.md": front({"title": "B", "date": "2022-01-10"}, "Fine: [A](a.md).\n"),
     }, "title: T\nbase_url: https://example.org/briefings/\n")
     assert run_cli("check", "--site", str(site)) == 1
@@ -31,9 +31,15 @@ def test_a_planted_broken_link_fails_naming_page_target_and_article(make_site, c
     # Site-root links in bodies are put under the base path, so the target carries /briefings/.
     assert "2022/01/a/index.html: broken link -> /briefings/2022/01/no-such-briefing/" in out
     assert "content/2022/a.md" in out
-    assert "missing.png" in out
+    assert "missing.pdf" in out
     assert "2022/01/b/index.html" not in out
     assert "2 broken links" in out
+
+
+def test_a_missing_picture_in_a_body_is_an_error_before_any_link_is_checked(make_site, capsys) -> None:
+    site = make_site({"content/2022/a.md": front({"title": "A", "date": "2022-01-09"}, "Text.\n\n![x](missing.png)\n")})
+    assert run_cli("check", "--site", str(site)) == 1
+    assert "content/2022/a.md:7: image 'missing.png' not found next to the article" in capsys.readouterr().err
 
 
 def test_links_outside_a_subpath_are_broken(make_site, capsys) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.content.typography import smarten
-from tests.e2e.helpers import build, front, in_head, page
+from tests.e2e.helpers import PHOTO, build, front, in_head, page
 from tests.htmltree import Element, parse_file
 
 NASTY = [
@@ -41,7 +41,7 @@ def site_with(make_site, title: str) -> Path:
             "image": {"src": "p.jpg", "alt": f"Alt {title}", "caption": f"Caption {title}", "credit": f"Credit {title}"},
             "slug": "nasty",
         }, "Plain body.\n"),
-        "content/p.jpg": b"jpg",
+        "content/p.jpg": PHOTO,
     }, "title: Site & \"Co\" <b>\ntimezone: Australia/Sydney\ndescription: <i>desc</i> & more\n")
     assert build(site) == 0
     return site / "public"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import build, front
+from tests.e2e.helpers import PHOTO, PHOTO_PNG, build, front
 from tests.htmltree import parse_file
 from tests.linkcheck import broken_links, internal_urls
 
@@ -19,11 +19,11 @@ FILES: dict[str, str | bytes] = {
         "image": {"src": "troops.jpg", "alt": "Troops", "caption": "C", "credit": "D"},
         "aliases": ["/old/a/"],
     }, "![Map](maps/map.svg)\n\nSee [B](../2023/b.md), [top](#top) and [out](https://example.com/).\n"),
-    "content/2022/troops.jpg": b"jpeg",
+    "content/2022/troops.jpg": PHOTO,
     "content/2022/maps/map.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
     "content/2023/b.md": front({"date": "2023-03-01", "title": "B", "topics": ["Kazakhstan"], "image": "b.png"},
                                "Back to [A](../2022/a.md#x).\n"),
-    "content/2023/b.png": b"png",
+    "content/2023/b.png": PHOTO_PNG,
     "layouts/static/extra.css": "body{}",
     **{f"content/2021/n{i}.md": front({"date": f"2021-0{i}-01", "title": f"N{i}", "topics": ["Kazakhstan"]}) for i in range(1, 6)},
 }
@@ -38,8 +38,8 @@ def test_every_internal_url_resolves(make_site, base_url: str) -> None:
     # The checker really looked: pages, images, styles, pagination and aliases were all seen.
     seen = {url for file in out.rglob("*.html") for _, url in internal_urls(parse_file(file))}
     prefix = "/briefings/" if base_url == SUBPATH else "/"
-    for expected in ("2022/troops.jpg", "2022/maps/map.svg", "2023/03/b/", "page/2/", "topics/", "topics/zurich/"):
-        assert prefix + expected in seen, expected
+    for expected in ("2022/troops.", "2022/maps/map.svg", "2023/03/b/", "page/2/", "topics/", "topics/zurich/"):
+        assert any(url.startswith(prefix + expected) for url in seen), expected
 
 
 def test_subpath_prefixes_every_root_relative_url(make_site) -> None:

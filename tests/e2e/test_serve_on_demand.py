@@ -20,9 +20,9 @@ from generator.serve.server import DevServer, ServeOptions
 from tests.e2e.serving import DEADLINE, SITE_FILES, Response, ServeProcess, fetch
 
 PATHS = ("", "2022/01/alpha/", "topics/kazakhstan/", "topics/", "feed.xml", "sitemap.xml", "css/newsbite.css",
-         "2022/map.png", "no/such/page/", "2022/01/alph/", "topics/kazakhstan")
+         "2022/map.svg", "no/such/page/", "2022/01/alph/", "topics/kazakhstan")
 MISSING = ("2022/01/zulu/", "css/newsbite.css/", "2022/01/alpha/index.html/")
-ASSET = b"\x89PNG\r\n\x1a\n not really a picture"
+ASSET = b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"3\"/>\n"
 
 
 class Gate:
@@ -68,8 +68,8 @@ def fetch_in_background(url: str) -> tuple[threading.Thread, list[Response]]:
 
 
 def site_with_asset(make_site) -> Path:  # type: ignore[no-untyped-def]
-    echo = "---\ntitle: Echo\ndate: 2022-01-13T10:00:00+11:00\ntopics: [Energy]\n---\nThe ![map](map.png).\n"
-    return make_site({**SITE_FILES, "content/2022/echo.md": echo, "content/2022/map.png": ASSET})
+    echo = "---\ntitle: Echo\ndate: 2022-01-13T10:00:00+11:00\ntopics: [Energy]\n---\nThe ![map](map.svg).\n"
+    return make_site({**SITE_FILES, "content/2022/echo.md": echo, "content/2022/map.svg": ASSET})
 
 
 def test_pages_are_answered_before_the_first_build_renders_with_its_bytes(make_site, monkeypatch) -> None:
@@ -86,7 +86,7 @@ def test_pages_are_answered_before_the_first_build_renders_with_its_bytes(make_s
         epoch = server.board.current().epoch
         home = (server.output_dir / "index.html").read_bytes()
     assert b"Alpha troops arrive" in early[""].body and b"Echo" in early[""].body
-    assert early["2022/map.png"].body == ASSET
+    assert early["2022/map.svg"].body == ASSET
     for path in PATHS:
         assert (early[path].status, early[path].headers.get("content-type"), early[path].body) == \
                (late[path].status, late[path].headers.get("content-type"), late[path].body), path

@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from tests.e2e.helpers import build, front, in_head, page
+from tests.e2e.helpers import PHOTO, build, front, in_head, page
 from tests.htmltree import Element
 
 ROOT = "https://example.org/briefings/"
@@ -44,7 +44,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("social")
     files = {
         "content/pictured.md": PICTURED,
-        "content/troops.jpg": "not really a jpeg",
+        "content/troops.jpg": PHOTO,
         "content/plain.md": front({"date": "2022-01-08", "title": "Plain story", "source": "The Wire"},
                                   "First paragraph is the description.\n"),
         # YAML cannot hold U+0001 raw, so it is written as an escape, as an author would have to.
@@ -54,7 +54,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
+        (root / rel).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     assert build(root, "--no-search") == 0
     return root / "public"
 
@@ -71,7 +71,10 @@ def test_article_open_graph_and_twitter_card(built: Path) -> None:
     assert tags["article:published_time"] == ["2022-01-09T18:30:00+11:00"]
     assert tags["article:modified_time"] == ["2022-01-10T08:00:00+11:00"]
     assert tags["article:tag"] == ["Kazakhstan", "CSTO"]
-    assert tags["og:image"] == [ROOT + "troops.jpg"] == tags["twitter:image"]
+    # The 1200 x 630 crop of the hero (SPEC section 9), with its size.
+    assert tags["og:image"] == tags["twitter:image"] and tags["og:image"][0].startswith(ROOT + "troops.")
+    assert tags["og:image"][0].endswith("-1200x630.jpg") and (built / tags["og:image"][0][len(ROOT):]).is_file()
+    assert (tags["og:image:width"], tags["og:image:height"]) == (["1200"], ["630"])
     assert tags["og:image:alt"] == ["Trucks leaving a plane"]
     assert tags["twitter:card"] == ["summary_large_image"]
 
@@ -105,7 +108,9 @@ def test_news_article_json_ld(built: Path) -> None:
     assert data["author"] == [{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "John Roe"}]
     assert data["publisher"] == {"@type": "Organization", "name": "Test Briefings", "url": ROOT,
                                  "logo": {"@type": "ImageObject", "url": ROOT + "logo.png"}}
-    assert data["image"] == [ROOT + "troops.jpg"]
+    # The widest derivative in the original's format, and the social crop; never the camera's original.
+    assert [url.rsplit("-", 1)[1] for url in data["image"]] == ["1600w.jpg", "1200x630.jpg"]
+    assert all(url.startswith(ROOT + "troops.") for url in data["image"])
     assert data["mainEntityOfPage"] == {"@type": "WebPage", "@id": url}
     assert data["articleSection"] == "Kazakhstan" and data["keywords"] == ["Kazakhstan", "CSTO"]
     assert (built / "logo.png").read_bytes().startswith(b"\x89PNG")

@@ -184,5 +184,5 @@ def test_the_hero_image_is_html_in_the_content_like_the_body(make_site, name: st
     }, "Body *text*.\n")}, "title: T\nbase_url: https://example.org/\n")
     assert build(site, "--no-search") == 0
     content = ET.parse(site / "public" / name).getroot().iter(content_tag).__next__().text or ""
-    assert content.startswith('<figure><img src="https://img.example.com/a.jpg" alt="Tom &amp; &quot;Jerry&quot; &lt;3">'
-                              "</figure>\n<p>Body <em>text</em>.</p>"), content[:200]
+    assert content.startswith('<figure><img src="https://img.example.com/a.jpg" alt="Tom &amp; &#34;Jerry&#34; &lt;3" '
+                              'decoding="async" loading="lazy"></figure>\n<p>Body <em>text</em>.</p>'), content[:200]

@@ -14,7 +14,7 @@ from generator.build.pipeline import BuildOptions, build_site
 from generator.diagnostics import BuildError
 from tests.e2e.serving import SITE_FILES
 
-ASSET = b"\x89PNG\r\n\x1a\n not really a picture"
+ASSET = b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"3\"/>\n"
 
 
 def build_with_plan(site: Path, out: Path) -> PlannedOutput:
@@ -36,13 +36,13 @@ def written_files(out: Path) -> dict[str, bytes]:
 
 
 def test_every_planned_file_has_the_bytes_the_build_writes(make_site, tmp_path: Path) -> None:
-    site = make_site({**SITE_FILES, "content/2022/map.png": ASSET,
+    site = make_site({**SITE_FILES, "content/2022/map.svg": ASSET,
                       "content/2022/echo.md": "---\ntitle: Echo\ndate: 2022-01-13T10:00:00+11:00\n"
-                                              "topics: [Energy]\n---\nSee the ![map](map.png).\n"})
+                                              "topics: [Energy]\n---\nSee the ![map](map.svg).\n"})
     out = tmp_path / "public"
     planned = build_with_plan(site, out)
     written = written_files(out)
-    expected = {"index.html", "404.html", "feed.xml", "sitemap.xml", "2022/01/alpha/index.html", "2022/map.png"}
+    expected = {"index.html", "404.html", "feed.xml", "sitemap.xml", "2022/01/alpha/index.html", "2022/map.svg"}
     assert expected <= set(written)
     try:
         for rel, data in sorted(written.items()):

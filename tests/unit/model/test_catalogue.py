@@ -229,11 +229,11 @@ def test_related_briefings_share_topics_and_exclude_self() -> None:
     assert pages["a"]["page"].title == "a | NewsBite" and pages["a"]["body"] == "<p>a</p>"
 
 
-def test_missing_image_is_a_warning_naming_the_line() -> None:
+def test_missing_image_is_an_error_naming_the_line() -> None:
     a = article("a", "2022-01-01", extra="image: {src: nowhere.jpg, alt: A map}\n")
     paths, _ = article_paths(SYDNEY, [a])
-    _site, warnings = build_site(SYDNEY, [a], paths, {a.path: RenderedBody("", "")}, set())
-    assert [str(w) for w in warnings] == ["content/a.md:5: warning: image 'nowhere.jpg' not found next to the article"]
+    _site, problems = build_site(SYDNEY, [a], paths, {a.path: RenderedBody("", "")}, set())
+    assert [str(w) for w in problems] == ["content/a.md:5: image 'nowhere.jpg' not found next to the article"]
 
 
 def test_image_without_alt_text_is_a_warning() -> None:

@@ -116,7 +116,19 @@ def test_feed_item_carries_authors_topics_and_the_hero_image() -> None:
     assert item.authors == ("Jane Doe", "John Roe")
     assert item.categories == ("Kazakhstan",)
     assert item.content.startswith(
-        '<figure><img src="https://example.org/news/hero.jpg" alt="A &quot;hero&quot; &lt;image&gt;"></figure>')
+        '<figure><img src="https://example.org/news/hero.jpg" alt="A &#34;hero&#34; &lt;image&gt;" '
+        'decoding="async" loading="lazy"></figure>')
+
+
+def test_feed_item_figure_has_caption_credit_and_ends_with_the_original_url() -> None:
+    image = ImageView("/news/hero.jpg", "Hero", "Trucks & planes", "Agency <AFP>")
+    item = build_feed(CONFIG, "B", "", "/news/", [entry(
+        "a", dt.datetime(2022, 1, 5, tzinfo=SYDNEY), image=image, original_url="https://example.com/a?b=1&c=2")],
+        {"content/a.md": "<p>x</p>"}).items[0]
+    assert ('<figcaption><span class="caption">Trucks &amp; planes</span> '
+            '<span class="credit">Picture: Agency &lt;AFP&gt;</span></figcaption></figure>') in item.content
+    assert item.content.endswith('<p class="original-url">Original URL: <a href="https://example.com/a?b=1&amp;c=2">'
+                                 'https://example.com/a?b=1&amp;c=2</a></p>')
 
 
 def test_an_empty_site_still_gets_a_dated_feed() -> None:
