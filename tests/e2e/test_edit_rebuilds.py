@@ -261,7 +261,10 @@ def test_watched_edits_look_at_the_named_files_alone_and_match_a_clean_build(
     assert len(result.written_files) < 10
     session.watched_step(lambda s: edit(s / A.format(41), 'title: "Briefing 41', 'title: "Briefing 41b'), A.format(41))
     session.watched_step(lambda s: edit(s / A.format(40), 'title: "Briefing 40', 'title: "Briefing 49'), A.format(40))
-    session.watched_step(lambda s: edit(s / A.format(14), "src: map.svg", "src: missing.svg"), A.format(14))
+    session.watched_step(lambda s: edit(s / A.format(14), "src: map.svg", "src: https://cdn.example/map.svg"),
+                         A.format(14))
+    result = session.watched_step(lambda s: edit(s / A.format(24), "  alt: A map\n", ""), A.format(24))
+    assert any("no alt text" in d.message for d in result.warnings)
     session.watched_step(lambda s: (s / "content/2022/b.md").write_text("---\ntitle: B\ndate: 2022-01-09\n---\n\nB.\n"),
                          "content/2022/b.md")
     session.watched_step(lambda s: (s / A.format(7)).unlink(), A.format(7))

@@ -83,17 +83,18 @@ def test_derived_bodies_and_catalogue_equal_ones_made_from_scratch() -> None:
         rendered.extend(a.path for a in articles)
         return {a.path: RenderedBody(f"<p>{a.standfirst or a.title}</p>", a.title) for a in articles}
 
+    make = reuse.Makers(dict, bodies, lambda articles: [], lambda articles: [])
     articles = site()
     first = select(articles)
-    derived = reuse.derive(CONFIG, first, (), None, dict, bodies)
+    derived = reuse.derive(CONFIG, first, (), {}, None, make)
     assert [str(p) for p in derived.catalogue.problems] and len(rendered) == 5
     edited = [*articles]
     edited[3] = article("d", "2022-01-03", extra="standfirst: Now\nimage:\n  src: missing.png\n  alt: A map\n")
     again = select(edited, first)
     rendered.clear()
-    patched = reuse.derive(CONFIG, again, (), derived, dict, bodies)
+    patched = reuse.derive(CONFIG, again, (), {}, derived, make)
     assert rendered == ["content/d.md"]  # only the changed article's body is rendered again
-    fresh = reuse.derive(CONFIG, select(edited), (), None, dict, bodies)
+    fresh = reuse.derive(CONFIG, select(edited), (), {}, None, make)
     assert patched.bodies == fresh.bodies
     assert patched.catalogue.problems == fresh.catalogue.problems
     assert patched.catalogue.topics == fresh.catalogue.topics
@@ -102,5 +103,5 @@ def test_derived_bodies_and_catalogue_equal_ones_made_from_scratch() -> None:
     assert patched.catalogue.entries["content/d.md"].standfirst == "Now"
     # Other assets: everything is made again.
     rendered.clear()
-    reuse.derive(CONFIG, select(edited, again), ("content/x.png",), patched, dict, bodies)
+    reuse.derive(CONFIG, select(edited, again), ("content/x.png",), {}, patched, make)
     assert len(rendered) == 5
