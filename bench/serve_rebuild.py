@@ -145,6 +145,9 @@ def start_ours(site: Path, newsbite: harness.NewsBite | None = None) -> Server:
     started = time.monotonic()
     server.output_dir = Path(server.wait_line(r" into (/\S*) \.\.\.$", 60).group(1))
     server.page = find_page(server, title_of(server.article), START_TIMEOUT)
+    # The pages are on disk before the search index is (the server publishes them first): a save
+    # before its first build has finished would wait for it, and be timed with it.
+    server.wait_line(r"Initial build: .* in [\d,.]+ ms", START_TIMEOUT)
     wait_settled(server)
     print(f"newsbite serve: article page on disk and output settled {time.monotonic() - started:.1f} s after start",
           flush=True)

@@ -27,10 +27,9 @@ from generator.build.fingerprint import (
 )
 from generator.build.pages import PageJob, all_templates_digest, place_bytes
 from generator.content import files
-from generator.content.articles import Article
 from generator.content.files import SiteSources
 from generator.diagnostics import BuildError, Diagnostic, error
-from generator.model.catalogue import HeldBack, structure_of
+from generator.model.catalogue import HeldBack
 from generator.model.plan import PageSpec
 from generator.publish import output, search
 from generator.render.templates import DEFAULT_LAYOUTS
@@ -96,43 +95,45 @@ def claimed_pages(pages: list[PageSpec], copies: Mapping[str, CopiedFile]) -> li
 
 def plan_inputs(
     flags: tuple[bool, bool, bool, bool, str | None], config_key: str, markdown_digests: Sequence[tuple[str, str]],
-    published: Sequence[str], held_back: Sequence[HeldBack], env: jinja2.Environment,
-    copies: Mapping[str, CopiedFile], code: str,
+    env: jinja2.Environment, copies: Mapping[str, CopiedFile], code: str,
 ) -> str:
-    """Return one digest of everything the plan is made from: equal digests, equal plan and output."""
+    """Return one digest of everything the plan is made from but the time: equal digests (and a
+    time that publishes the same articles, ``OutputState.current``), equal plan and output."""
     # Texts, flags and tuples of them: their repr is exact, and cheaper than a Fingerprinter.
     return combine(
         code, config_key, all_templates_digest(env), repr(flags), digest_text(repr(list(markdown_digests))),
-        digest_text(repr(list(published))), digest_text(repr(list(held_back))),
         digest_text(repr(sorted((rel, c.digest) for rel, c in copies.items()))),
     )
 
 
 def site_structure(
-    flags: tuple[bool, bool, bool, bool, str | None], published: Sequence[Article], held_back: Sequence[HeldBack],
+    flags: tuple[bool, bool, bool, bool, str | None], published: str, held_back: Sequence[HeldBack],
     copies: Mapping[str, CopiedFile],
 ) -> str:
-    """Return the digest of the site's structure: what every page may show beside the articles it declares."""
-    # Texts, numbers, dates and tuples of them: their repr is exact, and cheaper than a Fingerprinter.
-    fields = [structure_of(a) for a in published]
-    return combine(repr(flags), digest_text(repr(fields)), digest_text(repr(list(held_back))),
+    """Return the digest of the site's structure: what every page may show beside the articles it
+    declares. ``published`` is the digest of the published articles' structure (``reuse.Selection``)."""
+    # Texts, flags and tuples of them: their repr is exact, and cheaper than a Fingerprinter.
+    return combine(repr(flags), published, digest_text(repr(list(held_back))),
                    digest_text(repr(sorted((rel, c.digest) for rel, c in copies.items()))))
 
 
-def outputs_intact(out_dir: Path, state: OutputState) -> bool:
-    """Return whether every file the last build recorded is still as it was written."""
-    return bool(state.files) and output.manifest_exists(out_dir) and all(
-        output.stat_matches(out_dir, rel, record.size, record.mtime_ns) for rel, record in state.files.items())
+def outputs_intact(out_dir: Path, state: OutputState, owned: bool = False) -> bool:
+    """Return whether every file the last build recorded is still as it was written (``owned``: the
+    folder is written by this process alone, ``BuildMemo.owns_output``)."""
+    return bool(state.files) and output.manifest_exists(out_dir) and (owned or all(
+        output.stat_matches(out_dir, rel, record.size, record.mtime_ns) for rel, record in state.files.items()))
 
 
 def copies_to_make(
-    out_dir: Path, copies: Mapping[str, CopiedFile], state: OutputState, records: dict[str, OutputRecord]
+    out_dir: Path, copies: Mapping[str, CopiedFile], state: OutputState, records: dict[str, OutputRecord],
+    owned: bool = False,
 ) -> dict[str, Path]:
     """Record the copies already in place; return those to make (source changed or output altered)."""
     todo: dict[str, Path] = {}
     for rel, copy in copies.items():
         old = state.files.get(rel)
-        if old is not None and old.key == copy.digest and output.stat_matches(out_dir, rel, old.size, old.mtime_ns):
+        if old is not None and old.key == copy.digest and (
+                owned or output.stat_matches(out_dir, rel, old.size, old.mtime_ns)):
             records[rel] = old
             continue
         held = output.stat_if_copy(out_dir, rel, copy.source) if old is None else None
@@ -170,7 +171,7 @@ def search_index(
     # others, which Pagefind ignores, and their parts stay current.
     keys = {number: combine(identity, str(number), *(f"{rel}={seen[rel][2]}" for rel in pages))
             for number, pages in members.items()}
-    kept = _current_parts(job.out_dir, state, old, keys)
+    kept = _current_parts(job.out_dir, state, old, keys, job.owned_output)
     stale = [number for number in members if number not in kept]
     _place_bundle(job, records, copies, state, staged, {search.PARTS_FILE: search.parts_listing(sorted(members))},
                   kept)
@@ -201,12 +202,13 @@ def _pages_seen(out_dir: Path, html: list[str], records: Mapping[str, OutputReco
 
 
 def _current_parts(out_dir: Path, state: OutputState, old: SearchIndex | None,
-                   keys: Mapping[int, str]) -> dict[int, SearchPart]:
+                   keys: Mapping[int, str], owned: bool) -> dict[int, SearchPart]:
     """Return the last build's parts whose inputs are unchanged and whose files are as it wrote them."""
     if old is None:
         return {}
     return {part.number: part for part in old.parts if keys.get(part.number) == part.key and all(
-        rel in state.files and output.stat_matches(out_dir, rel, state.files[rel].size, state.files[rel].mtime_ns)
+        rel in state.files and (owned or output.stat_matches(out_dir, rel, state.files[rel].size,
+                                                              state.files[rel].mtime_ns))
         for rel in part.files)}
 
 

@@ -17,6 +17,7 @@ process (the dev server) a ``BuildMemo`` keeps both in memory between builds.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import pickle
@@ -35,7 +36,7 @@ from generator.build import bodyfiles
 from generator.build.fingerprint import combine, digest_bytes, digest_text
 from generator.content import files
 from generator.content.articles import Article, Image, extra_mapping
-from generator.content.files import FileSignature
+from generator.content.files import FileSignature, SiteSources
 from generator.content.paths import SitePaths
 from generator.diagnostics import Diagnostic
 from generator.model.body import BodyLocation
@@ -267,7 +268,8 @@ class BuildSummary:
 class OutputState:
     """What the last build wrote into one output folder: every artifact's record, and that build's summary.
 
-    ``inputs`` is the digest of everything the plan was made from: equal digests, equal plan.
+    ``inputs`` is the digest of everything the plan was made from but the time: equal digests, and
+    a time within ``selected``, equal plan.
     """
 
     inputs: str = ""
@@ -275,6 +277,16 @@ class OutputState:
     files: dict[str, OutputRecord] = field(default_factory=dict)
     # What the pages' keys in ``files`` were made from beside the pages themselves.
     keyed: KeyInputs | None = None
+    # When the articles were selected, and the first date of one held back as future then (None:
+    # none was): between the two, the same articles are published.
+    selected: tuple[dt.datetime, dt.datetime | None] | None = None
+
+    def current(self, inputs: str, now: dt.datetime) -> bool:
+        """Return whether a build from ``inputs`` at ``now`` plans what this record's build planned."""
+        if not inputs or inputs != self.inputs or self.selected is None:
+            return False
+        since, until = self.selected
+        return since <= now and (until is None or now < until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +323,12 @@ class BuildMemo:
     # The last template environment, under the digest of the settings and every template's source:
     # reused, it keeps the templates it compiled.
     environment: tuple[str, jinja2.Environment] | None = None
+    # The output folder is this memo's alone (the dev server's private folder): no other program
+    # writes there, so its files are as the records say, and a rebuild need not stat every one.
+    owns_output: bool = False
+    # The last scan of the sources, while it is known to be whole: a build given the paths changed
+    # since (``BuildOptions.changed``) looks at those alone (``files.rescan``).
+    scanned: SiteSources | None = None
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -374,6 +392,17 @@ class StageResults:
             output.write_cache_file(self.paths.stage_result(name), _pack(entry))
         return value
 
+    def last(self, name: str, key: str) -> Any:
+        """Return the value the memo keeps for ``name`` under ``key`` (``keep``), or None: for
+        results that are reused by identity, which only the memo keeps (``build.reuse``)."""
+        kept = None if self.memo is None else self.memo.stages.get(name)
+        return kept[1] if kept is not None and kept[0] == combine(self._code(), key) else None
+
+    def keep(self, name: str, key: str, value: object) -> None:
+        """Keep ``value`` in the memo, if there is one, for ``last`` to give back."""
+        if self.memo is not None:
+            self.memo.stages[name] = (combine(self._code(), key), value)
+
     @staticmethod
     def _code() -> str:
         return code_digest()
@@ -393,15 +422,22 @@ class SourceStore:
         # The records' bodies are still on disk: read on first need (a build that plans nothing has none).
         self._bodies_pending = False
         site_dir = paths.site_dir
+        self._records: dict[str, SourceRecord] | None
         if memo is not None and memo.site_dir == site_dir and memo.code == self.code and memo.sources is not None:
-            self.records = memo.sources
+            self._records = memo.sources
             self.scan: dict[str, FileSignature] = memo.scan
         else:
-            self.records = self._load()
-            self._dirty.clear()
+            self._records = None  # read on first use: a build that finds its output current reads none
             self.scan = load_scan(paths)
-            self._bodies_pending = bool(self.records)
         self._scan_changed = False
+
+    @property
+    def records(self) -> dict[str, SourceRecord]:
+        """Every cached record by source path (the articles as parsed, their bodies still on disk)."""
+        if self._records is None:
+            self._records = self._load()
+            self._bodies_pending = bool(self._records)
+        return self._records
 
     def remember_scan(self, signatures: dict[str, FileSignature]) -> None:
         """Keep the Markdown files' signatures, so the next scan can skip reading unchanged files."""
@@ -458,6 +494,10 @@ class SourceStore:
         its ``body`` may not be read in yet: ``get`` gives the whole record."""
         return self.records.get(path)
 
+    def parsed_records(self) -> Mapping[str, SourceRecord]:
+        """Return every record by path, as ``parsed_record`` gives each (a view: ``put`` shows in it)."""
+        return MappingProxyType(self.records)
+
     def put(self, path: str, record: SourceRecord) -> None:
         self._load_bodies()  # a shard is written whole, bodies included
         if self.records.get(path) != record:
@@ -497,7 +537,7 @@ class SourceStore:
         if self._scan_changed:
             save_scan(self.paths, self.scan)
             self._scan_changed = False
-        if self.memo is not None:
+        if self.memo is not None and self._records is not None:
             self._load_bodies()  # the memo's records are whole
             self.memo.site_dir, self.memo.code, self.memo.sources = self.paths.site_dir, self.code, self.records
             self.memo.scan = self.scan

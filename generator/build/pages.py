@@ -20,7 +20,7 @@ import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 import jinja2
 import jinja2.meta
@@ -32,7 +32,7 @@ from generator.build.fingerprint import (
     digest_bytes,
     digest_text,
 )
-from generator.build.parallel import Progress, run_spans
+from generator.build.parallel import Progress, forks, run_spans
 from generator.build.sources import decoded_bodies
 from generator.content.config import SiteConfig
 from generator.diagnostics import BuildError, Diagnostic
@@ -52,8 +52,7 @@ ERROR_LIMIT = 20
 _PAGES_APART = 64
 
 
-@dataclass(frozen=True, slots=True)
-class PageResult:
+class PageResult(NamedTuple):
     """What happened to one planned page: ``kept`` (untouched), ``staged`` (to publish) or ``error``."""
 
     status: str
@@ -88,6 +87,8 @@ class PageJob:
     feed_items: dict[str, FeedItem] = dataclasses.field(default_factory=dict)
     # Each article as a declared page's key names it ("path=digest"), made on first use.
     source_tokens: dict[str, str] = dataclasses.field(default_factory=dict)
+    # The output folder is written by this process alone (``BuildMemo.owns_output``).
+    owned_output: bool = False
 
 
 def page_key(job: PageJob, spec: PageSpec, fingerprints: Fingerprinter) -> str:
@@ -138,9 +139,10 @@ def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None =
                  progress: Progress | None = None, keyed: KeyInputs | None = None) -> list[PageResult]:
     """Return the result of every planned page, in plan order, rendering only those not current.
 
-    ``meanwhile`` runs while the workers render; ``progress`` hears how many pages are done. A
-    plan ends with its costliest pages (the feeds, each carrying twenty whole articles). ``keyed``
-    is what the keys of ``job.previous`` were made from, if known (``page_keys``).
+    ``meanwhile`` runs while the workers render (not at all without workers); ``progress`` hears
+    how many pages are done. A plan ends with its costliest pages (the feeds, each carrying twenty
+    whole articles). ``keyed`` is what the keys of ``job.previous`` were made from, if known
+    (``page_keys``).
     """
     keys = page_keys(job, keyed)
     results: list[PageResult | None] = []
@@ -148,15 +150,19 @@ def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None =
     for number, spec in enumerate(job.specs):
         key = keys[number]
         old = job.previous.get(spec.output)
-        if old is not None and old.key == key and output.stat_matches(job.out_dir, spec.output, old.size, old.mtime_ns):
-            results.append(PageResult("kept", spec.output, old._replace(source=spec.source)))
+        if old is not None and old.key == key and in_place(job, spec.output, old):
+            results.append(PageResult("kept", spec.output,
+                                      old if old.source == spec.source else old._replace(source=spec.source)))
         else:
             results.append(None)
             stale.append((number, key))
     workers = jobs if len(stale) >= _PAGES_APART else 1
     if workers > 1:
         compile_templates(job.env)  # before the workers fork, so that they inherit the compiled templates
-    rendered = run_spans(_render_span, (job, stale), len(stale), workers, meanwhile=meanwhile, progress=progress,
+    # Without workers ``meanwhile`` is left to the caller, after publishing: a saved page is not
+    # held back by work that only pays for itself beside the workers'.
+    rendered = run_spans(_render_span, (job, stale), len(stale), workers,
+                         meanwhile=meanwhile if forks(workers, len(stale)) else None, progress=progress,
                          heavy_last=True)
     for (number, _key), result in zip(stale, rendered):
         results[number] = result
@@ -193,10 +199,15 @@ def _resolved(job: PageJob, spec: PageSpec) -> PageSpec:
     return dataclasses.replace(spec, context=context)
 
 
+def in_place(job: PageJob, rel: str, old: OutputRecord) -> bool:
+    """Return whether the output file is still as ``old`` records it."""
+    return job.owned_output or output.stat_matches(job.out_dir, rel, old.size, old.mtime_ns)
+
+
 def place_bytes(job: PageJob, rel: str, key: str, data: bytes, old: OutputRecord | None, source: str) -> PageResult:
     """Keep the output file when it already holds these bytes; else stage them."""
     digest = digest_bytes(data)
-    if old is not None and old.digest == digest and output.stat_matches(job.out_dir, rel, old.size, old.mtime_ns):
+    if old is not None and old.digest == digest and in_place(job, rel, old):
         return PageResult("kept", rel, OutputRecord(key, digest, old.size, old.mtime_ns, source))
     if old is None and not job.new_output:
         held = output.stat_if_holding(job.out_dir, rel, data)

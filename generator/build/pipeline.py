@@ -18,7 +18,7 @@ from typing import Callable, Mapping, Sequence
 
 import jinja2
 
-from generator.build import collector, images
+from generator.build import collector, images, reuse
 from generator.build.artifacts import (
     CopiedFile,
     claimed_pages,
@@ -57,7 +57,7 @@ from generator.build.sources import parse_sources, render_bodies
 from generator.build.stages import StageTimer
 from generator.content.articles import Article
 from generator.content.config import SiteConfig, load_config
-from generator.content.files import FileSignature, SiteSources, scan_site
+from generator.content.files import FileSignature, SiteSources, rescan, scan_site
 from generator.content.paths import SitePaths
 from generator.diagnostics import BuildError, Diagnostic, Report
 from generator.model.body import RenderedBody
@@ -66,10 +66,7 @@ from generator.model.catalogue import (
     Entry,
     HeldBack,
     RelatedIndex,
-    article_paths,
-    catalogue,
     output_file,
-    select_articles,
     site_path,
 )
 from generator.model.plan import PageSpec, alias_clashes, plan_site
@@ -106,6 +103,9 @@ class BuildOptions:
     jobs: int | None = None
     # Told (stage, items done, items in all) on the long stages, for a progress bar.
     progress: Callable[[str, int, int], None] | None = None
+    # The source paths (relative to the site folder, with '/') changed since the last build with the
+    # same memo, as a file watcher saw them; None when unknown: every file is looked at.
+    changed: frozenset[str] | None = None
     # Handed the pages' job and the files to copy once they are planned, before any page renders:
     # the dev server answers from them until the build has published (build.ondemand).
     on_plan: Callable[[PageJob, Mapping[str, CopiedFile]], None] | None = None
@@ -142,6 +142,23 @@ class BuildResult:
 
 
 @dataclass(frozen=True, slots=True)
+class SourcesRead:
+    """The sources as scanned, the settings, templates and copied files: what decides whether the
+    last build's output is current, before any article is parsed."""
+
+    config: SiteConfig
+    config_key: str
+    sources: SiteSources
+    copies: dict[str, CopiedFile]
+    signed: dict[str, FileSignature]  # the copied files' signatures, kept with the scan's
+    env: jinja2.Environment
+    flags: tuple[bool, bool, bool, bool, str | None]  # the options that reach the output
+    inputs: str  # the digest of everything the plan is made from but the time ("" when unknown)
+    warnings: tuple[Diagnostic, ...]
+    now: dt.datetime  # the time articles are published by
+
+
+@dataclass(frozen=True, slots=True)
 class LoadedSite:
     """The sources read: settings, the published articles and their URLs, the files copied as they are."""
 
@@ -154,15 +171,20 @@ class LoadedSite:
     copies: dict[str, CopiedFile]
     env: jinja2.Environment
     flags: tuple[bool, bool, bool, bool, str | None]  # the options that reach the output
-    inputs: str  # the digest of everything the plan is made from
+    inputs: str  # the digest of everything the plan is made from but the time
     warnings: tuple[Diagnostic, ...]
+    selection: reuse.Selection  # what published, held_back and paths come from
+
+    @property
+    def selected(self) -> tuple[dt.datetime, dt.datetime | None]:
+        """When the articles were selected, and until when the same would be (``OutputState.selected``)."""
+        return self.selection.now, self.selection.holds_until
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     """Every artifact of the site: the pages (with feeds and sitemaps) to render, and the files to copy."""
 
-    current: bool  # the last build's plan is current (its records say what it holds): nothing is planned
     pages: list[PageSpec]
     bodies: Mapping[str, RenderedBody]  # each article's body, as the pages and feeds show it
     entries: Mapping[str, Entry]  # each article as templates see it, made when a page showing it renders
@@ -201,37 +223,50 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
     output.check_output_dir(paths.site_dir, paths.output_dir, options.force)
     store = stages.run("cache", SourceStore, paths, memo)
     state = stages.run("cache", load_output_state, paths, memo)
-    loaded = stages.run("read", read_site, options, store, memo)
-    # The plan is a pure function of the inputs read: when they equal the last build's and its
-    # output is intact, the last plan is current, and so is every artifact in it.
-    current = state.inputs == loaded.inputs and outputs_intact(paths.output_dir, state)
-    stage = None if current else output.open_staging(paths.output_dir)
-    folders = None if stage is None else _folders_meanwhile(stage, paths, loaded)
+    read = stages.run("read", read_sources, options, store, memo)
+    # The plan is a pure function of the sources, settings and templates read (and of the time,
+    # within the window the record names): when they equal the last build's and its output is
+    # intact, the last plan is current, and so is every artifact in it. No article is even parsed.
+    owned = memo is not None and memo.owns_output
+    if state.current(read.inputs, read.now) and outputs_intact(paths.output_dir, state, owned):
+        stages.run("cache", store.save)
+        assert state.summary is not None, "a record with inputs has a summary"
+        last = state.summary.search
+        return _result(paths, stages, state.summary, state.files, output.CommitReport([], [], {}),
+                       None if last is None else 0)
+    loaded = stages.run("read", read_articles, options, read, store, memo)
+    stage = output.open_staging(paths.output_dir)
+    folders = _folders_meanwhile(stage, paths, loaded)
     try:
-        plan = Plan(True, [], {}, {}, "", 0, ()) if current else stages.run("plan", plan_artifacts, options, loaded, store, memo)
-        rendered = stages.run("render", render_artifacts, options, paths, loaded, plan, state, store, stage, folders)
-        published = stages.run("publish", publish_artifacts, paths, memo, rendered, stage)
+        plan = stages.run("plan", plan_artifacts, options, loaded, store, memo)
+        rendered = stages.run("render", render_artifacts, options, paths, loaded, plan, state, store, stage, folders,
+                              owned)
+        published = stages.run("publish", publish_artifacts, paths, memo, rendered)
     except BaseException:
-        if stage is not None:
-            output.discard_staging(paths.output_dir, folders)
+        output.discard_staging(paths.output_dir, folders)
         raise
     if rendered.job is not None and options.search and options.search_after_pages:
         rendered, indexed = stages.run("search", publish_search, options, paths, loaded, state, rendered)
         published = output.CommitReport([*published.written, *indexed.written], [*published.removed, *indexed.removed],
                                          {})
-    summary = _summary(loaded, plan, state, rendered)
-    if not current:  # else the record on file is this build's already: rewriting it cost 0.05 s at 10,000 articles
-        stages.run("cache", save_output_state, paths, OutputState(loaded.inputs, summary, rendered.records,
-                                                                     rendered.keyed), memo)
+    summary = BuildSummary(len(plan.pages), plan.topics, len(loaded.published), loaded.held_back,
+                           (*loaded.warnings, *plan.warnings), loaded.config.base_url, rendered.search)
+    stages.run("cache", save_output_state, paths, OutputState(loaded.inputs, summary, rendered.records, rendered.keyed,
+                                                                 loaded.selected), memo)
     stages.run("cache", store.save)
+    return _result(paths, stages, summary, rendered.records, published,
+                   None if rendered.search is None else rendered.search.reindexed)
+
+
+def _result(paths: SitePaths, stages: StageTimer, summary: BuildSummary, records: Mapping[str, OutputRecord],
+            published: output.CommitReport, reindexed: int | None) -> BuildResult:
     log.debug("stage timings: %s", {k: round(v, 3) for k, v in stages.timings.items()})
     return BuildResult(
         output_dir=paths.output_dir, pages=summary.pages, topics=summary.topics, articles=summary.articles,
         held_back=summary.held_back, warnings=list(summary.warnings), written=len(published.written),
         removed=len(published.removed), seconds=stages.elapsed(), timings=stages.timings,
-        page_sources={rel: record.source for rel, record in rendered.records.items() if record.source},
-        base_url=loaded.config.base_url, written_files=tuple(published.written),
-        reindexed=None if rendered.search is None else rendered.search.reindexed,
+        page_sources={rel: record.source for rel, record in records.items() if record.source},
+        base_url=summary.base_url, written_files=tuple(published.written), reindexed=reindexed,
     )
 
 
@@ -243,45 +278,87 @@ def _folders_meanwhile(stage: Path, paths: SitePaths, loaded: LoadedSite) -> out
     return output.make_folders_meanwhile(stage, [output_file(path) for path in loaded.paths.values()])
 
 
-def read_site(options: BuildOptions, store: SourceStore, memo: BuildMemo | None) -> LoadedSite:
-    """Return the site's settings, published articles, their URLs and copied files: stage "read"."""
+def read_sources(options: BuildOptions, store: SourceStore, memo: BuildMemo | None) -> SourcesRead:
+    """Return the site's sources as scanned, its settings, templates and copied files: stage "read"."""
     paths = options.paths
     report = Report()
     static_dirs = [d / "static" for d in reversed(layout_dirs(paths.site_dir))]
-    # Without signatures from a last build every file is to be read: the workers that parse them
-    # read and digest them, rather than the scan reading each one first.
-    sources = scan_site(paths.site_dir, static_dirs, read_markdown=False, known=store.scan,
-                        hash_markdown=bool(store.scan))
+    sources = _scan(options, store, memo, static_dirs)
     report.extend(sources.problems)
     report.raise_if_failed()
     config, warnings = load_config(sources.config_text or "", "site.yaml", options.base_url)
     report.extend(warnings)
     config_key = Fingerprinter().digest(config)
-    assets = {a: site_path(config, "/" + a.removeprefix("content/")) for a in sources.assets}
     env = _environment(config, config_key, paths, memo)
-    # The templates are compiled while the workers parse, so the page workers inherit them.
-    articles, diagnostics, read = parse_sources(
-        sources.markdown_digests, paths.site_dir, config, assets, store, _jobs(options),
-        progress=_stage_progress(options, "Reading articles"), meanwhile=functools.partial(compile_templates, env))
-    report.extend(diagnostics)
-    report.raise_if_failed()
-    if read:
-        sources = _with_digests(sources, read)
-    now = options.now or dt.datetime.now(config.tz)
-    published, held_back = select_articles(articles, options.drafts, options.future, now)
-    urls, clashes = article_paths(config, published)
-    report.extend(clashes)
-    report.raise_if_failed()
     signed: dict[str, FileSignature] = {}  # the copied files' signatures, kept beside the Markdown files'
     copies = copied_files(sources, paths.site_dir, store.scan, signed)
-    store.remember_scan({**dict(sources.markdown_signatures), **signed})
     flags = (options.drafts, options.future, options.strict, options.search, options.base_url)
-    # A build that plans nothing repeats the last summary, warnings included: they are inputs too
-    # (a hidden Markdown file changes no other).
-    inputs = combine(plan_inputs(flags, config_key, sources.markdown_digests, [a.path for a in published], held_back,
-                                 env, copies, store.code), digest_text(repr(report.warnings)))
-    return LoadedSite(config, config_key, sources, published, tuple(held_back), urls, copies, env, flags, inputs,
-                      tuple(report.warnings))
+    if all(digest for _path, digest in sources.markdown_digests):
+        store.remember_scan({**dict(sources.markdown_signatures), **signed})
+    return SourcesRead(config, config_key, sources, copies, signed, env, flags,
+                       _inputs(store, config_key, sources, copies, env, flags, report.warnings),
+                       tuple(report.warnings), options.now or dt.datetime.now(config.tz))
+
+
+def _inputs(store: SourceStore, config_key: str, sources: SiteSources, copies: Mapping[str, CopiedFile],
+            env: jinja2.Environment, flags: tuple[bool, bool, bool, bool, str | None],
+            warnings: Sequence[Diagnostic]) -> str:
+    """Return the digest of everything the plan is made from but the time ("" while a Markdown
+    file's digest is unknown). Articles, their warnings and which are published follow from these."""
+    if not all(digest for _path, digest in sources.markdown_digests):
+        return ""
+    return combine(plan_inputs(flags, config_key, sources.markdown_digests, env, copies, store.code),
+                   digest_text(repr(list(warnings))))
+
+
+def read_articles(options: BuildOptions, read: SourcesRead, store: SourceStore, memo: BuildMemo | None) -> LoadedSite:
+    """Return the published articles, their URLs, and those held back: stage "read", when a build is due."""
+    paths = options.paths
+    report = Report()
+    config, sources = read.config, read.sources
+    assets = {a: site_path(config, "/" + a.removeprefix("content/")) for a in sources.assets}
+    # The templates are compiled while the workers parse, so the page workers inherit them.
+    articles, diagnostics, unread = parse_sources(
+        sources.markdown_digests, paths.site_dir, config, assets, store, _jobs(options),
+        progress=_stage_progress(options, "Reading articles"), meanwhile=functools.partial(compile_templates, read.env))
+    report.extend(diagnostics)
+    report.raise_if_failed()
+    inputs = read.inputs
+    if unread:
+        sources = _with_digests(sources, unread)
+        store.remember_scan({**dict(sources.markdown_signatures), **read.signed})
+        inputs = _inputs(store, read.config_key, sources, read.copies, read.env, read.flags, read.warnings)
+    if memo is not None:
+        memo.scanned = sources
+    results = StageResults(paths, memo)
+    choice = combine(read.config_key, repr((options.drafts, options.future)))
+    selection = reuse.select(config, articles, options.drafts, options.future, read.now,
+                             results.last("selection", choice))
+    results.keep("selection", choice, selection)
+    report.extend(selection.clashes)
+    report.raise_if_failed()
+    return LoadedSite(config, read.config_key, sources, selection.published, tuple(selection.held_back),
+                      selection.urls, read.copies, read.env, read.flags, inputs,
+                      (*read.warnings, *report.warnings), selection)
+
+
+def _scan(options: BuildOptions, store: SourceStore, memo: BuildMemo | None, static_dirs: list[Path]) -> SiteSources:
+    """Return the site's sources: the memo's last scan with the changed files looked at again, when
+    the watcher says which changed, else a whole scan."""
+    last = None
+    if memo is not None:
+        last, memo.scanned = memo.scanned, None  # taken: a build that fails before its own scan is whole scans again
+    sources = None
+    if last is not None and options.changed is not None:
+        sources = rescan(options.site_dir, last, options.changed)
+    if sources is None:
+        # Without signatures from a last build every file is to be read: the workers that parse
+        # them read and digest them, rather than the scan reading each one first.
+        sources = scan_site(options.site_dir, static_dirs, read_markdown=False, known=store.scan,
+                            hash_markdown=bool(store.scan))
+    if memo is not None:
+        memo.scanned = sources
+    return sources
 
 
 def _environment(config: SiteConfig, config_key: str, paths: SitePaths, memo: BuildMemo | None) -> jinja2.Environment:
@@ -303,28 +380,41 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     """Return every artifact of the site with its inputs: stage "plan"."""
     config, published = loaded.config, loaded.published
     report = Report()
-    targets = _link_targets(config, loaded.paths, loaded.sources.assets)
-    bodies = render_bodies(published, options.site_dir, config.escape_html, targets, store, _jobs(options),
-                           config.base_path)
+    results = StageResults(options.paths, memo)
     assets = set(loaded.sources.assets)
     pictures = images.picture_table(config, loaded.copies, options.paths, memo)
-    cat = catalogue(config, published, loaded.paths, bodies, assets, pictures)
+    make = reuse.Makers(
+        link_targets=lambda: _link_targets(config, loaded.paths, loaded.sources.assets),
+        bodies=lambda articles, targets: render_bodies(articles, options.site_dir, config.escape_html, targets, store,
+                                                       _jobs(options), config.base_path),
+        body_problems=lambda articles: images.body_picture_problems(config, articles, store, options.site_dir,
+                                                                    pictures, assets),
+        picture_files=lambda articles: images.picture_files(config, articles, loaded.copies, pictures, assets))
+    derived = reuse.derive(config, loaded.selection, loaded.sources.assets, pictures,
+                           results.last("derived", loaded.config_key), make)
+    results.keep("derived", loaded.config_key, derived)
+    bodies, cat = derived.bodies, derived.catalogue
     # The site's structure, which every page's key holds, includes the topics' URLs: colliding
     # slugs are numbered by first appearance. The pages, related briefings and sitemaps follow from
     # it (the order of the articles is in it) and the settings, not from any article's own content:
     # after an edit to wording, or to a title that keeps the order, the last build's are current.
     topic_paths = digest_text(repr([(topic.name, topic.path) for topic in cat.topics]))
-    structure = combine(site_structure(loaded.flags, published, loaded.held_back, loaded.copies), topic_paths)
-    results = StageResults(options.paths, memo)
+    structure = combine(site_structure(loaded.flags, loaded.selection.structure, loaded.held_back, loaded.copies),
+                        topic_paths)
     pages = results.result("pages", combine(structure, loaded.config_key),
                            lambda: _plan_pages(options, loaded, cat, results, structure), on_disk=False)
-    problems = [*cat.problems, *alias_clashes(pages, published),
-                *images.body_picture_problems(config, published, store, options.site_dir, pictures, assets)]
+    # The same pages, already found free of clashes, need no looking again: which URLs clash follows
+    # from the structure alone (only a clash's line number would not).
+    checked = combine(structure, loaded.config_key)
+    known = results.last("pages without clashes", checked) is pages
+    problems = [*cat.problems, *([] if known else alias_clashes(pages, published)), *derived.body_problems]
     report.extend(problems)
     report.extend(loaded.warnings)
     report.raise_if_failed(options.strict)
-    return Plan(False, claimed_pages(pages, loaded.copies), bodies, cat.entries, structure, len(cat.topics),
-                tuple(problems), tuple(images.picture_files(config, cat.articles, loaded.copies, pictures, assets)))
+    if not known:
+        claimed_pages(pages, loaded.copies)
+        results.keep("pages without clashes", checked, pages)
+    return Plan(pages, bodies, cat.entries, structure, len(cat.topics), tuple(problems), derived.picture_files)
 
 
 def _plan_pages(options: BuildOptions, loaded: LoadedSite, cat: Catalogue, results: StageResults,
@@ -338,19 +428,16 @@ def _plan_pages(options: BuildOptions, loaded: LoadedSite, cat: Catalogue, resul
 
 def render_artifacts(
     options: BuildOptions, paths: SitePaths, loaded: LoadedSite, plan: Plan, state: OutputState,
-    store: SourceStore, stage: Path | None, folders: output.PendingFolders | None,
+    store: SourceStore, stage: Path, folders: output.PendingFolders | None, owned: bool = False,
 ) -> Rendered:
     """Render the artifacts whose inputs changed into the staging folder: stage "render"."""
-    if stage is None:  # the last plan is current, and so is every artifact in it
-        last = state.summary.search if state.summary is not None else None
-        return Rendered(dict(state.files), [], {}, None if last is None else replace(last, reindexed=0), state.keyed)
     out_dir = paths.output_dir
     if folders is not None:
         folders.settle()
     job = PageJob(plan.pages, loaded.env, paths.site_dir, out_dir, stage, combine(store.code, loaded.config_key),
                   template_keys(loaded.env, {s.template for s in plan.pages}), state.files, plan.structure,
                   dict(loaded.sources.markdown_digests), output.made_by_this_build(out_dir), loaded.config, plan.bodies,
-                  plan.entries)
+                  plan.entries, owned_output=owned)
     if options.on_plan is not None:
         options.on_plan(job, loaded.copies)
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if a
@@ -369,7 +456,7 @@ def render_artifacts(
     elif options.search and state.summary is not None and state.summary.search is not None:
         # The index comes after the pages (``publish_search``): until then, the last one stays.
         records.update({rel: state.files[rel] for rel in state.summary.search.files if rel in state.files})
-    to_copy = copies_to_make(out_dir, loaded.copies, state, records)
+    to_copy = copies_to_make(out_dir, loaded.copies, state, records, owned)
     broken = images.place_pictures(paths, plan.pictures, state, records, to_copy, _jobs(options),
                                    loaded.config.images.quality)
     if broken:
@@ -388,8 +475,8 @@ def publish_search(options: BuildOptions, paths: SitePaths, loaded: LoadedSite, 
     try:
         job = replace(rendered.job, stage=stage)
         last = state.summary.search if state.summary is not None else None
-        records = {rel: record for rel, record in rendered.records.items()
-                   if last is None or rel not in last.files}  # the last index's files, unless made again
+        indexed = frozenset(() if last is None else last.files)  # the last index's files, unless made again
+        records = {rel: record for rel, record in rendered.records.items() if rel not in indexed}
         staged: list[str] = []
         index = search_index(job, records, loaded.copies, state, staged, _jobs(options),
                              _stage_progress(options, "Indexing search"))
@@ -402,22 +489,13 @@ def publish_search(options: BuildOptions, paths: SitePaths, loaded: LoadedSite, 
     return replace(rendered, records=records, staged=staged, search=index), done
 
 
-def publish_artifacts(paths: SitePaths, memo: BuildMemo | None, rendered: Rendered, stage: Path | None) -> output.CommitReport:
+def publish_artifacts(paths: SitePaths, memo: BuildMemo | None, rendered: Rendered) -> output.CommitReport:
     """Move the staged files into place, copy files, prune what is no longer planned: stage "publish"."""
-    if stage is None:
-        return output.CommitReport([], [], {})
     forget_output_state(paths, memo)  # a crash while publishing must not leave a stale record
     done = output.commit_staged(paths.output_dir, rendered.staged, rendered.to_copy, set(rendered.records))
     for rel, (size, mtime_ns) in done.stats.items():
         rendered.records[rel] = rendered.records[rel].with_stat(size, mtime_ns)
     return done
-
-
-def _summary(loaded: LoadedSite, plan: Plan, state: OutputState, rendered: Rendered) -> BuildSummary:
-    if plan.current and state.summary is not None:
-        return state.summary
-    return BuildSummary(len(plan.pages), plan.topics, len(loaded.published), loaded.held_back,
-                        (*loaded.warnings, *plan.warnings), loaded.config.base_url, rendered.search)
 
 
 def _jobs(options: BuildOptions) -> int:

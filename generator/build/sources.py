@@ -71,8 +71,9 @@ def parse_sources(
     # other, such as the dev server's own base URL, needs no article parsed again. Bodies have keys
     # of their own (``body_key`` and the links they resolved).
     parse_key = combine(store.code, f"timezone={config.timezone}")
+    records = store.parsed_records()  # read directly: this runs for every file of the site, every build
     missing = [(path, digest) for path, digest in files
-               if not digest or not _parsed_matches(store.parsed_record(path), digest, parse_key)]
+               if not digest or not _parsed_matches(records.get(path), digest, parse_key)]
     _import_renderer(bool(missing))
     job = _ParseJob(missing, site_dir, config, body_key(store.code, config.escape_html, config.base_path),
                     asset_targets, store.bodies)
@@ -89,15 +90,11 @@ def parse_sources(
             body = old.body
         article = None if state is None else (state[0], restore_article(state, None))
         store.put(path, SourceRecord(digest, parse_key, article, diagnostics, body))
-    store.retain({path for path, _digest in files})
-    articles: list[Article] = []
-    problems: list[Diagnostic] = []
-    for path, _digest in files:
-        record = store.parsed_record(path)
-        assert record is not None
-        problems.extend(record.diagnostics)
-        if record.parsed is not None:
-            articles.append(record.parsed[1])
+    if len(records) != len(files):  # some files are gone (or two paths share one record: never)
+        store.retain({path for path, _digest in files})
+    listed = [records[path] for path, _digest in files]
+    articles = [record.parsed[1] for record in listed if record.parsed is not None]
+    problems = [problem for record in listed if record.diagnostics for problem in record.diagnostics]
     return articles, problems, read
 
 

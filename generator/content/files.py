@@ -6,9 +6,10 @@ import hashlib
 import logging
 import os
 import re
+import stat
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -188,6 +189,51 @@ def scan_site(
               len(static))
     return SiteSources(config_text, tuple(markdown), tuple(assets), tuple(sorted(static.items())), tuple(problems),
                        tuple((rel, sig[4]) for rel, sig in signatures), tuple(signatures))
+
+
+def rescan(site_dir: Path, last: SiteSources, changed: Iterable[str]) -> SiteSources | None:
+    """Return ``last`` (a scan with ``read_markdown=False``) with the Markdown files in ``changed``
+    looked at again, or None when only a whole scan can tell what changed.
+
+    ``changed`` names every source path (relative to the site folder, with '/') that changed since
+    ``last`` was made, as a file watcher reports them. Only Markdown files that are regular files,
+    or that are gone, are looked at here; anything else (a folder, a link, an asset, a template,
+    site.yaml) may change what the scan lists or reports, and asks for a whole scan, as does a
+    ``last`` that reported problems.
+    """
+    if last.problems or last.markdown:
+        return None
+    signatures = dict(last.markdown_signatures)
+    added = False
+    problems: list[Diagnostic] = []
+    for rel in sorted(set(changed)):
+        parts = rel.split("/")
+        if parts[0] != "content" or len(parts) < 2 or any(_ignored(part) for part in parts) or \
+                not rel.lower().endswith((".md", ".markdown")):
+            return None
+        try:
+            st = os.lstat(site_dir / rel)
+        except FileNotFoundError:
+            signatures.pop(rel, None)
+            continue
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        stamp: list[tuple[int, int, int, int]] = []
+        try:
+            text, digest = _read_markdown(site_dir / rel, rel, problems, stamp)
+        except OSError:  # gone or unreadable since: a whole scan says which
+            return None
+        if text is None:
+            return None
+        added = added or rel not in signatures
+        signatures[rel] = (*stamp[0], digest)
+    ordered = list(signatures.items())
+    if added:  # a new file came last: put it where the scan lists it
+        ordered.sort(key=lambda item: item[0].split("/"))
+    return replace(last, markdown_digests=tuple((rel, sig[4]) for rel, sig in ordered),
+                   markdown_signatures=tuple(ordered))
 
 
 # Larger than nearly every Markdown file, so one read takes it whole.

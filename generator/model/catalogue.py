@@ -119,9 +119,14 @@ def select_articles(
             kept.append(replace(article, scheduled=True))
         else:
             kept.append(article)
-    kept.sort(key=lambda a: (-a.date.timestamp(), a.title, a.path))
+    kept.sort(key=publishing_order)
     held.sort(key=lambda h: h.path)
     return kept, held
+
+
+def publishing_order(article: Article) -> tuple[float, str, str]:
+    """Return where an article stands among the published ones: newest first, then by title and path."""
+    return (-article.date.timestamp(), article.title, article.path)
 
 
 def structure_of(article: Article) -> tuple[object, ...]:
@@ -250,6 +255,15 @@ class Entries(Mapping[str, Entry]):
                                self._assets, self._pictures)
             self._made[path] = entry
         return entry
+
+    def with_articles(self, changed: Mapping[str, Article], bodies: Mapping[str, RenderedBody]) -> Entries:
+        """Return the entries with ``changed`` articles (by source path, each published at the same
+        URL as the one it replaces) and ``bodies``, the same for every other article: the entries
+        made so far of those others are kept."""
+        articles = {**self._articles, **changed} if changed else self._articles
+        made = Entries(self._config, articles, self._paths, bodies, self._topic_links, self._assets, self._pictures)
+        made._made = {path: entry for path, entry in self._made.items() if path not in changed}
+        return made
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._articles)

@@ -396,7 +396,8 @@ def commit_staged(out_dir: Path, staged: Iterable[str], copies: dict[str, Path],
     if stage.is_dir():
         _plan_merge(stage, out, "", moves)
     copying = [(copies[rel], _contained(out, rel), rel) for rel in sorted(copies)]
-    pruning = _prunable(out, _read_manifest(out) - planned)
+    listed = _read_manifest(out)
+    pruning = _prunable(out, listed - planned)
     # Everything is checked above; only now does anything of the new output go live.
     for source, target in moves:
         os.replace(source, target)
@@ -415,7 +416,8 @@ def commit_staged(out_dir: Path, staged: Iterable[str], copies: dict[str, Path],
             target.unlink()
             removed.append(rel)
             _remove_empty_parents(target.parent, out)
-    _atomic_write(out / MANIFEST, json.dumps(sorted(planned), indent=0).encode("utf-8"))
+    if listed != planned or not (out / MANIFEST).is_file():  # most rebuilds plan the same files
+        _atomic_write(out / MANIFEST, json.dumps(sorted(planned), indent=0).encode("utf-8"))
     _remove_tree(stage)
     (out / _NEW_MARK).unlink(missing_ok=True)
     staged_list = sorted(staged)

@@ -96,7 +96,9 @@ class DevServer:
             drafts=options.drafts, future=options.future, on_plan=self._planned,
             search_after_pages=True,  # a saved page shows before its search part is indexed again
         )
-        self._memo = BuildMemo()  # parsed articles, bodies and written-file records kept between rebuilds
+        # Parsed articles, bodies and written-file records kept between rebuilds; the output folder is
+        # private, so its files are as the records say.
+        self._memo = BuildMemo(owns_output=True)
         self._warned: set[Diagnostic] = set()
         self._pages = 0  # pages the last good build planned
         self._plan: PlannedOutput | None = None  # the plan of the build in flight, while nothing is published
@@ -163,7 +165,7 @@ class DevServer:
         started = time.perf_counter()
         what = "Initial build" if first else f"{describe(changes)} changed"
         try:
-            result = self._run_build(first)
+            result = self._run_build(first, frozenset(change.path for change in changes))
         except BuildError as exc:
             self._failed(what, tuple(exc.diagnostics))
             return
@@ -190,16 +192,18 @@ class DevServer:
                 self._emit(f"  {warning}")
         self._warned = set(result.warnings)
 
-    def _run_build(self, first: bool) -> BuildResult:
+    def _run_build(self, first: bool, changed: frozenset[str]) -> BuildResult:
         # The one place a rebuild happens: the same build path as ``newsbite build``, with the memo
-        # in memory. What an edit changed is found by fingerprints, not from the watcher's paths.
+        # in memory. What an edit changed is found by fingerprints; the watcher's paths only spare
+        # the scan a look at every other file (``files.rescan``).
         # The first build, and rebuilds of a large site, use workers as any build does (each stage
         # still stays in this process below its own threshold, so an edit to one article's wording
         # renders its few pages here); a small site's rebuilds run in this process.
+        options = replace(self._build_options, changed=None if first else changed)
         if first or self._pages >= WORKERS_FROM_PAGES:
-            result = build_site(self._build_options, self._memo)
+            result = build_site(options, self._memo)
         else:
-            result = build_site(replace(self._build_options, jobs=1), self._memo)
+            result = build_site(replace(options, jobs=1), self._memo)
         self._pages = result.pages
         return result
 

@@ -9,6 +9,7 @@ aliases, drafts, new and deleted articles, settings) and a broken file that is f
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Callable
 
 import pytest
 
+from generator.build import pipeline
 from generator.build.cache import BuildMemo
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.content.paths import CACHE_DIR
@@ -224,3 +226,69 @@ def test_a_settings_change_parses_articles_again_only_for_a_new_time_zone(
     session.rebuild()
     assert len(parsed) == ARTICLES + 1  # every Markdown file, the draft too
     assert file_tree(session.out) == clean_tree(site, session.scratch)
+
+
+class WatchedSession(Session):
+    """A site built as the dev server builds it: the memo owns the output folder, and each rebuild
+    is told the source paths its watcher saw change."""
+
+    def __init__(self, site: Path, tmp_path: Path) -> None:
+        super().__init__(site, tmp_path)
+        self.memo.owns_output = True
+
+    def watched_step(self, change: Callable[[Path], None], *paths: str) -> BuildResult:
+        watched = dataclasses.replace(options(self.site, self.out), changed=frozenset(paths))
+        return checked_step(self.site, self.out, self.scratch, change, lambda: build_site(watched, self.memo))
+
+
+@pytest.mark.parametrize("change", [pytest.param(change, id=source) for change, source in STRUCTURAL_CHANGES])
+def test_watched_structural_changes_match_a_clean_build(site: Path, tmp_path: Path, change: Callable[[Path], None],
+                                                        request: pytest.FixtureRequest) -> None:
+    session = WatchedSession(site, tmp_path)
+    source = request.node.callspec.id
+    session.watched_step(change, source)
+    session.watched_step(lambda s: edit(s / A.format(50), "More text 50.", "More text 50!"), A.format(50))
+
+
+def test_watched_edits_look_at_the_named_files_alone_and_match_a_clean_build(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = WatchedSession(site, tmp_path)
+    scans: list[Path] = []
+    whole_scan = pipeline.scan_site
+    monkeypatch.setattr(pipeline, "scan_site", lambda site_dir, *args, **kw: scans.append(site_dir) or whole_scan(
+        site_dir, *args, **kw))
+    result = session.watched_step(lambda s: edit(s / A.format(20), "More text 20.", "More text 20, again."), A.format(20))
+    assert len(result.written_files) < 10
+    session.watched_step(lambda s: edit(s / A.format(41), 'title: "Briefing 41', 'title: "Briefing 41b'), A.format(41))
+    session.watched_step(lambda s: edit(s / A.format(40), 'title: "Briefing 40', 'title: "Briefing 49'), A.format(40))
+    session.watched_step(lambda s: edit(s / A.format(14), "src: map.svg", "src: https://cdn.example/map.svg"),
+                         A.format(14))
+    result = session.watched_step(lambda s: edit(s / A.format(24), "  alt: A map\n", ""), A.format(24))
+    assert any("no alt text" in d.message for d in result.warnings)
+    session.watched_step(lambda s: (s / "content/2022/b.md").write_text("---\ntitle: B\ndate: 2022-01-09\n---\n\nB.\n"),
+                         "content/2022/b.md")
+    session.watched_step(lambda s: (s / A.format(7)).unlink(), A.format(7))
+    assert site not in scans  # every step above named Markdown files only: no whole scan (clean builds scan)
+    session.watched_step(lambda s: (s / "content/2022/map.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>"),
+                         "content/2022/map.svg")
+    assert scans.count(site) == 1
+
+
+def test_an_unchanged_site_parses_nothing_until_a_held_back_article_falls_due(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    (site / "content/2022/later.md").write_text("---\ntitle: Later\ndate: 2022-03-01T09:00:00+00:00\n---\n\nSoon.\n")
+    out = tmp_path / "out"
+    at = dt.datetime(2022, 2, 1, tzinfo=dt.timezone.utc)
+    first = build_site(dataclasses.replace(options(site, out), now=at))
+    assert [h.path for h in first.held_back] == ["content/2022/draft.md", "content/2022/later.md"]
+    parsed: list[int] = []
+    real_parse = pipeline.parse_sources
+    monkeypatch.setattr(pipeline, "parse_sources", lambda *a, **k: parsed.append(1) or real_parse(*a, **k))
+    again = build_site(dataclasses.replace(options(site, out), now=at + dt.timedelta(days=27)))
+    assert (again.written, again.held_back, parsed) == (0, first.held_back, [])
+    due = build_site(dataclasses.replace(options(site, out), now=dt.datetime(2022, 3, 1, 9, tzinfo=dt.timezone.utc)))
+    assert parsed and [h.path for h in due.held_back] == ["content/2022/draft.md"]
+    assert "2022/03/later/index.html" in due.written_files
+    assert due.articles == first.articles + 1
