@@ -236,6 +236,8 @@ class Catalogue:
     problems: tuple[Diagnostic, ...]  # warnings, e.g. a missing image
     authors: tuple[Topic, ...] = ()
     sources: tuple[Topic, ...] = ()
+    # The site's pictures by URL (``build.images``): author profiles' images are looked up in it too.
+    pictures: Mapping[str, Picture] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def catalogue(
@@ -259,7 +261,8 @@ def catalogue(
     problems = [problem for a in articles if a.image is not None
                 for problem in image_view(config, a, assets, pictures)[1]]
     entries = Entries(config, {a.path: a for a in articles}, paths, bodies, links, assets, pictures)
-    return Catalogue(tuple(articles), tuple(topics), entries, tuple(problems), tuple(authors), tuple(sources))
+    return Catalogue(tuple(articles), tuple(topics), entries, tuple(problems), tuple(authors), tuple(sources),
+                     pictures)
 
 
 class Links(NamedTuple):

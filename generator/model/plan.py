@@ -12,19 +12,20 @@ from generator.content.articles import Article
 from generator.content.comments import comments_embed
 from generator.content.config import SiteConfig
 from generator.diagnostics import Diagnostic, error
+from generator.model.archives import ARCHIVE_INDEX, ArchiveYear, date_archives
 from generator.model.catalogue import (
     Catalogue,
     Entry,
     HeldBack,
+    ImageView,
     Topic,
     cut_description,
     output_file,
     related_articles,
     site_path,
 )
-from generator.model.archives import ARCHIVE_INDEX, ArchiveYear, date_archives
 from generator.model.feeds import FeedItem, FeedLink, FeedPlan, NewsPlan, feed_links, feed_of, news_sitemap_of
-from generator.model.pictures import responsive_body
+from generator.model.pictures import Picture, responsive_body
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +344,7 @@ class AuthorView:
     url: str
     count: int
     bio: str | None  # Markdown
-    image: str | None  # a URL
+    image: ImageView | None  # with its derivatives when it is a picture under content/ (SPEC section 9)
     website: str | None
     links: tuple[str, ...]
 
@@ -365,7 +366,8 @@ def newsroom_pages(config: SiteConfig, nav: Nav, catalogue: Catalogue) -> list[P
     """Return the author and source pages, their index pages, and the date archives (SPEC section 10)."""
     pages: list[PageSpec] = []
     for author in catalogue.authors:
-        pages.extend(_list_pages(config, nav, author.path, author.articles, _author_head(config, author)))
+        pages.extend(_list_pages(config, nav, author.path, author.articles,
+                                 _author_head(config, author, catalogue.pictures)))
     for source in catalogue.sources:
         pages.extend(_list_pages(config, nav, source.path, source.articles, ListHead(
             "source", "source.html", source.name, f"Briefings from {source.name}.", True,
@@ -388,10 +390,14 @@ def newsroom_pages(config: SiteConfig, nav: Nav, catalogue: Catalogue) -> list[P
     return pages
 
 
-def _author_head(config: SiteConfig, author: Topic) -> ListHead:
+def _author_head(config: SiteConfig, author: Topic, pictures: Mapping[str, Picture]) -> ListHead:
     profile = config.authors.get(author.name)
-    image = None if profile is None or profile.image is None else (
+    url = None if profile is None or profile.image is None else (
         profile.image if "://" in profile.image else site_path(config, "/" + profile.image))
+    picture = None if url is None else pictures.get(url)
+    # Decorative beside the author's name (alt=""); a file that cannot be decoded is used as it is.
+    image = None if url is None else ImageView(url, "", None, None, None if picture is None or picture.problem
+                                               else picture)
     view = AuthorView(author.name, author.url, author.count, profile.bio if profile else None, image,
                       profile.url if profile else None, profile.links if profile else ())
     return ListHead("author", "author.html", author.name, f"Briefings by {author.name}.", True, {"author": view})

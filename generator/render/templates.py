@@ -127,7 +127,7 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
     # Pictures with their derivatives (SPEC section 9), and the sizes the built-in theme shows them at.
     env.globals["picture"] = picture
     env.globals.update(HERO_SIZES=pictures.HERO_SIZES, LEAD_SIZES=LEAD_SIZES, CARD_SIZES=CARD_SIZES,
-                       BODY_SIZES=pictures.BODY_SIZES)
+                       BODY_SIZES=pictures.BODY_SIZES, PROFILE_SIZES=PROFILE_SIZES)
     return env
 
 
@@ -135,6 +135,8 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
 # is clamp(6.5rem, 26vw, 14rem) wide (css/newsbite.css).
 LEAD_SIZES = "(min-width: 48rem) 32rem, 100vw"
 CARD_SIZES = "(min-width: 54rem) 14rem, (max-width: 25rem) 6.5rem, 26vw"
+# An author's picture beside their name on the author page (5rem square).
+PROFILE_SIZES = "5rem"
 
 
 def picture(image: ImageView | None, sizes: str = pictures.HERO_SIZES, priority: bool = False,

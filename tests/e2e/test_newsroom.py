@@ -11,6 +11,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from PIL import Image
 
 from tests.e2e.helpers import build, output_file, page, position
 from tests.htmltree import Element
@@ -23,7 +24,7 @@ per_page: 2
 authors:
   Jane Doe:
     bio: Jane covers **energy**.
-    image: /people/jane.svg
+    image: /people/jane.jpg
     url: https://jane.example/
     links: [https://social.example/@jane]
 """
@@ -35,7 +36,6 @@ def story(n: int, date: str, author: str, source: str, extra: str = "") -> str:
 
 
 FILES = {
-    "content/people/jane.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>",
     "content/s1.md": story(1, "2022-01-03T10:00:00", "Jane Doe", "The Wire"),
     "content/s2.md": story(2, "2022-01-20T10:00:00", "Jane Doe", "The Wire"),
     "content/s3.md": story(3, "2022-02-02T10:00:00", "[Jane Doe, Bob Roe]", "Daily Post", (
@@ -53,6 +53,8 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for rel, text in {"site.yaml": SITE_YAML, **FILES}.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
+    (root / "content/people").mkdir()
+    Image.new("RGB", (640, 480), (150, 30, 30)).save(root / "content/people/jane.jpg", quality=80)
     assert build(root, "--no-search") == 0
     return root / "public"
 
@@ -71,8 +73,13 @@ def test_author_page_lists_their_briefings_newest_first_with_the_profile_and_pag
     main = doc.one("main")
     assert "Jane covers" in main.one("div", **{"class": "profile-bio"}).text
     assert main.one("div", **{"class": "profile-bio"}).find("strong").text == "energy"
-    assert main.one("img", **{"class": "profile-image"}).get("src") == "/news/people/jane.svg"
-    assert (out / "people/jane.svg").is_file()
+    # The profile's picture goes through the picture pipeline (SPEC section 9): derivatives, size,
+    # and the page's first picture fetched first, the cards' lazily.
+    img = main.one("img", **{"class": "profile-image"})
+    assert (img.get("width"), img.get("height"), img.get("fetchpriority"), img.get("sizes")) == ("640", "480", "high", "5rem")
+    assert "/news/people/jane." in (img.get("srcset") or "") and "480w" in (img.get("srcset") or "")
+    assert (out / "people/jane.jpg").is_file()
+    assert all(other.get("loading") == "lazy" for other in main.find_all("img") if other is not img)
     assert {"https://jane.example/", "https://social.example/@jane"} <= set(links(main).values())
     assert "3 briefings" in main.one("p", **{"class": "page-meta"}).text
     assert card_titles(doc) == ["Story 3", "Story 2"]
