@@ -81,12 +81,14 @@ def corpus(work: Path, flavor: str, articles: int) -> Path:
     root = work / f"c-{flavor}-{articles}"
     if not (root / "content").is_dir():
         print(f"generating {articles:,} articles, {flavor} flavor ...", flush=True)
+        # hugo-newsroom: the Hugo articles (they carry authors and sources) with the peer that
+        # declares both as taxonomies.
         subprocess.run([sys.executable, str(SHARED / "make_corpus.py"), str(root), "--articles", str(articles),
-                        "--flavor", flavor], check=True, stdout=subprocess.DEVNULL)
+                        "--flavor", flavor.removesuffix("-newsroom")], check=True, stdout=subprocess.DEVNULL)
         if flavor == "ours":
             (root / "site.yaml").write_text(SITE_YAML)
-        elif flavor == "hugo":
-            shutil.copytree(SHARED / "peers" / "hugo", root, dirs_exist_ok=True)
+        elif flavor.startswith("hugo"):
+            shutil.copytree(SHARED / "peers" / flavor, root, dirs_exist_ok=True)
         else:
             shutil.copy(SHARED / "peers" / "pelican" / "pelicanconf.py", root)
     return root

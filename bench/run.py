@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Callable
 
 import harness
+import newsroom
 import serve_rebuild
 import serve_start
 from harness import Run
@@ -90,6 +91,14 @@ def main() -> int:
         harness.ensure_hugo()
     results = Results()
     harness.remove_outputs(work)
+    if args.newsroom:  # the newsroom rows alone (bench/newsroom.py)
+        rows = newsroom.run(work, newsbite, args.articles, args.runs, not args.no_hugo)
+        harness.remove_outputs(work)
+        print()
+        print(newsroom.table(args.articles, args.runs, rows))
+        print(_machine(args.jobs))
+        print(f"The whole run took {(time.monotonic() - began) / 60:.1f} minutes.")
+        return 0
 
     peers = ([] if args.no_hugo else ["hugo"]) + (["pelican"] if args.pelican else [])
     results.cold = cold_builds(work, newsbite, args.articles, peers, args.runs)
@@ -138,6 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-hugo", action="store_true", help="leave Hugo out (the ratio rows are then not judged)")
     parser.add_argument("--no-serve", action="store_true", help="leave out the two `newsbite serve` rows")
     parser.add_argument("--no-context", action="store_true", help="leave out the builds with search")
+    parser.add_argument("--newsroom", action="store_true",
+                        help="only the newsroom rows: author, source and archive pages beside peers/hugo-newsroom")
     return parser
 
 

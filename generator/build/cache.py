@@ -35,7 +35,7 @@ from generator import __version__
 from generator.build import bodyfiles
 from generator.build.fingerprint import combine, digest_bytes, digest_text
 from generator.content import files
-from generator.content.articles import Article, Image, extra_mapping
+from generator.content.articles import Article, Image, Notice, extra_mapping
 from generator.content.files import FileSignature, SiteSources
 from generator.content.paths import SitePaths
 from generator.diagnostics import Diagnostic
@@ -142,19 +142,27 @@ def article_state(article: Article, text: str, body_start: int | None = None) ->
         _shared(tuple(map(_shared, a.topics))), _shared(a.source), _shared(tuple(map(_shared, a.authors))),
         a.original_url, None if image is None else (image.src, image.alt, image.caption, _shared(image.credit),
                                        image.focus),
-        a.aliases, a.draft, a.scheduled, dict(a.extra) if a.extra else None, _shared_lines(a.lines))
+        a.aliases, a.draft, a.scheduled, _notice_fields(a.corrections), _notice_fields(a.updates),
+        dict(a.extra) if a.extra else None, _shared_lines(a.lines))
 
 
 def restore_article(state: tuple[int, tuple[Any, ...]], text: str | None) -> Article:
     """Return the article saved by ``article_state`` for the same ``text`` (without a body if None)."""
     body_start, (path, title, date, date_only, body_line, slug, updated, updated_date_only, standfirst, topics,
-                 source, authors, original_url, image, aliases, draft, scheduled, extra, lines) = state
+                 source, authors, original_url, image, aliases, draft, scheduled, corrections, updates, extra,
+                 lines) = state
     return Article(
         path=path, title=title, date=date, date_only=date_only, body="" if text is None else text[body_start:],
         body_line=body_line, slug=slug, updated=updated, updated_date_only=updated_date_only, standfirst=standfirst,
         topics=topics, source=source, authors=authors, original_url=original_url,
         image=None if image is None else Image(*image), aliases=aliases, draft=draft, scheduled=scheduled,
+        corrections=tuple(Notice(*n) for n in corrections), updates=tuple(Notice(*n) for n in updates),
         extra=extra_mapping(extra or {}), lines=MappingProxyType(lines))
+
+
+def _notice_fields(notices: tuple[Notice, ...]) -> tuple[tuple[Any, ...], ...]:
+    # Corrections and updates as plain tuples of their fields (date, date_only, text, line).
+    return tuple((n.date, n.date_only, n.text, n.line) for n in notices)
 
 
 # Key lines, read-only views of dicts nobody else holds, so articles may share them.

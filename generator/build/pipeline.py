@@ -394,11 +394,11 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
                            results.last("derived", loaded.config_key), make)
     results.keep("derived", loaded.config_key, derived)
     bodies, cat = derived.bodies, derived.catalogue
-    # The site's structure, which every page's key holds, includes the topics' URLs: colliding
+    # The site's structure, which every page's key holds, includes the topics', authors' and sources' URLs: colliding
     # slugs are numbered by first appearance. The pages, related briefings and sitemaps follow from
     # it (the order of the articles is in it) and the settings, not from any article's own content:
     # after an edit to wording, or to a title that keeps the order, the last build's are current.
-    topic_paths = digest_text(repr([(topic.name, topic.path) for topic in cat.topics]))
+    topic_paths = digest_text(repr([(term.name, term.path) for term in (*cat.topics, *cat.authors, *cat.sources)]))
     structure = combine(site_structure(loaded.flags, loaded.selection.structure, loaded.held_back, loaded.copies),
                         topic_paths)
     pages = results.result("pages", combine(structure, loaded.config_key),

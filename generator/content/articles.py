@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 KNOWN_KEYS = (
     "title", "date", "updated", "standfirst", "topics", "source", "author", "original_url",
-    "image", "slug", "aliases", "draft",
+    "image", "slug", "aliases", "draft", "corrections", "updates",
 )
 _KNOWN = frozenset(KNOWN_KEYS)
 # Keys that look like typos of a known key are worth a warning; other unknown keys are
@@ -43,6 +43,16 @@ class Image:
     credit: str | None = None
     # The point the social crop is centred on, as fractions of width and height (SPEC section 9).
     focus: tuple[float, float] = (0.5, 0.5)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A dated correction or update of an article (SPEC section 11); ``text`` is inline Markdown."""
+
+    date: dt.datetime
+    date_only: bool
+    text: str
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +79,8 @@ class Article:
     # Dated after the build's time and published only because of --future (set by the catalogue's
     # selection): its page is a preview, labelled "Scheduled", kept out of feeds and sitemaps.
     scheduled: bool = False
+    corrections: tuple[Notice, ...] = ()
+    updates: tuple[Notice, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA)
     # File line of each front-matter key, so later stages can point at the right line.
     lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
@@ -166,6 +178,8 @@ class _FrontMatter:
             image=image,
             aliases=self.aliases(data.get("aliases")),
             draft=self.flag(data, "draft"),
+            corrections=self.notices(data, "corrections", "correction"),
+            updates=self.notices(data, "updates", "update"),
             extra=extra_mapping({str(k): v for k, v in data.items() if k not in _KNOWN}),
             lines=MappingProxyType({key: line + 1 for key, line in self.doc.key_lines.items()}),
         )
@@ -214,23 +228,42 @@ class _FrontMatter:
             if required:
                 self.fail(key, f"'{key}' is required but missing (e.g. {key}: 2022-01-09T18:30:00+11:00)")
             return None, False
-        if isinstance(value, str):
-            try:
-                # A quoted '2022-01-09' is still a date-only value (SPEC section 8), not midnight-as-a-time.
-                stripped = value.strip()
-                value = (dt.date.fromisoformat(stripped) if len(stripped) == 10
-                         else dt.datetime.fromisoformat(stripped.replace("Z", "+00:00")))
-            except ValueError:
-                self.fail(key, f"'{key}' is not a date: '{value}' (use 2022-01-09 or 2022-01-09T18:30:00+11:00)")
-                return None, False
-        if isinstance(value, dt.datetime):
-            if value.tzinfo is None:
-                return value.replace(tzinfo=self.config.tz), False
-            return value, False
-        if isinstance(value, dt.date):
-            return dt.datetime(value.year, value.month, value.day, tzinfo=self.config.tz), True
-        self.fail(key, f"'{key}' is not a date: {value!r}")
-        return None, False
+        moment, date_only = read_date(value, self.config)
+        if moment is None:
+            shown = f"'{value}'" if isinstance(value, str) else repr(value)
+            self.fail(key, f"'{key}' is not a date: {shown} (use 2022-01-09 or 2022-01-09T18:30:00+11:00)")
+        return moment, date_only
+
+    def notices(self, data: dict[Any, Any], key: str, what: str) -> tuple[Notice, ...]:
+        """Return the ``corrections:`` or ``updates:`` entries, oldest first; each needs a date and text."""
+        value = data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail(key, f"'{key}' must be a list of entries, each with 'date' and 'text'")
+            return ()
+        notices: list[Notice] = []
+        for number, item in enumerate(value, start=1):
+            where = f"{key}.{number - 1}"
+            line = self.line(where) if where in self.doc.key_lines else self.line(key)
+            if not isinstance(item, dict):
+                self.diagnostics.append(error(self.path, line, f"{what} {number} must be a mapping with 'date' and 'text'"))
+                continue
+            moment, date_only = read_date(item.get("date"), self.config)
+            if moment is None:
+                at = self.line(f"{where}.date") if f"{where}.date" in self.doc.key_lines else line
+                self.diagnostics.append(error(self.path, at, f"{what} {number} has no valid 'date' "
+                                              "(use 2022-01-09 or 2022-01-09T18:30:00+11:00)"))
+            text = item.get("text")
+            if isinstance(text, (int, float)) and not isinstance(text, bool):
+                text = str(text)
+            if not isinstance(text, str) or not text.strip():
+                at = self.line(f"{where}.text") if f"{where}.text" in self.doc.key_lines else line
+                self.diagnostics.append(error(self.path, at, f"{what} {number} has no 'text'"))
+                continue
+            if moment is not None:
+                notices.append(Notice(moment, date_only, " ".join(text.split()), line))
+        return tuple(sorted(notices, key=lambda n: n.date.timestamp()))
 
     def url(self, data: dict[Any, Any], key: str) -> str | None:
         text = self.text(data, key)
@@ -314,6 +347,26 @@ class _FrontMatter:
                 continue
             result.append(text)
         return tuple(result)
+
+
+def read_date(value: Any, config: SiteConfig) -> tuple[dt.datetime | None, bool]:
+    """Return a front-matter date as an aware datetime and whether it is date-only; None if it is no date.
+
+    A date-only value is midnight in the site timezone, a naive datetime is in the site timezone
+    (SPEC section 8); a quoted '2022-01-09' is still date-only, not midnight-as-a-time.
+    """
+    if isinstance(value, str):
+        try:
+            stripped = value.strip()
+            value = (dt.date.fromisoformat(stripped) if len(stripped) == 10
+                     else dt.datetime.fromisoformat(stripped.replace("Z", "+00:00")))
+        except ValueError:
+            return None, False
+    if isinstance(value, dt.datetime):
+        return (value.replace(tzinfo=config.tz) if value.tzinfo is None else value), False
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=config.tz), True
+    return None, False
 
 
 # Most articles keep no keys of their own: they share one empty mapping.

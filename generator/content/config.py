@@ -16,7 +16,7 @@ from generator.content.comments import CommentsConfig, read_comments
 from generator.content.extra import NO_EXTRA, ExtraFields
 from generator.content.imagesettings import ImageSettings, read_images
 from generator.content.slugs import SLUG_LIMIT
-from generator.content.weburls import link_problem
+from generator.content.weburls import is_web_url, link_problem
 from generator.content.xmltext import xml_text
 from generator.content.yamltext import YamlDocument, YamlSyntaxError, parse_yaml
 from generator.diagnostics import BuildError, Diagnostic, UsageError, error, warning
@@ -74,6 +74,12 @@ class Permalinks:
 
     article: str = "/{year}/{month}/{slug}/"
     topic: str = "/topics/{slug}/"
+    author: str = "/authors/{slug}/"
+    source: str = "/sources/{slug}/"
+
+
+# Permalink kinds whose pages list briefings: each later page follows at <URL>page/N/.
+LIST_PERMALINKS = ("topic", "author", "source")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,19 @@ class TopicMeta:
     """Optional per-topic metadata from ``site.yaml: topics``."""
 
     description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorProfile:
+    """An author's profile from ``site.yaml: authors`` (SPEC section 10), shown on the author page."""
+
+    bio: str | None = None  # Markdown
+    image: str | None = None  # a path from the site root or an absolute URL, like ``logo``
+    url: str | None = None  # the author's own page; with ``links``, JSON-LD ``sameAs``
+    links: tuple[str, ...] = ()
+
+
+PROFILE_KEYS = ("bio", "image", "url", "links")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +121,8 @@ class SiteConfig:
     feed_size: int = 20
     permalinks: Permalinks = field(default_factory=Permalinks)
     topics: Mapping[str, TopicMeta] = field(default_factory=lambda: MappingProxyType({}))
+    # Author profiles by name, as bylines write the name.
+    authors: Mapping[str, AuthorProfile] = field(default_factory=lambda: MappingProxyType({}))
     # Authors are trusted, so raw HTML in Markdown passes through unless this is set.
     escape_html: bool = False
     # The publisher logo in JSON-LD: a path from the site root or an absolute URL. The default
@@ -129,7 +150,7 @@ class SiteConfig:
 
 KNOWN_KEYS = frozenset(
     {"title", "base_url", "language", "timezone", "description", "per_page", "feed_size", "comments",
-     "permalinks", "topics", "escape_html", "logo", "images"}
+     "permalinks", "topics", "authors", "escape_html", "logo", "images"}
 )
 
 
@@ -277,16 +298,17 @@ class _Checker:
         return value
 
     def check_permalinks(self, value: Any) -> Permalinks | None:
+        kinds = ("article", *LIST_PERMALINKS)
         if not isinstance(value, dict):
-            self.fail("permalinks", "'permalinks' must be a mapping with 'article' and/or 'topic'")
+            self.fail("permalinks", f"'permalinks' must be a mapping with any of {', '.join(repr(k) for k in kinds)}")
             return None
         defaults = Permalinks()
-        article = self._pattern("article", value.get("article", defaults.article), ARTICLE_FIELDS)
-        topic = self._pattern("topic", value.get("topic", defaults.topic), TOPIC_FIELDS)
+        patterns = {kind: self._pattern(kind, value.get(kind, getattr(defaults, kind)),
+                                        ARTICLE_FIELDS if kind == "article" else TOPIC_FIELDS) for kind in kinds}
         for key in value:
-            if key not in ("article", "topic"):
-                self.fail(f"permalinks.{key}", f"unknown permalink kind '{key}' (use 'article' or 'topic')")
-        return Permalinks(article or defaults.article, topic or defaults.topic)
+            if key not in kinds:
+                self.fail(f"permalinks.{key}", f"unknown permalink kind '{key}' (use {', '.join(repr(k) for k in kinds)})")
+        return Permalinks(**{kind: pattern or getattr(defaults, kind) for kind, pattern in patterns.items()})
 
     def _pattern(self, kind: str, pattern: Any, allowed: frozenset[str]) -> str | None:
         key = f"permalinks.{kind}"
@@ -303,8 +325,8 @@ class _Checker:
             self.fail(key, f"permalink '{kind}' makes folder names longer than {NAME_LIMIT} bytes "
                       f"('{too_long[0][:40]}...'), more than file systems allow")
             return None
-        if kind == "topic" and not pattern.endswith("/"):
-            self.fail(key, "permalink 'topic' must end with '/' (its pages follow at <topic URL>page/N/)")
+        if kind in LIST_PERMALINKS and not pattern.endswith("/"):
+            self.fail(key, f"permalink '{kind}' must end with '/' (its pages follow at <{kind} URL>page/N/)")
             return None
         if ".." in pattern.split("/") or "\\" in pattern:
             self.fail(key, f"permalink '{kind}' must not contain '..' or '\\'")
@@ -326,3 +348,64 @@ class _Checker:
             description = meta.get("description")
             metas[str(name)] = TopicMeta(None if description is None else str(description))
         return MappingProxyType(metas)
+
+    def check_authors(self, value: Any) -> Mapping[str, AuthorProfile] | None:
+        if not isinstance(value, dict):
+            self.fail("authors", "'authors' must map author names to profiles (bio, image, url, links)")
+            return None
+        profiles: dict[str, AuthorProfile] = {}
+        for name, profile in value.items():
+            key = f"authors.{name}"
+            profile = profile or {}
+            if not isinstance(profile, dict):
+                self.fail(key, f"the profile of author '{name}' must be a mapping of {', '.join(PROFILE_KEYS)}")
+                continue
+            for unknown in sorted(str(k) for k in profile if k not in PROFILE_KEYS):
+                self.warnings.append(warning(self.path, self.doc.line_of(f"{key}.{unknown}", self.doc.line_of(key)),
+                                             f"unknown key '{unknown}' in the profile of '{name}' (use {', '.join(PROFILE_KEYS)})"))
+            # Bylines collapse runs of spaces in a name; so does the profile's name, to match them.
+            profiles[" ".join(str(name).split())] = AuthorProfile(
+                bio=self._profile_text(key, "bio", profile.get("bio")),
+                image=self._profile_image(key, profile.get("image")),
+                url=self._profile_url(f"{key}.url", profile.get("url")),
+                links=tuple(u for u in (self._profile_url(f"{key}.links", link) for link in self._list(key, profile))
+                            if u is not None),
+            )
+        return MappingProxyType(profiles)
+
+    def _list(self, key: str, profile: dict[Any, Any]) -> list[Any]:
+        links = profile.get("links")
+        if links is None:
+            return []
+        if not isinstance(links, list):
+            self.fail(f"{key}.links", "'links' must be a list of URLs")
+            return []
+        return links
+
+    def _profile_text(self, key: str, field_name: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, (dict, list, bool)):
+            self.fail(f"{key}.{field_name}", f"'{field_name}' of '{key.removeprefix('authors.')}' must be text")
+            return None
+        return str(value).strip() or None
+
+    def _profile_url(self, key: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        text = str(value).strip() if isinstance(value, str) else ""
+        if not is_web_url(text):
+            self.fail(key, f"'{key.rsplit('.', 1)[-1]}' of '{key.split('.')[1]}' must be an http(s) URL (got {value!r})")
+            return None
+        return text
+
+    def _profile_image(self, key: str, value: Any) -> str | None:
+        text = self._profile_text(key, "image", value)
+        if text is None:
+            return None
+        problem = link_problem(text)
+        if problem is not None:
+            self.fail(f"{key}.image", f"'image' {problem}")
+            return None
+        # Like ``logo``: kept relative to the site root, so it follows a base_url subpath.
+        return text if "://" in text else text.lstrip("/")

@@ -22,7 +22,8 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class YamlDocument:
     """A parsed YAML document: its value and the 1-based line of each key.
 
-    Top-level keys are named as-is, keys of nested mappings as ``parent.child``.
+    Top-level keys are named as-is, keys of nested mappings as ``parent.child``, the mappings of a
+    list and their keys as ``parent.0`` and ``parent.0.child``.
     """
 
     data: Any
@@ -220,6 +221,12 @@ def _collect_key_lines(
         key_lines[name] = line
         if depth < 2 and isinstance(value_node, yaml.MappingNode):
             _collect_key_lines(value_node, name + ".", key_lines, duplicates, depth + 1)
+        elif depth < 2 and isinstance(value_node, yaml.SequenceNode):
+            # A list of mappings (``corrections:``): each item as ``name.0``, its keys as ``name.0.date``.
+            for index, item in enumerate(value_node.value):
+                if isinstance(item, yaml.MappingNode):
+                    key_lines[f"{name}.{index}"] = item.start_mark.line + 1
+                    _collect_key_lines(item, f"{name}.{index}.", key_lines, duplicates, depth + 1)
 
 
 def _bad_timestamp_line(node: yaml.Node | None) -> int | None:

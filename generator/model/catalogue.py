@@ -8,10 +8,10 @@ import posixpath
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
-from generator.content.articles import Article
+from generator.content.articles import Article, Notice
 from generator.content.config import SiteConfig
 from generator.content.slugs import unique_slugs
 from generator.content.typography import smarten
@@ -40,6 +40,25 @@ class HeldBack:
 class TopicLink:
     name: str
     url: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorLink:
+    """A byline's author: the author page, and the profile's own pages (JSON-LD ``sameAs``)."""
+
+    name: str
+    url: str
+    same_as: tuple[str, ...] = ()
+
+
+class NoticeView(NamedTuple):
+    """A correction or update as pages show it (SPEC section 11); ``text`` is inline Markdown."""
+
+    date: dt.datetime
+    date_only: bool
+    date_iso: str
+    date_display: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +97,15 @@ class Entry:
     original_url: str | None
     aliases: tuple[str, ...]
     extra: Mapping[str, Any]
+    # Bylines and the source as links to their pages (SPEC section 10).
+    author_links: tuple[AuthorLink, ...] = ()
+    source_link: TopicLink | None = None
+    corrections: tuple[NoticeView, ...] = ()
+    updates: tuple[NoticeView, ...] = ()
+    # The latest of ``updated`` and every correction and update date; None if there is none of them.
+    modified: dt.datetime | None = None
+    modified_iso: str | None = None
+    modified_display: str | None = None
     # "draft" or "scheduled" for a page only a --drafts or --future build shows (SPEC section 13): it
     # is labelled, marked noindex, and left out of feeds and sitemaps. None for a published article.
     preview: str | None = None
@@ -92,6 +120,8 @@ def preview_of(article: Article) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Topic:
+    """A term of a taxonomy (a topic, an author, a source) with its page and its articles."""
+
     name: str
     slug: str
     path: str
@@ -138,8 +168,9 @@ def structure_of(article: Article) -> tuple[object, ...]:
     the pages listing it. Everything else on a page comes from this, the settings and the templates.
     """
     a = article
+    notices = (tuple(n.date for n in a.corrections + a.updates),) if a.corrections or a.updates else ()
     return (a.path, a.date, a.date_only, a.updated, a.updated_date_only, a.slug, a.topics, a.aliases, a.authors,
-            a.source, a.draft, a.scheduled)
+            a.source, a.draft, a.scheduled, *notices)
 
 
 def site_path(config: SiteConfig, path: str) -> str:
@@ -203,27 +234,50 @@ class Catalogue:
     topics: tuple[Topic, ...]
     entries: Entries
     problems: tuple[Diagnostic, ...]  # warnings, e.g. a missing image
+    authors: tuple[Topic, ...] = ()
+    sources: tuple[Topic, ...] = ()
+    # The site's pictures by URL (``build.images``): author profiles' images are looked up in it too.
+    pictures: Mapping[str, Picture] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def catalogue(
     config: SiteConfig, articles: Sequence[Article], paths: Mapping[str, str], bodies: Mapping[str, RenderedBody],
     assets: set[str], pictures: Mapping[str, Picture] | None = None,
 ) -> Catalogue:
-    """Return the published articles (newest first), their topics, and their entries as pages will ask for them.
+    """Return the published articles (newest first), their topics, authors and sources, and their entries
+    as pages will ask for them.
 
     ``pictures`` holds the site's pictures by URL (``build.images``); a hero or body picture not
     among them is used as it is.
     """
     pictures = {} if pictures is None else pictures
-    topic_slugs = _topic_slugs(articles)
-    topic_paths = {name: config.permalinks.topic.format(slug=slug) for name, slug in topic_slugs.items()}
-    # One link per topic, shared by every entry in it (22,000 fewer objects at 10,000 articles).
-    topic_links = {name: TopicLink(name, site_path(config, path)) for name, path in topic_paths.items()}
+    topics = taxonomy(config, articles, lambda a: a.topics, config.permalinks.topic, "topic")
+    authors = taxonomy(config, articles, lambda a: a.authors, config.permalinks.author, "author")
+    sources = taxonomy(config, articles, lambda a: (a.source,) if a.source else (), config.permalinks.source, "source")
+    # One link per term, shared by every entry naming it (22,000 fewer objects at 10,000 articles).
+    links = Links({t.name: TopicLink(t.name, t.url) for t in topics},
+                  {t.name: AuthorLink(t.name, t.url, _same_as(config, t.name)) for t in authors},
+                  {t.name: TopicLink(t.name, t.url) for t in sources})
     problems = [problem for a in articles if a.image is not None
                 for problem in image_view(config, a, assets, pictures)[1]]
-    entries = Entries(config, {a.path: a for a in articles}, paths, bodies, topic_links, assets, pictures)
-    topics = _topics(config, articles, topic_slugs, topic_paths)
-    return Catalogue(tuple(articles), tuple(topics), entries, tuple(problems))
+    entries = Entries(config, {a.path: a for a in articles}, paths, bodies, links, assets, pictures)
+    return Catalogue(tuple(articles), tuple(topics), entries, tuple(problems), tuple(authors), tuple(sources),
+                     pictures)
+
+
+class Links(NamedTuple):
+    """The link of each topic, author and source by name."""
+
+    topics: Mapping[str, TopicLink]
+    authors: Mapping[str, AuthorLink]
+    sources: Mapping[str, TopicLink]
+
+
+def _same_as(config: SiteConfig, name: str) -> tuple[str, ...]:
+    profile = config.authors.get(name)
+    if profile is None:
+        return ()
+    return tuple(dict.fromkeys(([profile.url] if profile.url else []) + list(profile.links)))
 
 
 class Entries(Mapping[str, Entry]):
@@ -235,14 +289,14 @@ class Entries(Mapping[str, Entry]):
 
     def __init__(
         self, config: SiteConfig, articles: Mapping[str, Article], paths: Mapping[str, str],
-        bodies: Mapping[str, RenderedBody], topic_links: Mapping[str, TopicLink], assets: set[str],
+        bodies: Mapping[str, RenderedBody], links: Links, assets: set[str],
         pictures: Mapping[str, Picture] | None = None,
     ) -> None:
         self._config = config
         self._articles = articles
         self._paths = paths
         self._bodies = bodies
-        self._topic_links = topic_links
+        self._links = links
         self._assets = assets
         self._pictures = {} if pictures is None else pictures
         self._made: dict[str, Entry] = {}
@@ -251,7 +305,7 @@ class Entries(Mapping[str, Entry]):
         entry = self._made.get(path)
         if entry is None:
             article = self._articles[path]
-            entry = make_entry(self._config, article, self._paths[path], self._bodies[path], self._topic_links,
+            entry = make_entry(self._config, article, self._paths[path], self._bodies[path], self._links,
                                self._assets, self._pictures)
             self._made[path] = entry
         return entry
@@ -261,7 +315,7 @@ class Entries(Mapping[str, Entry]):
         URL as the one it replaces) and ``bodies``, the same for every other article: the entries
         made so far of those others are kept."""
         articles = {**self._articles, **changed} if changed else self._articles
-        made = Entries(self._config, articles, self._paths, bodies, self._topic_links, self._assets, self._pictures)
+        made = Entries(self._config, articles, self._paths, bodies, self._links, self._assets, self._pictures)
         made._made = {path: entry for path, entry in self._made.items() if path not in changed}
         return made
 
@@ -272,16 +326,29 @@ class Entries(Mapping[str, Entry]):
         return len(self._articles)
 
 
-def _topic_slugs(articles: Sequence[Article]) -> dict[str, str]:
+def taxonomy(
+    config: SiteConfig, articles: Sequence[Article], names_of: Callable[[Article], Sequence[str]], pattern: str,
+    fallback: str,
+) -> list[Topic]:
+    """Return the terms the articles (newest first) name through ``names_of``, ordered by slug, each
+    with its page at ``pattern`` and its articles newest first (SPEC sections 8 and 10)."""
+    members: dict[str, list[str]] = defaultdict(list)
     # SPEC section 8: colliding slugs are numbered in order of first appearance by date, then name.
     first_seen: dict[str, float] = {}
-    for article in articles:
+    for article in articles:  # already newest first
         stamp = article.date.timestamp()
-        for name in article.topics:
+        for name in names_of(article):
+            members[name].append(article.path)
             if name not in first_seen or stamp < first_seen[name]:
                 first_seen[name] = stamp
-    ordered = sorted(first_seen, key=lambda name: (first_seen[name], name))
-    return unique_slugs(ordered, fallback="topic")
+    slugs = unique_slugs(sorted(first_seen, key=lambda name: (first_seen[name], name)), fallback=fallback)
+    terms = []
+    for name in sorted(members, key=lambda n: (slugs[n], n)):
+        meta = config.topics.get(name) if fallback == "topic" else None
+        path = pattern.format(slug=slugs[name])
+        terms.append(Topic(name, slugs[name], path, site_path(config, path), meta.description if meta else None,
+                           tuple(members[name])))
+    return terms
 
 
 def format_date(moment: dt.datetime, config: SiteConfig) -> str:
@@ -338,7 +405,7 @@ def make_entry(
     article: Article,
     path: str,
     body: RenderedBody,
-    topic_links: Mapping[str, TopicLink],
+    links: Links,
     assets: set[str],
     pictures: Mapping[str, Picture] | None = None,
 ) -> Entry:
@@ -346,6 +413,9 @@ def make_entry(
     pictures = {} if pictures is None else pictures
     image = image_view(config, article, assets, pictures)[0]
     updated = article.updated
+    corrections = tuple([_notice_view(config, n) for n in article.corrections])
+    updates = tuple([_notice_view(config, n) for n in article.updates])
+    modified = _latest(article)
     return Entry(
         path=article.path,
         title=smarten(article.title),
@@ -362,29 +432,39 @@ def make_entry(
         authors=article.authors,
         source=article.source,
         image=image,
-        topics=tuple([topic_links[name] for name in article.topics]),
+        topics=tuple([links.topics[name] for name in article.topics]),
         original_url=article.original_url,
         aliases=article.aliases,
         extra=article.extra,
         preview=preview_of(article),
         pictures=pictures,
+        author_links=tuple([links.authors[name] for name in article.authors]),
+        source_link=None if article.source is None else links.sources[article.source],
+        corrections=corrections,
+        updates=updates,
+        modified=None if modified is None else modified[0],
+        modified_iso=None if modified is None else iso_date(modified[0], modified[1], config),
+        modified_display=None if modified is None else format_date(modified[0], config),
     )
 
 
-def _topics(
-    config: SiteConfig, articles: Sequence[Article], slugs: Mapping[str, str], paths: Mapping[str, str]
-) -> list[Topic]:
-    members: dict[str, list[str]] = defaultdict(list)
-    for article in articles:  # already newest first
-        for name in article.topics:
-            members[name].append(article.path)
-    topics = []
-    for name in sorted(members, key=lambda n: (slugs[n], n)):
-        meta = config.topics.get(name)
-        description = meta.description if meta else None
-        path = paths[name]
-        topics.append(Topic(name, slugs[name], path, site_path(config, path), description, tuple(members[name])))
-    return topics
+def _notice_view(config: SiteConfig, notice: Notice) -> NoticeView:
+    return NoticeView(notice.date, notice.date_only, iso_date(notice.date, notice.date_only, config),
+                      format_date(notice.date, config), notice.text)
+
+
+def _latest(article: Article) -> tuple[dt.datetime, bool] | None:
+    """Return the latest of an article's ``updated`` and its corrections' and updates' dates, if any."""
+    dates = [(n.date, n.date_only) for n in article.corrections + article.updates]
+    if article.updated is not None:
+        dates.append((article.updated, article.updated_date_only))
+    return max(dates, key=lambda d: d[0].timestamp()) if dates else None
+
+
+def last_modified(article: Article) -> dt.datetime:
+    """Return when an article last changed: the latest of its date, ``updated``, corrections and updates."""
+    latest = _latest(article)
+    return article.date if latest is None or latest[0] <= article.date else latest[0]
 
 
 def related_articles(articles: Sequence[Article]) -> dict[str, tuple[str, ...]]:

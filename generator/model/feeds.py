@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from generator.content.articles import Article
 from generator.content.config import SiteConfig
-from generator.model.catalogue import Entry, ImageView
+from generator.model.catalogue import Entry, ImageView, last_modified
 from generator.model.pictures import HERO_SIZES, picture_markup, responsive_body
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,10 @@ class FeedItem:
     categories: tuple[str, ...]
     summary: str
     content: str
+    # Each byline's name with its author page (absolute), or the source's when there is no byline.
+    author_links: tuple[tuple[str, str], ...] = ()
+    # The source: its name, its page and its RSS feed (absolute), for <source> and a related link.
+    source: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +209,12 @@ def feed_links(config: SiteConfig, root: str, label: str) -> tuple[FeedLink, ...
 
 
 def last_changed(entry: Entry | Article) -> dt.datetime:
-    """Return when an article last changed: its update, if later than its date."""
-    return entry.updated if entry.updated is not None and entry.updated > entry.date else entry.date
+    """Return when an article last changed: the latest of its ``updated``, corrections and updates, if
+    later than its date (SPEC section 11)."""
+    if isinstance(entry, Article):
+        return last_modified(entry)
+    changed = entry.modified if entry.modified is not None else entry.updated
+    return changed if changed is not None and changed > entry.date else entry.date
 
 
 def plan_feed(config: SiteConfig, title: str, subtitle: str, root: str, articles: Sequence[str]) -> FeedPlan:
@@ -279,6 +287,11 @@ def _feed_item(config: SiteConfig, entry: Entry, body: str) -> FeedItem:
         categories=tuple(xml_safe(t.name) for t in entry.topics),
         summary=xml_safe(entry.summary),
         content=content,
+        author_links=tuple((xml_safe(link.name), absolute(config, link.url))
+                           for link in (entry.author_links or ((entry.source_link,) if entry.source_link else ()))),
+        source=None if entry.source_link is None else (
+            xml_safe(entry.source_link.name), absolute(config, entry.source_link.url),
+            absolute(config, entry.source_link.url + RSS_FILE)),
     )
 
 

@@ -12,10 +12,12 @@ from generator.content.articles import Article
 from generator.content.comments import comments_embed
 from generator.content.config import SiteConfig
 from generator.diagnostics import Diagnostic, error
+from generator.model.archives import ARCHIVE_INDEX, ArchiveYear, date_archives
 from generator.model.catalogue import (
     Catalogue,
     Entry,
     HeldBack,
+    ImageView,
     Topic,
     cut_description,
     output_file,
@@ -23,12 +25,16 @@ from generator.model.catalogue import (
     site_path,
 )
 from generator.model.feeds import FeedItem, FeedLink, FeedPlan, NewsPlan, feed_links, feed_of, news_sitemap_of
-from generator.model.pictures import responsive_body
+from generator.model.pictures import Picture, responsive_body
 
 log = logging.getLogger(__name__)
 
 TOPICS_INDEX = "/topics/"
 SEARCH_PAGE = "/search/"
+AUTHORS_INDEX = "/authors/"
+SOURCES_INDEX = "/sources/"
+
+
 @dataclass(frozen=True, slots=True)
 class PageMeta:
     """What the <head> of every page needs (SPEC sections 5 and 8)."""
@@ -57,6 +63,9 @@ class Nav:
     topics_url: str
     # None when the site is built without search (--no-search): templates then hide the search box.
     search_url: str | None = None
+    authors_url: str = ""
+    sources_url: str = ""
+    archive_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +90,8 @@ class Site:
     topics: tuple[Topic, ...]
     pages: tuple[PageSpec, ...]
     held_back: tuple[HeldBack, ...] = field(default=())
+    authors: tuple[Topic, ...] = ()
+    sources: tuple[Topic, ...] = ()
 
 
 # What a page's context may hold in place of an article's own content: the page names the
@@ -180,7 +191,9 @@ def plan_site(
     """
     articles, topics = catalogue.articles, catalogue.topics
     nav = Nav(site_path(config, "/"), site_path(config, TOPICS_INDEX),
-              site_path(config, SEARCH_PAGE) if search else None)
+              site_path(config, SEARCH_PAGE) if search else None,
+              site_path(config, index_path(config.permalinks.author, AUTHORS_INDEX)),
+              site_path(config, index_path(config.permalinks.source, SOURCES_INDEX)), site_path(config, ARCHIVE_INDEX))
     urls = {a.path: site_path(config, paths[a.path]) for a in articles}
     pages: list[PageSpec] = []
     if related is None:
@@ -190,13 +203,21 @@ def plan_site(
         pages.append(article_page(config, nav, article.path, url, output_file(paths[article.path]),
                                   related[article.path]))
         pages.extend(_alias_pages(config, article, url))
-    pages.extend(_list_pages(config, nav, "/", tuple(a.path for a in articles), None))
+    pages.extend(_list_pages(config, nav, "/", tuple(a.path for a in articles), _home_head(config)))
     for topic in topics:
-        pages.extend(_list_pages(config, nav, topic.path, topic.articles, topic))
+        pages.extend(_list_pages(config, nav, topic.path, topic.articles, _topic_head(topic)))
     pages.append(_topics_page(config, nav, topics))
+    pages.extend(newsroom_pages(config, nav, catalogue))
     pages.append(_not_found_page(config, nav))
     pages.append(_search_page(config, nav))
-    return Site(config, articles, urls, topics, tuple(pages), tuple(held_back))
+    return Site(config, articles, urls, topics, tuple(pages), tuple(held_back), catalogue.authors, catalogue.sources)
+
+
+def index_path(pattern: str, fallback: str) -> str:
+    """Return the index page of a taxonomy: the folder its pattern puts term pages in
+    (``/authors/{slug}/`` -> ``/authors/``), or ``fallback`` when that is the site root."""
+    folder = pattern.split("{", 1)[0].rsplit("/", 1)[0] + "/"
+    return folder if folder != "/" else fallback
 
 
 def _title(*parts: str) -> str:
@@ -236,17 +257,39 @@ def alias_clashes(pages: Sequence[PageSpec], articles: Sequence[Article]) -> lis
     return problems
 
 
-def _list_pages(
-    config: SiteConfig, nav: Nav, root: str, articles: Sequence[str], topic: Topic | None
-) -> list[PageSpec]:
-    """Return the paginated list pages at ``root`` (relative to site root): root, root/page/2/, ..."""
+class ListHead(NamedTuple):
+    """What sets one paginated list apart: its kind, template, name, description, feeds and own context."""
+
+    kind: str  # the page kind: home, topic, author, source, year, month
+    template: str
+    name: str  # in the page title; empty for the home page
+    description: str
+    feeds: bool
+    context: Mapping[str, Any]  # e.g. {"topic": TopicView}; every list page also gets "topic"
+
+
+def _home_head(config: SiteConfig) -> ListHead:
+    return ListHead("home", "list.html", "", config.description, True, {})
+
+
+def _topic_head(topic: Topic) -> ListHead:
+    view = TopicView(topic.name, topic.url, topic.description, topic.count)
+    return ListHead("topic", "list.html", topic.name, topic.description or f"Briefings on {topic.name}.", True,
+                    {"topic": view})
+
+
+def _list_pages(config: SiteConfig, nav: Nav, root: str, articles: Sequence[str], head: ListHead) -> list[PageSpec]:
+    """Return the paginated list pages at ``root`` (relative to site root): root, root/page/2/, ...
+
+    ``root/page/`` redirects to ``root``, so a reader who trims a later page's URL finds the list.
+    """
     size = config.per_page
     total = max(1, -(-len(articles) // size))
     paths = [root] + [f"{root}page/{n}/" for n in range(2, total + 1)]
     urls = [site_path(config, p) for p in paths]
-    name = topic.name if topic else ""
-    description = (topic.description or f"Briefings on {topic.name}.") if topic else config.description
-    view = None if topic is None else TopicView(topic.name, topic.url, topic.description, topic.count)
+    name = head.name
+    feeds = feed_links(config, site_path(config, root), f"{config.title}: {name}" if name else config.title) \
+        if head.feeds else ()
     pages = []
     for index, path in enumerate(paths):
         number = index + 1
@@ -254,21 +297,25 @@ def _list_pages(
         next_url = urls[index + 1] if number < total else None
         suffix = f"page {number}" if number > 1 else ""
         page = PageMeta(
-            kind="topic" if topic else "home",
+            kind=head.kind,
             url=urls[index],
             canonical=config.absolute_url(urls[index]),
             title=_title(f"{name} ({suffix})" if name and suffix else name or suffix, config.title),
-            description=cut_description(description or config.title),
+            description=cut_description(head.description or config.title),
             prev_url=prev_url,
             next_url=next_url,
-            feeds=feed_links(config, site_path(config, root), f"{config.title}: {name}" if topic else config.title),
+            feeds=feeds,
         )
         shown = tuple(articles[index * size: (index + 1) * size])
         context = {
-            "page": page, "nav": nav, "topic": view, "entries": ShownArticles(shown),
+            "page": page, "nav": nav, "topic": None, **head.context, "entries": ShownArticles(shown),
             "pagination": Pagination(number, total, prev_url, next_url),
         }
-        pages.append(PageSpec(output_file(path), "list.html", context, "site.yaml", shown))
+        pages.append(PageSpec(output_file(path), head.template, context, "site.yaml", shown))
+    if total > 1:
+        target = config.absolute_url(urls[0])
+        pages.append(PageSpec(output_file(f"{root}page/"), "redirect.html", {"target": target, "alias": f"{root}page/"},
+                              "site.yaml", ()))
     return pages
 
 
@@ -287,6 +334,94 @@ def _topics_page(config: SiteConfig, nav: Nav, topics: Sequence[Topic]) -> PageS
     views = [TopicView(t.name, t.url, t.description, t.count) for t in sorted(topics, key=lambda t: (t.name.casefold(), t.slug))]
     return PageSpec(output_file(TOPICS_INDEX), "topics.html",
                     {"page": page, "nav": nav, "topics": views}, "site.yaml", ())
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorView:
+    """An author as the author page shows them: the profile from ``site.yaml: authors``, if any."""
+
+    name: str
+    url: str
+    count: int
+    bio: str | None  # Markdown
+    image: ImageView | None  # with its derivatives when it is a picture under content/ (SPEC section 9)
+    website: str | None
+    links: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveView:
+    """A year's or a month's archive page: its name, its count, and the pages around it."""
+
+    name: str
+    url: str
+    count: int
+    year_name: str
+    year_url: str
+    month: bool  # a month's page (else a year's)
+    months: tuple[TopicView, ...]  # on a year's page, each month with its count, newest first
+
+
+def newsroom_pages(config: SiteConfig, nav: Nav, catalogue: Catalogue) -> list[PageSpec]:
+    """Return the author and source pages, their index pages, and the date archives (SPEC section 10)."""
+    pages: list[PageSpec] = []
+    for author in catalogue.authors:
+        pages.extend(_list_pages(config, nav, author.path, author.articles,
+                                 _author_head(config, author, catalogue.pictures)))
+    for source in catalogue.sources:
+        pages.extend(_list_pages(config, nav, source.path, source.articles, ListHead(
+            "source", "source.html", source.name, f"Briefings from {source.name}.", True,
+            {"source": TopicView(source.name, source.url, None, source.count)})))
+    pages.append(_terms_page(config, nav, catalogue.authors, "authors", index_path(config.permalinks.author, AUTHORS_INDEX),
+                             "Authors", f"Everyone who writes for {config.title}, with their number of briefings."))
+    pages.append(_terms_page(config, nav, catalogue.sources, "sources", index_path(config.permalinks.source, SOURCES_INDEX),
+                             "Sources", f"Every source of {config.title}'s briefings, with its number of briefings."))
+    years = date_archives(config, catalogue.articles)
+    for year in years:
+        months = tuple(TopicView(m.name, m.url, None, m.count) for m in year.months)
+        view = ArchiveView(year.name, year.url, year.count, year.name, year.url, False, months)
+        pages.extend(_list_pages(config, nav, year.path, year.articles, ListHead(
+            "year", "archive.html", year.name, f"Briefings of {year.name}.", False, {"archive": view})))
+        for month in year.months:
+            view = ArchiveView(month.name, month.url, month.count, year.name, year.url, True, ())
+            pages.extend(_list_pages(config, nav, month.path, month.articles, ListHead(
+                "month", "archive.html", month.name, f"Briefings of {month.name}.", False, {"archive": view})))
+    pages.append(_archive_page(config, nav, years))
+    return pages
+
+
+def _author_head(config: SiteConfig, author: Topic, pictures: Mapping[str, Picture]) -> ListHead:
+    profile = config.authors.get(author.name)
+    url = None if profile is None or profile.image is None else (
+        profile.image if "://" in profile.image else site_path(config, "/" + profile.image))
+    picture = None if url is None else pictures.get(url)
+    # Decorative beside the author's name (alt=""); a file that cannot be decoded is used as it is.
+    image = None if url is None else ImageView(url, "", None, None, None if picture is None or picture.problem
+                                               else picture)
+    view = AuthorView(author.name, author.url, author.count, profile.bio if profile else None, image,
+                      profile.url if profile else None, profile.links if profile else ())
+    return ListHead("author", "author.html", author.name, f"Briefings by {author.name}.", True, {"author": view})
+
+
+def _terms_page(config: SiteConfig, nav: Nav, terms: Sequence[Topic], kind: str, path: str, title: str,
+                description: str) -> PageSpec:
+    """Return the index of a taxonomy's terms, by name, each with its count (``/authors/``, ``/sources/``)."""
+    url = site_path(config, path)
+    page = PageMeta(kind, url, config.absolute_url(url), _title(title, config.title), cut_description(description))
+    views = [TopicView(t.name, t.url, None, t.count) for t in sorted(terms, key=lambda t: (t.name.casefold(), t.slug))]
+    return PageSpec(output_file(path), "terms.html", {"page": page, "nav": nav, "terms": views, "heading": title},
+                    "site.yaml", ())
+
+
+def _archive_page(config: SiteConfig, nav: Nav, years: Sequence[ArchiveYear]) -> PageSpec:
+    """Return ``/archive/``: every year and month with its count, newest first."""
+    url = nav.archive_url
+    page = PageMeta("archive", url, config.absolute_url(url), _title("Archive", config.title),
+                    cut_description(f"Every month of {config.title}'s briefings, newest first."))
+    views = [ArchiveView(y.name, y.url, y.count, y.name, y.url, False,
+                         tuple(TopicView(m.name, m.url, None, m.count) for m in y.months)) for y in years]
+    return PageSpec(output_file(ARCHIVE_INDEX), "archives.html", {"page": page, "nav": nav, "years": views},
+                    "site.yaml", ())
 
 
 def _not_found_page(config: SiteConfig, nav: Nav) -> PageSpec:

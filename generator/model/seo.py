@@ -7,10 +7,10 @@ site's own layouts can call the same functions (registered in ``templates.make_e
 from __future__ import annotations
 
 import logging
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from generator.content.config import SiteConfig
-from generator.model.catalogue import Entry, ImageView
+from generator.model.catalogue import AuthorLink, Entry, ImageView
 from generator.model.plan import PageMeta
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def social_tags(config: SiteConfig, page: PageMeta, article: Entry | None = None
     image = None if article is None or article.image is None else absolute(config, shared_image(article.image))
     if article is not None:
         og.append(("article:published_time", article.date_iso))
-        og.append(("article:modified_time", article.updated_iso or article.date_iso))
+        og.append(("article:modified_time", article.modified_iso or article.updated_iso or article.date_iso))
         og.extend(("article:tag", topic.name) for topic in article.topics)
     if image is not None and article is not None and article.image is not None:
         og.append(("og:image", image))
@@ -84,24 +84,30 @@ def _headline(page: PageMeta, article: Entry | None) -> str:
     return article.title if article is not None else page.title
 
 
-def news_article(config: SiteConfig, page: PageMeta, article: Entry) -> dict[str, Any]:
-    """Return the schema.org ``NewsArticle`` of an article page, for ``json_script``."""
+def news_article(config: SiteConfig, page: PageMeta, article: Entry,
+                 plain_text: Callable[[str], str] = str) -> dict[str, Any]:
+    """Return the schema.org ``NewsArticle`` of an article page, for ``json_script``.
+
+    ``plain_text`` turns a correction's inline Markdown into the plain text JSON-LD carries.
+    """
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article.title,
         "description": page.description,
         "datePublished": article.date_iso,
-        "dateModified": article.updated_iso or article.date_iso,
+        # SPEC section 11: the latest of `updated` and every correction and update.
+        "dateModified": article.modified_iso or article.updated_iso or article.date_iso,
         "url": page.canonical,
         "mainEntityOfPage": {"@type": "WebPage", "@id": page.canonical},
         "inLanguage": config.language,
         "publisher": publisher(config),
     }
-    if article.authors:
-        data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
-    elif article.source:
-        data["author"] = {"@type": "Organization", "name": article.source}
+    if article.author_links:
+        data["author"] = [_person(config, link) for link in article.author_links]
+    elif article.source_link is not None:
+        data["author"] = {"@type": "Organization", "name": article.source_link.name,
+                          "url": absolute(config, article.source_link.url)}
     else:
         data["author"] = {"@type": "Organization", "name": config.title, "url": config.base_url}
     if article.image is not None:
@@ -111,7 +117,18 @@ def news_article(config: SiteConfig, page: PageMeta, article: Entry) -> dict[str
         data["keywords"] = [topic.name for topic in article.topics]
     if article.original_url:
         data["isBasedOn"] = article.original_url
+    if article.corrections:
+        data["correction"] = [{"@type": "CorrectionComment", "datePublished": notice.date_iso,
+                               "text": plain_text(notice.text)} for notice in article.corrections]
     return data
+
+
+def _person(config: SiteConfig, link: AuthorLink) -> dict[str, Any]:
+    """Return a byline's author as a schema.org ``Person``: the author page, and the profile's own pages."""
+    person: dict[str, Any] = {"@type": "Person", "name": link.name, "url": absolute(config, link.url)}
+    if link.same_as:
+        person["sameAs"] = list(link.same_as)
+    return person
 
 
 def publisher(config: SiteConfig) -> dict[str, Any]:

@@ -29,7 +29,8 @@ from generator.model.plan import PageSpec, ShownArticle, ShownArticles, Site
 log = logging.getLogger(__name__)
 
 # Pages search engines should know about; 404, search and alias pages are left out.
-INDEXED_KINDS = ("home", "topic", "topics", "article")
+INDEXED_KINDS = ("home", "topic", "topics", "article", "author", "source", "authors", "sources", "year", "month",
+                 "archive")
 
 
 def published_only(site: Site) -> list[Article]:
@@ -48,6 +49,10 @@ def feed_pages(site: Site) -> list[PageSpec]:
     previews = _previews(site)
     for topic in site.topics:
         pages.extend(topic_feed_specs(site, topic, previews))
+    for author in site.authors:
+        pages.extend(term_feed_specs(site, author, f"Briefings by {author.name}.", previews))
+    for source in site.sources:
+        pages.extend(term_feed_specs(site, source, f"Briefings from {source.name}.", previews))
     return pages
 
 
@@ -76,13 +81,19 @@ def site_feed_specs(site: Site) -> list[PageSpec]:
 
 def topic_feed_specs(site: Site, topic: Topic, previews: set[str] | None = None) -> list[PageSpec]:
     """Return one topic's Atom and RSS feeds; ``previews`` are the paths of articles they leave out."""
+    return term_feed_specs(site, topic, topic.description or f"Briefings on {topic.name}.", previews)
+
+
+def term_feed_specs(site: Site, term: Topic, subtitle: str, previews: set[str] | None = None) -> list[PageSpec]:
+    """Return the Atom and RSS feeds of a topic, an author or a source (SPEC section 10), without previews.
+
+    Like the list pages (``plan._list_pages``), the feeds are owned by site.yaml in diagnostics.
+    """
     config = site.config
     previews = _previews(site) if previews is None else previews
-    shown = [path for path in topic.articles if path not in previews] if previews else topic.articles
-    feed = plan_feed(config, f"{config.title}: {topic.name}", topic.description or f"Briefings on {topic.name}.",
-                     topic.url, shown)
-    # Like the topic pages (model._list_pages), topic feeds are owned by site.yaml in diagnostics.
-    return _feed_specs(topic.path, feed, "site.yaml")
+    shown = [path for path in term.articles if path not in previews] if previews else term.articles
+    feed = plan_feed(config, f"{config.title}: {term.name}", subtitle, term.url, shown)
+    return _feed_specs(term.path, feed, "site.yaml")
 
 
 def sitemap_specs(site: Site, sitemap_limit: int = SITEMAP_LIMIT) -> list[PageSpec]:

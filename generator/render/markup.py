@@ -143,3 +143,25 @@ def _plain_text(token: Token) -> str:
     if token.type in ("softbreak", "hardbreak"):
         return " "
     return ""
+
+
+def render_snippet(text: str, escape_html: bool, base_path: str = "/", inline: bool = False) -> str:
+    """Return Markdown from settings or front matter (an author's bio, a correction's text) as HTML.
+
+    ``inline`` renders one paragraph's content without the paragraph (``corrections: text``).
+    Site-root links are put under ``base_path``, as in bodies; the HTML holds no character XML 1.0
+    forbids.
+    """
+    md = markdown_parser(escape_html)
+    env: dict[str, object] = {}
+    tokens = md.parseInline(text, env) if inline else md.parse(text, env)
+    _resolve_links(tokens, "", lambda url, _folder: resolve_reference(url, "", lambda _target: None, base_path))
+    html = md.renderer.render(tokens, md.options, env)
+    return xml_text(html)
+
+
+def snippet_text(text: str, escape_html: bool) -> str:
+    """Return inline Markdown as the plain text it shows (for JSON-LD): no markup, spaces collapsed."""
+    tokens = markdown_parser(escape_html).parseInline(text, {})
+    plain = "".join(_plain_text(child) for token in tokens for child in token.children or ())
+    return " ".join(plain.split())

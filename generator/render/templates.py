@@ -27,9 +27,10 @@ from generator.content.config import SiteConfig
 from generator.content.extra import ExtraFields
 from generator.diagnostics import BuildError, Diagnostic, error
 from generator.model import pictures, seo
-from generator.model.catalogue import Entry, ImageView, TopicLink, site_path
+from generator.model.catalogue import AuthorLink, Entry, ImageView, NoticeView, TopicLink, site_path
 from generator.model.feeds import FeedLink
-from generator.model.plan import Nav, PageMeta, Pagination, PageSpec, TopicView
+from generator.model.plan import ArchiveView, AuthorView, Nav, PageMeta, Pagination, PageSpec, TopicView
+from generator.render.markup import render_snippet, snippet_text
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def layout_dirs(site_dir: Path) -> list[Path]:
 _README_NAMES: dict[type, str] = {
     Entry: "article", SiteConfig: "site", PageMeta: "page", Nav: "nav", Pagination: "pagination",
     TopicView: "topic", TopicLink: "topic", ImageView: "article.image", FeedLink: "feed",
+    AuthorView: "author", ArchiveView: "archive", AuthorLink: "author link", NoticeView: "correction or update",
 }
 # Where a key of the author's own lives, for the values that have one.
 _EXTRA_HOME = {"article": "article.extra", "site": "site.extra"}
@@ -116,11 +118,16 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
     env.filters["json_script"] = json_for_script
     # Head metadata is shaped in seo.py; templates print it (SPEC section 5).
     env.globals["social_tags"] = functools.partial(seo.social_tags, config)
-    env.globals["news_article"] = functools.partial(seo.news_article, config)
+    env.globals["news_article"] = functools.partial(
+        seo.news_article, config, plain_text=functools.partial(snippet_text, escape_html=config.escape_html))
+    # Markdown from settings and front matter: an author's bio, a correction's or update's text.
+    env.filters["markdown"] = lambda text: Markup(render_snippet(str(text), config.escape_html, config.base_path))
+    env.filters["markdown_inline"] = lambda text: Markup(
+        render_snippet(str(text), config.escape_html, config.base_path, inline=True))
     # Pictures with their derivatives (SPEC section 9), and the sizes the built-in theme shows them at.
     env.globals["picture"] = picture
     env.globals.update(HERO_SIZES=pictures.HERO_SIZES, LEAD_SIZES=LEAD_SIZES, CARD_SIZES=CARD_SIZES,
-                       BODY_SIZES=pictures.BODY_SIZES)
+                       BODY_SIZES=pictures.BODY_SIZES, PROFILE_SIZES=PROFILE_SIZES)
     return env
 
 
@@ -128,6 +135,8 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
 # is clamp(6.5rem, 26vw, 14rem) wide (css/newsbite.css).
 LEAD_SIZES = "(min-width: 48rem) 32rem, 100vw"
 CARD_SIZES = "(min-width: 54rem) 14rem, (max-width: 25rem) 6.5rem, 26vw"
+# An author's picture beside their name on the author page (5rem square).
+PROFILE_SIZES = "5rem"
 
 
 def picture(image: ImageView | None, sizes: str = pictures.HERO_SIZES, priority: bool = False,

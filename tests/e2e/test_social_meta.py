@@ -105,7 +105,8 @@ def test_news_article_json_ld(built: Path) -> None:
     assert data["headline"] == "Troops arrive"
     assert data["description"] == "Moscow moves."
     assert (data["datePublished"], data["dateModified"]) == ("2022-01-09T18:30:00+11:00", "2022-01-10T08:00:00+11:00")
-    assert data["author"] == [{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "John Roe"}]
+    assert data["author"] == [{"@type": "Person", "name": "Jane Doe", "url": ROOT + "authors/jane-doe/"},
+                              {"@type": "Person", "name": "John Roe", "url": ROOT + "authors/john-roe/"}]
     assert data["publisher"] == {"@type": "Organization", "name": "Test Briefings", "url": ROOT,
                                  "logo": {"@type": "ImageObject", "url": ROOT + "logo.png"}}
     # The widest derivative in the original's format, and the social crop; never the camera's original.
@@ -117,7 +118,8 @@ def test_news_article_json_ld(built: Path) -> None:
 
 
 def test_a_source_without_author_is_the_author_organization(built: Path) -> None:
-    assert json_ld(page(built, "/2022/01/plain/"))["author"] == {"@type": "Organization", "name": "The Wire"}
+    assert json_ld(page(built, "/2022/01/plain/"))["author"] == {"@type": "Organization", "name": "The Wire",
+                                                                 "url": ROOT + "sources/the-wire/"}
 
 
 def test_hostile_title_is_escaped_in_html(built: Path) -> None:

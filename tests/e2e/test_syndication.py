@@ -125,7 +125,11 @@ def test_sitemap_lists_every_page_exactly_once(built: Path) -> None:
         ROOT, ROOT + "page/2/", ROOT + "page/3/", ROOT + "topics/",
         ROOT + "topics/kazakhstan/", ROOT + "topics/kazakhstan/page/2/", ROOT + "topics/banking/",
         ROOT + "topics/cote-divoire/"}
-    assert set(locs) == expected  # no 404, alias or search pages
+    # Authors, their index, the date archives (SPEC section 10); no source pages: none has a source.
+    expected |= {ROOT + f"authors/writer-{name}/" for name, _d, _t in ARTICLES} | {
+        ROOT + "authors/", ROOT + "sources/", ROOT + "archive/", ROOT + "2024/", ROOT + "2024/page/2/",
+        ROOT + "2024/02/", ROOT + "2024/02/page/2/", ROOT + "2023/", ROOT + "2023/05/", ROOT + "2022/", ROOT + "2022/01/"}
+    assert set(locs) == expected  # no 404, alias, redirect or search pages
 
 
 def test_news_sitemap_lists_the_last_two_days(built: Path) -> None:

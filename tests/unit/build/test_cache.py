@@ -86,7 +86,9 @@ def test_an_article_survives_the_cache_round_trip() -> None:
 def test_every_field_of_an_article_survives_the_round_trip() -> None:
     text = ("---\ntitle: T\ndate: 2022-01-09T10:00:00+11:00\nupdated: 2022-01-10\nstandfirst: S\ntopics: [A, B]\n"
             "source: Wire\nauthor: [X, Y]\noriginal_url: https://example.com/a\nimage:\n  src: a.jpg\n  alt: Alt\n"
-            "  caption: Cap\n  credit: Cred\nslug: the-slug\naliases: [/old/]\ndraft: true\nmood: calm\n---\nBody\n")
+            "  caption: Cap\n  credit: Cred\nslug: the-slug\naliases: [/old/]\ndraft: true\nmood: calm\n"
+            "corrections:\n  - {date: 2022-01-11, text: Fixed a name}\nupdates:\n  - date: 2022-01-12T08:00:00\n    text: More\n"
+            "---\nBody\n")
     article, _ = parse_article("content/a.md", text, SiteConfig())
     assert article is not None
     state = cache.article_state(article, text)
@@ -96,6 +98,7 @@ def test_every_field_of_an_article_survives_the_round_trip() -> None:
     for field in dataclasses.fields(article):
         assert repr(getattr(restored, field.name)) == repr(getattr(article, field.name))
     assert restored.extra == {"mood": "calm"} and restored.image is not None and restored.image.credit == "Cred"
+    assert [n.text for n in restored.corrections + restored.updates] == ["Fixed a name", "More"]
 
 
 def test_articles_with_the_same_key_lines_share_them_read_only() -> None:
