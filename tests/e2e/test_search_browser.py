@@ -50,8 +50,9 @@ def test_masthead_box_lands_on_results(tmp_path: Path, static_server, chromium_p
     page.press("#masthead-q", "Enter")
     expect(page).to_have_url(base_url + "search/?q=Kazakhstan")
     expect(page.locator(".pagefind-ui__result-link", has_text=KAZAKHSTAN).first).to_be_visible()
-    # Topic filters are offered next to the results.
-    expect(page.locator(".pagefind-ui__filter-name", has_text="topic").first).to_be_attached()
+    # Topic filters are offered next to the results (the UI loads them after the results: on a busy
+    # machine that can take longer than expect's default five seconds).
+    expect(page.locator(".pagefind-ui__filter-name", has_text="topic").first).to_be_attached(timeout=20_000)
 
 
 SEED = "content/2022/russia-troops-kazakhstan.md"
