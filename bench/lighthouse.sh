@@ -36,8 +36,10 @@ cp -r "$here/content" "$here/site.yaml" "$work/"
 # LIGHTHOUSE_HERO=photo.jpg: the article's hero becomes that picture (the pictures row of
 # bench/README.md: a camera-sized photo of 3000 px and more, which the build publishes in sizes).
 if [ -n "${LIGHTHOUSE_HERO:-}" ]; then
-  source_md="$(grep -rl --include='*.md' "^slug: ${article%/}" "$work/content" 2>/dev/null | head -1)"
-  [ -n "$source_md" ] || source_md="$work/content/$(echo "$article" | cut -d/ -f2)/$(basename "$article").md"
+  # The article's file: the one whose slug is the URL's last part, else named after it.
+  slug="$(basename "$article")"
+  source_md="$(grep -rl --include='*.md' "^slug: $slug\$" "$work/content" || true)"
+  [ -n "$source_md" ] || source_md="$(find "$work/content" -name "$slug.md" | head -1)"
   cp "$LIGHTHOUSE_HERO" "$(dirname "$source_md")/lighthouse-hero.jpg"
   sed -i 's/^  src: .*/  src: lighthouse-hero.jpg/' "$source_md"
   echo "hero: $LIGHTHOUSE_HERO ($(stat -c %s "$LIGHTHOUSE_HERO") bytes) in $source_md"
@@ -78,6 +80,8 @@ for audit_id in ("unsized-images", "uses-responsive-images", "modern-image-forma
     if audit is not None:
         found = len((audit.get("details") or {}).get("items") or [])
         print(f"{sys.argv[2]:45} {audit_id:24} {'pass' if audit['score'] in (1, None) else 'FAIL'} ({found} items)")
+        for item in (audit.get("details") or {}).get("items") or []:
+            print(f"{'':47}{item.get('url', '')}: {item.get('wastedBytes', 0):.0f} bytes to save")
         missed = missed or (audit["score"] not in (1, None) and audit_id in ("unsized-images", "uses-responsive-images"))
 sys.exit(1 if missed else 0)
 PY
