@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from generator.content.articles import Article, Notice
 from generator.content.config import SiteConfig
+from generator.content.language import long_date
 from generator.content.slugs import unique_slugs
 from generator.content.typography import smarten
 from generator.diagnostics import Diagnostic, error, warning
@@ -352,9 +353,8 @@ def taxonomy(
 
 
 def format_date(moment: dt.datetime, config: SiteConfig) -> str:
-    """Return a date as readers see it, in the site timezone: '9 January 2022'."""
-    local = moment.astimezone(config.tz)
-    return f"{local.day} {local:%B %Y}"
+    """Return a date as readers see it, in the site timezone and language: '9 January 2022' (en-AU)."""
+    return long_date(moment.astimezone(config.tz).date(), config.language)
 
 
 def iso_date(moment: dt.datetime, date_only: bool, config: SiteConfig) -> str:
