@@ -42,6 +42,11 @@ class TopicLink:
     name: str
     url: str
 
+    @property
+    def label(self) -> str:
+        """The name as a chip shows it, with a headline's typography: Côte d’Ivoire (SPEC section 1)."""
+        return smarten(self.name)
+
 
 @dataclass(frozen=True, slots=True)
 class AuthorLink:

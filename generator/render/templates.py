@@ -118,8 +118,13 @@ def theme_markup(strings: Mapping[str, str], language: str, key: str, count: int
     return Markup(html)
 
 
-def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
-    """Return the Jinja2 environment: autoescaping for HTML and XML, strict about undefined names."""
+def make_environment(config: SiteConfig, site_dir: Path, fingerprinted: Mapping[str, str] | None = None
+                     ) -> jinja2.Environment:
+    """Return the Jinja2 environment: autoescaping for HTML and XML, strict about undefined names.
+
+    ``fingerprinted`` maps static files to the digest names they are also published under, which
+    ``asset_url`` prints (SPEC section 13).
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in layout_dirs(site_dir)]),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
@@ -129,7 +134,8 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["site"] = config
-    env.globals["asset_url"] = lambda path: site_path(config, str(path))
+    names = dict(fingerprinted or {})
+    env.globals["asset_url"] = lambda path: site_path(config, names.get(str(path).lstrip("/"), str(path)))
     env.filters["json_script"] = json_for_script
     # The theme's visible strings in the site's language (SPEC section 14): t("latest_briefings"),
     # t("briefings", count=n), t("by_authors", authors=...).
