@@ -450,7 +450,7 @@ def render_artifacts(
                            keyed=state.keyed)
     errors = [d for r in results for d in r.diagnostics]
     if errors:
-        raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])
+        raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT], [*loaded.warnings, *plan.warnings])
     records = {r.path: r.record for r in results if r.record is not None}
     staged = [r.path for r in results if r.status == "staged"]
     index = None

@@ -177,7 +177,7 @@ def load_config(text: str, path: str, base_url: str | None = None) -> tuple[Site
             # A bad --base-url is command-line misuse (exit 2), not a content error in site.yaml.
             raise UsageError(checker.errors[-1].message)
     if checker.errors:
-        raise BuildError(checker.errors)
+        raise BuildError(checker.errors, checker.warnings)
     return SiteConfig(**values), checker.warnings
 
 
