@@ -148,3 +148,13 @@ def test_the_readme_lists_every_key_and_every_language_has_every_key() -> None:
         assert list(strings) == list(THEME_KEYS), language
         for key, text in strings.items():  # the same values filled in as the English string
             assert set(re.findall(r"\{(\w+)\}", text)) == set(re.findall(r"\{(\w+)\}", THEME_STRINGS["en"][key])), key
+
+
+def test_feeds_carry_the_credit_and_original_url_in_the_sites_language(make_site) -> None:
+    import feedparser
+
+    site = make_site({"content/a.md": SEED}, "title: T\nlanguage: de\n")
+    assert build(site) == 0
+    item = feedparser.parse((site / "public" / "feed.xml").read_bytes()).entries[0]
+    content = item.content[0].value
+    assert "Bild: AFP" in content and "Original-URL:" in content and "Picture:" not in content
