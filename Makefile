@@ -25,7 +25,7 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/newsbite check
 
-# Lighthouse on the sample site's home page and a briefing (needs npm and /usr/bin/chromium).
+# Lighthouse on every kind of page of the sample site (needs npm and /usr/bin/chromium).
 lighthouse: $(STAMP)
 	bench/lighthouse.sh
 
