@@ -60,7 +60,7 @@ for extra in /authors/ /sources/ /archive/ /2022/ /2022/01/; do
   if [ -f "$work/public${extra}index.html" ]; then paths+=("$extra"); fi
 done
 for index in authors sources; do
-  first="$(find "$work/public/$index" -mindepth 2 -maxdepth 2 -name index.html 2>/dev/null | sort | head -1)"
+  first="$(find "$work/public/$index" -mindepth 2 -maxdepth 2 -name index.html 2>/dev/null | sort | head -1 || true)"
   if [ -n "$first" ]; then paths+=("${first#"$work/public"}"); paths[-1]="${paths[-1]%index.html}"; fi
 done
 for path in "${paths[@]}"; do
