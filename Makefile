@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	@# setuptools explains editable installs in a block of asterisks on every install: nothing to act on.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 serve: $(STAMP)
@@ -24,7 +25,7 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/newsbite check
 
-# Lighthouse on the sample site's home page and a briefing (needs npm and /usr/bin/chromium).
+# Lighthouse on every kind of page of the sample site (needs npm and /usr/bin/chromium).
 lighthouse: $(STAMP)
 	bench/lighthouse.sh
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lighthouse scores for the sample site's home page and a briefing, served over HTTP on 127.0.0.1.
+# Lighthouse scores for every kind of page of the sample site, served over HTTP on 127.0.0.1.
 #
 #   bench/lighthouse.sh [ARTICLE_PATH]      (default: /2022/01/russia-troops-kazakhstan/)
 #
@@ -53,7 +53,17 @@ for _ in $(seq 50); do
 done
 
 status=0
-for path in / "$article"; do
+# Every kind of page: home, a briefing, a topic, the topics index, search, and the author, source
+# and date-archive pages where the build writes them.
+paths=(/ "$article" /topics/ /topics/vladimir-putin/ /search/)
+for extra in /authors/ /sources/ /archive/ /2022/ /2022/01/; do
+  if [ -f "$work/public${extra}index.html" ]; then paths+=("$extra"); fi
+done
+for index in authors sources; do
+  first="$(find "$work/public/$index" -mindepth 2 -maxdepth 2 -name index.html 2>/dev/null | sort | head -1 || true)"
+  if [ -n "$first" ]; then paths+=("${first#"$work/public"}"); paths[-1]="${paths[-1]%index.html}"; fi
+done
+for path in "${paths[@]}"; do
   name="$(echo "$path" | tr -c 'a-zA-Z0-9\n' '_')"
   "$lighthouse_dir/node_modules/.bin/lighthouse" "${base%/}$path" --quiet --output=json \
     --output-path="$work/$name.json" \

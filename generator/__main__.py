@@ -117,10 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newsbite: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BuildError as exc:
-        for diagnostic in exc.diagnostics:
+        for diagnostic in exc.everything():
             print(diagnostic, file=sys.stderr)
-        print(f"Build failed: {_count(len(exc.diagnostics), 'problem')}; the previous output was left as it was.",
-              file=sys.stderr)
+        warned = f" and {_count(len(exc.warnings), 'warning')}" if exc.warnings else ""
+        print(f"Build failed: {_count(len(exc.diagnostics), 'problem')}{warned}; the previous output was left as it "
+              "was.", file=sys.stderr)
         return EXIT_CONTENT
     except KeyboardInterrupt:
         return 130

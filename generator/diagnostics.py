@@ -38,9 +38,15 @@ def warning(path: str, line: int, message: str) -> Diagnostic:
 class BuildError(Exception):
     """Raised when content errors stop a build; carries every diagnostic found."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+    def __init__(self, diagnostics: Iterable[Diagnostic], warnings: Iterable[Diagnostic] = ()) -> None:
         self.diagnostics = sorted(diagnostics, key=_sort_key)
+        # The warnings found before the build stopped: shown with the errors, not lost behind them.
+        self.warnings = sorted(set(warnings) - set(self.diagnostics), key=_sort_key)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    def everything(self) -> list[Diagnostic]:
+        """Return the errors and the warnings, in file and line order."""
+        return sorted([*self.diagnostics, *self.warnings], key=_sort_key)
 
 
 class UsageError(Exception):
@@ -68,7 +74,7 @@ class Report:
         """Raise BuildError if there are errors (or warnings, under ``strict``)."""
         failing = self.errors + (self.warnings if strict else [])
         if failing:
-            raise BuildError(failing)
+            raise BuildError(failing, self.warnings)
 
 
 def _sort_key(d: Diagnostic) -> tuple[str, int, str]:

@@ -46,11 +46,29 @@ class CopiedFile:
     digest: str  # of its bytes
 
 
+# Static files pages reference by name, published a second time under a name carrying a digest of
+# their bytes (SPEC section 13), so a host may cache them forever: a new stylesheet is a new URL.
+FINGERPRINTED = (".css", ".js")
+NAME_DIGEST_LENGTH = 10
+
+
+def fingerprinted_names(sources: SiteSources) -> dict[str, str]:
+    """Return the digest name of each static CSS and JS file, by its own name: css/newsbite.css ->
+    css/newsbite.3f9a1c2e0b.css (the first characters of the digest of its bytes)."""
+    names: dict[str, str] = {}
+    for rel, path in sources.static:
+        if rel.endswith(FINGERPRINTED):
+            stem, dot, suffix = rel.rpartition(".")
+            names[rel] = f"{stem}.{files.file_digest(path)[:NAME_DIGEST_LENGTH]}{dot}{suffix}"
+    return names
+
+
 def copied_files(
     sources: SiteSources, site_dir: Path, known: Mapping[str, files.FileSignature] | None = None,
-    signed: dict[str, files.FileSignature] | None = None,
+    signed: dict[str, files.FileSignature] | None = None, fingerprinted: Mapping[str, str] | None = None,
 ) -> dict[str, CopiedFile]:
-    """Return the files copied as they are, by output path; raise BuildError when two claim one path.
+    """Return the files copied as they are, by output path, static CSS and JS also under their digest
+    names (``fingerprinted_names``); raise BuildError when two claim one path.
 
     A file whose signature equals its entry in ``known`` (by its path) keeps that digest unread;
     ``signed`` receives every file's signature, for the next build.
@@ -60,7 +78,9 @@ def copied_files(
     copies: dict[str, CopiedFile] = {}
     owners: dict[str, str] = {}
     clashes: list[Diagnostic] = []
+    fingerprinted = fingerprinted or {}
     planned = [(rel, path, _static_label(path, site_dir)) for rel, path in sources.static]
+    planned += [(fingerprinted[rel], path, label) for rel, path, label in planned if rel in fingerprinted]
     planned += [(rel.removeprefix("content/"), site_dir / rel, rel) for rel in sources.assets]
     for rel, path, label in planned:
         if rel in owners:

@@ -24,6 +24,7 @@ from generator.build.artifacts import (
     claimed_pages,
     copied_files,
     copies_to_make,
+    fingerprinted_names,
     outputs_intact,
     plan_inputs,
     search_index,
@@ -288,10 +289,12 @@ def read_sources(options: BuildOptions, store: SourceStore, memo: BuildMemo | No
     report.raise_if_failed()
     config, warnings = load_config(sources.config_text or "", "site.yaml", options.base_url)
     report.extend(warnings)
-    config_key = Fingerprinter().digest(config)
-    env = _environment(config, config_key, paths, memo)
+    fingerprinted = fingerprinted_names(sources)
+    # Pages print the static files' digest names: a changed stylesheet is a change of settings.
+    config_key = combine(Fingerprinter().digest(config), digest_text(repr(sorted(fingerprinted.items()))))
+    env = _environment(config, config_key, paths, memo, fingerprinted)
     signed: dict[str, FileSignature] = {}  # the copied files' signatures, kept beside the Markdown files'
-    copies = copied_files(sources, paths.site_dir, store.scan, signed)
+    copies = copied_files(sources, paths.site_dir, store.scan, signed, fingerprinted)
     flags = (options.drafts, options.future, options.strict, options.search, options.base_url)
     if all(digest for _path, digest in sources.markdown_digests):
         store.remember_scan({**dict(sources.markdown_signatures), **signed})
@@ -361,10 +364,11 @@ def _scan(options: BuildOptions, store: SourceStore, memo: BuildMemo | None, sta
     return sources
 
 
-def _environment(config: SiteConfig, config_key: str, paths: SitePaths, memo: BuildMemo | None) -> jinja2.Environment:
+def _environment(config: SiteConfig, config_key: str, paths: SitePaths, memo: BuildMemo | None,
+                 fingerprinted: Mapping[str, str]) -> jinja2.Environment:
     """Return the template environment; the dev server keeps its last one, with the templates it has
     compiled, while the settings and every template's source are unchanged."""
-    env = make_environment(config, paths.site_dir)
+    env = make_environment(config, paths.site_dir, fingerprinted)
     env.auto_reload = False  # templates cannot change during one build: skip a stat per page
     env.bytecode_cache = CompiledTemplates(paths)
     if memo is None:
@@ -446,7 +450,7 @@ def render_artifacts(
                            keyed=state.keyed)
     errors = [d for r in results for d in r.diagnostics]
     if errors:
-        raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT])
+        raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT], [*loaded.warnings, *plan.warnings])
     records = {r.path: r.record for r in results if r.record is not None}
     staged = [r.path for r in results if r.status == "staged"]
     index = None

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from generator.content.comments import CommentsConfig, read_comments
 from generator.content.extra import NO_EXTRA, ExtraFields
 from generator.content.imagesettings import ImageSettings, read_images
+from generator.content.language import FALLBACK, THEME_KEYS, date_locale_known, placeholders, strings_language, theme_strings
 from generator.content.slugs import SLUG_LIMIT
 from generator.content.weburls import is_web_url, link_problem
 from generator.content.xmltext import xml_text
@@ -109,7 +110,7 @@ class SiteConfig:
     title: str = "NewsBite"
     # Absolute URL of the site root; may carry a subpath (https://example.org/briefings/).
     base_url: str = "http://localhost:8000/"
-    language: str = "en"
+    language: str = FALLBACK
     # IANA zone for naive dates, visible dates and the --future cut-off.
     timezone: str = "UTC"
     description: str = ""
@@ -130,6 +131,9 @@ class SiteConfig:
     logo: str = "logo.png"
     # Responsive derivatives of the site's pictures (SPEC section 9); ``images: false`` turns them off.
     images: ImageSettings = field(default_factory=ImageSettings)
+    # Every visible string of the theme, by key: the language's own (English where the theme has
+    # none), with site.yaml's ``strings:`` applied (SPEC section 14).
+    strings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(theme_strings("en", {})))
     # Keys this version does not know, kept for templates as ``site.extra``.
     extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA)
 
@@ -150,7 +154,7 @@ class SiteConfig:
 
 KNOWN_KEYS = frozenset(
     {"title", "base_url", "language", "timezone", "description", "per_page", "feed_size", "comments",
-     "permalinks", "topics", "authors", "escape_html", "logo", "images"}
+     "permalinks", "topics", "authors", "escape_html", "logo", "images", "strings"}
 )
 
 
@@ -173,7 +177,7 @@ def load_config(text: str, path: str, base_url: str | None = None) -> tuple[Site
             # A bad --base-url is command-line misuse (exit 2), not a content error in site.yaml.
             raise UsageError(checker.errors[-1].message)
     if checker.errors:
-        raise BuildError(checker.errors)
+        raise BuildError(checker.errors, checker.warnings)
     return SiteConfig(**values), checker.warnings
 
 
@@ -201,6 +205,9 @@ class _Checker:
             checked = getattr(self, f"check_{name}")(value)
             if checked is not None:
                 values[name] = checked
+        language = values.get("language", FALLBACK)
+        values["strings"] = MappingProxyType(theme_strings(language, values.pop("strings", {})))
+        self._warn_language(language)
         for name, line in self.doc.duplicate_keys:
             self.warnings.append(warning(self.path, line, f"key '{name}' is set twice; the last one wins"))
         values["extra"] = ExtraFields(extra)
@@ -211,6 +218,39 @@ class _Checker:
         if close:
             self.warnings.append(warning(
                 self.path, self.doc.line_of(name), f"unknown key '{name}'; did you mean '{close[0]}'?"))
+
+    def _warn_language(self, language: str) -> None:
+        if strings_language(language) is not None:
+            return
+        dates = "" if date_locale_known(language) else " and dates"
+        self.warnings.append(warning(
+            self.path, self.doc.line_of("language"),
+            f"the theme has no strings for language '{language}': its words{dates} are in English "
+            "(set them with 'strings:'; the README lists the keys)"))
+
+    def check_strings(self, value: Any) -> dict[str, str] | None:
+        if not isinstance(value, dict):
+            self.fail("strings", "'strings' must map theme string keys to text, e.g. latest_briefings: Today")
+            return None
+        overrides: dict[str, str] = {}
+        for key, text in value.items():
+            name, where = str(key), f"strings.{key}"
+            if name not in THEME_KEYS:
+                close = difflib.get_close_matches(name, THEME_KEYS, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else " (the README lists the keys)"
+                self.warnings.append(warning(self.path, self.doc.line_of(where),
+                                             f"unknown theme string '{name}'{hint}"))
+                continue
+            if not isinstance(text, (str, int, float)) or isinstance(text, bool):
+                self.fail(where, f"theme string '{name}' must be text")
+                continue
+            unknown = sorted(set(re.findall(r"\{(\w+)\}", str(text))) - placeholders(name))
+            if unknown:
+                self.fail(where, f"theme string '{name}' fills in {{{unknown[0]}}}, which it does not have "
+                          f"(it has: {', '.join('{' + p + '}' for p in sorted(placeholders(name))) or 'none'})")
+                continue
+            overrides[name] = str(text)
+        return overrides
 
     def _text(self, key: str, value: Any) -> str | None:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):

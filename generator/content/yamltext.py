@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# PyYAML's context of an error inside a flow collection ([a, b] or {a: b}), marked at its opening bracket.
+_FLOW_CONTEXTS = ("while parsing a flow sequence", "while parsing a flow mapping")
+
+
 @dataclass(frozen=True, slots=True)
 class YamlDocument:
     """A parsed YAML document: its value and the 1-based line of each key.
@@ -63,9 +67,11 @@ def parse_yaml(text: str) -> YamlDocument:
         data = _construct_document(loader, node, text) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
-            # "unexpected end of stream" points past the last line; where the unclosed quote or
-            # bracket began is the line the author has to fix.
+        if exc.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())
+                                             or exc.context in _FLOW_CONTEXTS):
+            # "unexpected end of stream" points past the last line, and an unclosed '[' or '{' is
+            # found only on the line after it: where the quote or bracket opens is the line the
+            # author has to fix.
             mark = exc.context_mark
         line = min(mark.line + 1, text.rstrip().count("\n") + 1) if mark is not None else 1
         problem = " ".join(p for p in (exc.problem, exc.context) if p) or "invalid YAML"

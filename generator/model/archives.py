@@ -8,7 +8,6 @@ the site's structure (``catalogue.structure_of``).
 
 from __future__ import annotations
 
-import calendar
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Sequence
 
 from generator.content.articles import Article
 from generator.content.config import SiteConfig
+from generator.content.language import FALLBACK, month_year
 from generator.model.catalogue import site_path
 
 log = logging.getLogger(__name__)
@@ -32,11 +32,12 @@ class ArchiveMonth:
     path: str  # relative to the site root: /2022/01/
     url: str
     articles: tuple[str, ...]
+    language: str = FALLBACK  # the site's, which names the month (SPEC section 14)
 
     @property
     def name(self) -> str:
-        """The month as readers see it: 'January 2022'."""
-        return f"{calendar.month_name[self.month]} {self.year}"
+        """The month as readers see it: 'January 2022', 'Januar 2022'."""
+        return month_year(self.year, self.month, self.language)
 
     @property
     def count(self) -> int:
@@ -77,7 +78,7 @@ def date_archives(config: SiteConfig, articles: Sequence[Article]) -> list[Archi
     years: list[ArchiveYear] = []
     for year in sorted({y for y, _m in by_month}, reverse=True):
         months = tuple(ArchiveMonth(year, month, month_path(year, month), site_path(config, month_path(year, month)),
-                                    tuple(by_month[(year, month)]))
+                                    tuple(by_month[(year, month)]), config.language)
                        for month in sorted((m for y, m in by_month if y == year), reverse=True))
         path = f"/{year:04d}/"
         # Months newest first, each newest first: the year's articles newest first.

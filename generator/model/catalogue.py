@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from generator.content.articles import Article, Notice
 from generator.content.config import SiteConfig
+from generator.content.language import long_date
 from generator.content.slugs import unique_slugs
 from generator.content.typography import smarten
 from generator.diagnostics import Diagnostic, error, warning
@@ -40,6 +41,11 @@ class HeldBack:
 class TopicLink:
     name: str
     url: str
+
+    @property
+    def label(self) -> str:
+        """The name as a chip shows it, with a headline's typography: Côte d’Ivoire (SPEC section 1)."""
+        return smarten(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,9 +358,8 @@ def taxonomy(
 
 
 def format_date(moment: dt.datetime, config: SiteConfig) -> str:
-    """Return a date as readers see it, in the site timezone: '9 January 2022'."""
-    local = moment.astimezone(config.tz)
-    return f"{local.day} {local:%B %Y}"
+    """Return a date as readers see it, in the site timezone and language: '9 January 2022' (en-AU)."""
+    return long_date(moment.astimezone(config.tz).date(), config.language)
 
 
 def iso_date(moment: dt.datetime, date_only: bool, config: SiteConfig) -> str:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from generator.content.articles import Article
 from generator.content.config import SiteConfig
+from generator.content.language import theme_text
 from generator.model.catalogue import Entry, ImageView, last_modified
 from generator.model.pictures import HERO_SIZES, picture_markup, responsive_body
 
@@ -275,7 +276,8 @@ def _feed_item(config: SiteConfig, entry: Entry, body: str) -> FeedItem:
     if entry.original_url:
         # SPEC section 9: syndication partners must be able to link the original.
         link = _attr(entry.original_url)
-        content += xml_safe(f'\n<p class="original-url">Original URL: <a href="{link}">{link}</a></p>')
+        label = _attr(theme_text(config.strings, config.language, "original_url"))
+        content += xml_safe(f'\n<p class="original-url">{label} <a href="{link}">{link}</a></p>')
     return FeedItem(
         id=url,
         title=xml_safe(entry.title),
@@ -302,9 +304,14 @@ def feed_figure(config: SiteConfig, image: ImageView) -> str:
     caption = ""
     if image.caption or image.credit:
         parts = ([f'<span class="caption">{_attr(image.caption)}</span>'] if image.caption else []) + \
-                ([f'<span class="credit">Picture: {_attr(image.credit)}</span>'] if image.credit else [])
+                ([f'<span class="credit">{_attr(_credit(config, image.credit))}</span>'] if image.credit else [])
         caption = f"<figcaption>{' '.join(parts)}</figcaption>"
     return f"<figure>{markup}{caption}</figure>\n"
+
+
+def _credit(config: SiteConfig, credit: str) -> str:
+    # The same words as the page's credit line, in the site's language (SPEC section 14).
+    return theme_text(config.strings, config.language, "picture_credit", credit=credit)
 
 
 def _attr(text: str) -> str:

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from generator.content.articles import Article
 from generator.content.comments import comments_embed
 from generator.content.config import SiteConfig
+from generator.content.language import theme_text
 from generator.diagnostics import Diagnostic, error
 from generator.model.archives import ARCHIVE_INDEX, ArchiveYear, date_archives
 from generator.model.catalogue import (
@@ -205,7 +206,7 @@ def plan_site(
         pages.extend(_alias_pages(config, article, url))
     pages.extend(_list_pages(config, nav, "/", tuple(a.path for a in articles), _home_head(config)))
     for topic in topics:
-        pages.extend(_list_pages(config, nav, topic.path, topic.articles, _topic_head(topic)))
+        pages.extend(_list_pages(config, nav, topic.path, topic.articles, _topic_head(config, topic)))
     pages.append(_topics_page(config, nav, topics))
     pages.extend(newsroom_pages(config, nav, catalogue))
     pages.append(_not_found_page(config, nav))
@@ -218,6 +219,11 @@ def index_path(pattern: str, fallback: str) -> str:
     (``/authors/{slug}/`` -> ``/authors/``), or ``fallback`` when that is the site root."""
     folder = pattern.split("{", 1)[0].rsplit("/", 1)[0] + "/"
     return folder if folder != "/" else fallback
+
+
+def _words(config: SiteConfig, key: str, **values: object) -> str:
+    """Return the theme string ``key`` in the site's language, as templates print it with ``t``."""
+    return theme_text(config.strings, config.language, key, None, **values)
 
 
 def _title(*parts: str) -> str:
@@ -272,9 +278,10 @@ def _home_head(config: SiteConfig) -> ListHead:
     return ListHead("home", "list.html", "", config.description, True, {})
 
 
-def _topic_head(topic: Topic) -> ListHead:
+def _topic_head(config: SiteConfig, topic: Topic) -> ListHead:
     view = TopicView(topic.name, topic.url, topic.description, topic.count)
-    return ListHead("topic", "list.html", topic.name, topic.description or f"Briefings on {topic.name}.", True,
+    return ListHead("topic", "list.html", topic.name,
+                    topic.description or _words(config, "topic_page_description", topic=topic.name), True,
                     {"topic": view})
 
 
@@ -295,7 +302,7 @@ def _list_pages(config: SiteConfig, nav: Nav, root: str, articles: Sequence[str]
         number = index + 1
         prev_url = urls[index - 1] if index > 0 else None
         next_url = urls[index + 1] if number < total else None
-        suffix = f"page {number}" if number > 1 else ""
+        suffix = _words(config, "page_number", number=number) if number > 1 else ""
         page = PageMeta(
             kind=head.kind,
             url=urls[index],
@@ -329,8 +336,8 @@ class TopicView:
 
 def _topics_page(config: SiteConfig, nav: Nav, topics: Sequence[Topic]) -> PageSpec:
     url = nav.topics_url
-    page = PageMeta("topics", url, config.absolute_url(url), _title("Topics", config.title),
-                    cut_description(f"Every topic covered by {config.title}, with its number of briefings."))
+    page = PageMeta("topics", url, config.absolute_url(url), _title(_words(config, "topics"), config.title),
+                    cut_description(_words(config, "topics_page_description", site=config.title)))
     views = [TopicView(t.name, t.url, t.description, t.count) for t in sorted(topics, key=lambda t: (t.name.casefold(), t.slug))]
     return PageSpec(output_file(TOPICS_INDEX), "topics.html",
                     {"page": page, "nav": nav, "topics": views}, "site.yaml", ())
@@ -370,22 +377,24 @@ def newsroom_pages(config: SiteConfig, nav: Nav, catalogue: Catalogue) -> list[P
                                  _author_head(config, author, catalogue.pictures)))
     for source in catalogue.sources:
         pages.extend(_list_pages(config, nav, source.path, source.articles, ListHead(
-            "source", "source.html", source.name, f"Briefings from {source.name}.", True,
+            "source", "source.html", source.name, _words(config, "source_page_description", source=source.name), True,
             {"source": TopicView(source.name, source.url, None, source.count)})))
     pages.append(_terms_page(config, nav, catalogue.authors, "authors", index_path(config.permalinks.author, AUTHORS_INDEX),
-                             "Authors", f"Everyone who writes for {config.title}, with their number of briefings."))
+                             _words(config, "authors"), _words(config, "authors_page_description", site=config.title)))
     pages.append(_terms_page(config, nav, catalogue.sources, "sources", index_path(config.permalinks.source, SOURCES_INDEX),
-                             "Sources", f"Every source of {config.title}'s briefings, with its number of briefings."))
+                             _words(config, "sources"), _words(config, "sources_page_description", site=config.title)))
     years = date_archives(config, catalogue.articles)
     for year in years:
         months = tuple(TopicView(m.name, m.url, None, m.count) for m in year.months)
         view = ArchiveView(year.name, year.url, year.count, year.name, year.url, False, months)
         pages.extend(_list_pages(config, nav, year.path, year.articles, ListHead(
-            "year", "archive.html", year.name, f"Briefings of {year.name}.", False, {"archive": view})))
+            "year", "archive.html", year.name, _words(config, "archive_page_description", period=year.name), False,
+            {"archive": view})))
         for month in year.months:
             view = ArchiveView(month.name, month.url, month.count, year.name, year.url, True, ())
             pages.extend(_list_pages(config, nav, month.path, month.articles, ListHead(
-                "month", "archive.html", month.name, f"Briefings of {month.name}.", False, {"archive": view})))
+                "month", "archive.html", month.name, _words(config, "archive_page_description", period=month.name),
+                False, {"archive": view})))
     pages.append(_archive_page(config, nav, years))
     return pages
 
@@ -400,7 +409,8 @@ def _author_head(config: SiteConfig, author: Topic, pictures: Mapping[str, Pictu
                                                else picture)
     view = AuthorView(author.name, author.url, author.count, profile.bio if profile else None, image,
                       profile.url if profile else None, profile.links if profile else ())
-    return ListHead("author", "author.html", author.name, f"Briefings by {author.name}.", True, {"author": view})
+    return ListHead("author", "author.html", author.name, _words(config, "author_page_description", author=author.name),
+                    True, {"author": view})
 
 
 def _terms_page(config: SiteConfig, nav: Nav, terms: Sequence[Topic], kind: str, path: str, title: str,
@@ -416,8 +426,8 @@ def _terms_page(config: SiteConfig, nav: Nav, terms: Sequence[Topic], kind: str,
 def _archive_page(config: SiteConfig, nav: Nav, years: Sequence[ArchiveYear]) -> PageSpec:
     """Return ``/archive/``: every year and month with its count, newest first."""
     url = nav.archive_url
-    page = PageMeta("archive", url, config.absolute_url(url), _title("Archive", config.title),
-                    cut_description(f"Every month of {config.title}'s briefings, newest first."))
+    page = PageMeta("archive", url, config.absolute_url(url), _title(_words(config, "archive"), config.title),
+                    cut_description(_words(config, "archive_index_description", site=config.title)))
     views = [ArchiveView(y.name, y.url, y.count, y.name, y.url, False,
                          tuple(TopicView(m.name, m.url, None, m.count) for m in y.months)) for y in years]
     return PageSpec(output_file(ARCHIVE_INDEX), "archives.html", {"page": page, "nav": nav, "years": views},
@@ -426,15 +436,15 @@ def _archive_page(config: SiteConfig, nav: Nav, years: Sequence[ArchiveYear]) ->
 
 def _not_found_page(config: SiteConfig, nav: Nav) -> PageSpec:
     url = site_path(config, "/404.html")
-    page = PageMeta("404", url, config.absolute_url(url), _title("Page not found", config.title),
-                    "The page you asked for is not here.")
+    page = PageMeta("404", url, config.absolute_url(url), _title(_words(config, "page_not_found"), config.title),
+                    _words(config, "not_found_page_description"))
     return PageSpec("404.html", "404.html", {"page": page, "nav": nav}, "site.yaml", ())
 
 
 def _search_page(config: SiteConfig, nav: Nav) -> PageSpec:
     # Written even with --no-search, so an old bookmark finds a page that says search is off.
     url = site_path(config, SEARCH_PAGE)
-    page = PageMeta("search", url, config.absolute_url(url), _title("Search", config.title),
-                    cut_description(f"Search every briefing on {config.title}."))
+    page = PageMeta("search", url, config.absolute_url(url), _title(_words(config, "search"), config.title),
+                    cut_description(_words(config, "search_page_description", site=config.title)))
     return PageSpec(output_file(SEARCH_PAGE), "search.html",
                     {"page": page, "nav": nav, "search_base": site_path(config, "/")}, "site.yaml", ())

@@ -8,6 +8,7 @@ from typing import Iterator, Mapping
 
 from generator.model.body import RenderedBody
 from generator.content.articles import Article
+from generator.content.language import theme_text
 from generator.model.catalogue import Topic, output_file, preview_of, site_path
 from generator.model.feeds import (
     ATOM_FILE,
@@ -50,9 +51,9 @@ def feed_pages(site: Site) -> list[PageSpec]:
     for topic in site.topics:
         pages.extend(topic_feed_specs(site, topic, previews))
     for author in site.authors:
-        pages.extend(term_feed_specs(site, author, f"Briefings by {author.name}.", previews))
+        pages.extend(term_feed_specs(site, author, _words(site, "author_page_description", author=author.name), previews))
     for source in site.sources:
-        pages.extend(term_feed_specs(site, source, f"Briefings from {source.name}.", previews))
+        pages.extend(term_feed_specs(site, source, _words(site, "source_page_description", source=source.name), previews))
     return pages
 
 
@@ -81,7 +82,13 @@ def site_feed_specs(site: Site) -> list[PageSpec]:
 
 def topic_feed_specs(site: Site, topic: Topic, previews: set[str] | None = None) -> list[PageSpec]:
     """Return one topic's Atom and RSS feeds; ``previews`` are the paths of articles they leave out."""
-    return term_feed_specs(site, topic, topic.description or f"Briefings on {topic.name}.", previews)
+    return term_feed_specs(site, topic, topic.description or _words(site, "topic_page_description", topic=topic.name),
+                           previews)
+
+
+def _words(site: Site, key: str, **values: object) -> str:
+    """Return the theme string ``key`` in the site's language (SPEC section 14)."""
+    return theme_text(site.config.strings, site.config.language, key, None, **values)
 
 
 def term_feed_specs(site: Site, term: Topic, subtitle: str, previews: set[str] | None = None) -> list[PageSpec]:

@@ -108,10 +108,25 @@ def make_serve_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="newsbite-serve-"))
 
 
+# A script removing a folder: run apart from the dev server, so Ctrl-C does not wait for it.
+_REMOVE_FOLDER = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+
+
 def remove_serve_dir(path: Path) -> None:
-    """Remove a folder made by ``make_serve_dir`` (and only such a folder)."""
-    if path.name.startswith("newsbite-serve-") and path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
+    """Remove a folder made by ``make_serve_dir`` (and only such a folder).
+
+    It is renamed away at once and its files removed by a process of its own, which outlives the
+    server's: deleting a 3,000-article site's 7,000 files took the server a second or more to stop.
+    """
+    if not (path.name.startswith("newsbite-serve-") and path.is_dir()):
+        return
+    trash = path.with_name(path.name + ".removing")
+    try:
+        os.rename(path, trash)
+        subprocess.Popen([sys.executable, "-S", "-c", _REMOVE_FOLDER, str(trash)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:  # no rename or no process to spare: remove it here
+        shutil.rmtree(trash if trash.is_dir() else path, ignore_errors=True)
 
 
 def find_served(out_dir: Path, rel: str) -> tuple[str, Path | None]:

@@ -18,13 +18,14 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from generator.content.config import SiteConfig
 from generator.content.extra import ExtraFields
+from generator.content.language import theme_text
 from generator.diagnostics import BuildError, Diagnostic, error
 from generator.model import pictures, seo
 from generator.model.catalogue import AuthorLink, Entry, ImageView, NoticeView, TopicLink, site_path
@@ -103,8 +104,27 @@ class TemplateUndefined(jinja2.StrictUndefined):
         return message
 
 
-def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
-    """Return the Jinja2 environment: autoescaping for HTML and XML, strict about undefined names."""
+def theme_markup(strings: Mapping[str, str], language: str, key: str, count: int | None = None,
+                 **values: Any) -> str:
+    """Return ``theme_text``; when a value is markup (authors' names as links), the string around
+    it is escaped and the whole is markup, so the links print as links."""
+    if not any(isinstance(value, Markup) for value in values.values()):
+        return theme_text(strings, language, key, count, **values)
+    # NUL marks where each value goes: no text that reaches a page holds one (content.xmltext).
+    marked = theme_text(strings, language, key, count, **{name: f"\0{name}\0" for name in values})
+    html = str(escape(marked))
+    for name, value in values.items():
+        html = html.replace(f"\0{name}\0", str(escape(value)))
+    return Markup(html)
+
+
+def make_environment(config: SiteConfig, site_dir: Path, fingerprinted: Mapping[str, str] | None = None
+                     ) -> jinja2.Environment:
+    """Return the Jinja2 environment: autoescaping for HTML and XML, strict about undefined names.
+
+    ``fingerprinted`` maps static files to the digest names they are also published under, which
+    ``asset_url`` prints (SPEC section 13).
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in layout_dirs(site_dir)]),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
@@ -114,8 +134,12 @@ def make_environment(config: SiteConfig, site_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["site"] = config
-    env.globals["asset_url"] = lambda path: site_path(config, str(path))
+    names = dict(fingerprinted or {})
+    env.globals["asset_url"] = lambda path: site_path(config, names.get(str(path).lstrip("/"), str(path)))
     env.filters["json_script"] = json_for_script
+    # The theme's visible strings in the site's language (SPEC section 14): t("latest_briefings"),
+    # t("briefings", count=n), t("by_authors", authors=...).
+    env.globals["t"] = functools.partial(theme_markup, config.strings, config.language)
     # Head metadata is shaped in seo.py; templates print it (SPEC section 5).
     env.globals["social_tags"] = functools.partial(seo.social_tags, config)
     env.globals["news_article"] = functools.partial(

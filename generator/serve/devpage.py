@@ -46,7 +46,9 @@ RELOAD_SCRIPT = """\
     box.id = OVERLAY;
     box.setAttribute("role", "alertdialog");
     box.setAttribute("aria-labelledby", OVERLAY + "-title");
+    // Long lines (a path, a YAML line) wrap rather than run off the right edge.
     box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:2rem;" +
+      "overflow-wrap:anywhere;" +
       "background:#141418;color:#f3f3f3;font:15px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace";
     const title = document.createElement("h1");
     title.id = OVERLAY + "-title";
@@ -63,7 +65,8 @@ RELOAD_SCRIPT = """\
       item.append(where, document.createTextNode(": " + p.message));
       if (p.excerpt && p.excerpt.length) {
         const code = document.createElement("pre");
-        code.style.cssText = "margin:.5rem 0 1rem;padding:.75rem;background:#000;border-radius:4px;overflow:auto";
+        code.style.cssText = "margin:.5rem 0 1rem;padding:.75rem;background:#000;border-radius:4px;overflow:auto;" +
+          "white-space:pre-wrap;overflow-wrap:anywhere";
         const width = String(p.excerpt[p.excerpt.length - 1][0]).length;
         for (const [number, text] of p.excerpt) {
           const row = document.createElement("div");
@@ -156,9 +159,10 @@ def error_page(problems: Sequence[Diagnostic], epoch: int, excerpts: Sequence[Ex
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Build failed</title>
-<style>body{{margin:0;padding:2rem;background:#141418;color:#f3f3f3;font:15px/1.5 ui-monospace,monospace}}
+<style>body{{margin:0;padding:2rem;background:#141418;color:#f3f3f3;font:15px/1.5 ui-monospace,monospace;
+overflow-wrap:anywhere}}
 h1{{font:600 20px/1.3 system-ui,sans-serif;color:#ff8a80}}p{{font:14px/1.4 system-ui,sans-serif;color:#bbb}}
-pre{{padding:.75rem;background:#000;border-radius:4px;overflow:auto;color:#aaa}}pre span{{display:block}}
+pre{{padding:.75rem;background:#000;border-radius:4px;overflow:auto;color:#aaa;white-space:pre-wrap}}pre span{{display:block}}
 pre .here{{color:#ff8a80;font-weight:600}}</style>
 </head>
 <body>

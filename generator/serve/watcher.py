@@ -82,8 +82,15 @@ def relative_source_path(site_dir: str, path: str) -> str:
 
 
 def describe(changes: Iterable[Change]) -> str:
-    """Return a short human summary of a batch of changes, e.g. 'content/a.md and 2 more files'."""
-    paths = sorted({c.path for c in changes})
+    """Return a short human summary of a batch of changes, e.g. 'content/a.md and 2 more files'.
+
+    An editor that saves through a temporary file (``sed -i`` writes content/2020/sedM7ForY, then
+    moves it over the article) changes a path without a suffix too: the files the author knows,
+    articles first, are named instead.
+    """
+    paths = sorted({c.path for c in changes}, key=lambda p: (not p.endswith(".md"), p))
+    named = [p for p in paths if posixpath.splitext(posixpath.basename(p))[1]]
+    paths = named or paths
     if not paths:
         return "nothing"
     more = len(paths) - 1

@@ -11,7 +11,7 @@ from tests.e2e.helpers import PHOTO, build, front, in_head, page, position
 from tests.htmltree import Element
 
 JPEG = PHOTO  # a real photograph: the build decodes it to make its derivatives
-SITE_YAML = "title: Test Briefings\ntimezone: Australia/Sydney\nbase_url: https://news.example/\n"
+SITE_YAML = "title: Test Briefings\nlanguage: en-AU\ntimezone: Australia/Sydney\nbase_url: https://news.example/\n"
 TITLE = "Russia readies scores of transports as troops pour into Kazakhstan"
 STANDFIRST = "Moscow says it has prepared more than 75 aircraft for deployment of forces."
 BODY = """\
@@ -203,7 +203,7 @@ def test_date_only_updated_is_a_plain_date(make_site) -> None:
 
 def test_aware_dates_are_shown_in_the_site_timezone(make_site) -> None:
     site = make_site({"content/a.md": front({"date": "2022-01-31T20:00:00Z", "title": "T"})},
-                     "title: T\ntimezone: Australia/Sydney\n")
+                     "title: T\nlanguage: en-AU\ntimezone: Australia/Sydney\n")
     assert build(site) == 0
     # 20:00 UTC on 31 January is 07:00 on 1 February in Sydney: URL, datetime and text agree.
     time = page(site / "public", "/2022/02/a/").one("main").find_all("time")[0]

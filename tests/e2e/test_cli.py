@@ -59,3 +59,26 @@ def test_bad_base_url_option_is_a_usage_error(make_site, capsys) -> None:
     assert build(make_site({}), "--base-url", "example.org/briefings") == 2
     err = capsys.readouterr().err
     assert "--base-url" in err and "site.yaml" not in err
+
+
+def test_warnings_are_shown_with_the_errors_that_stop_a_build(make_site, capsys) -> None:
+    site = make_site({
+        "content/a.md": front({"date": "2022-01-09", "title": "A", "tittle": "typo"}),
+        "content/b.md": "---\ntitle: B\ndate: 2022-01-09\ndraft: perhaps\n---\n",
+    })
+    assert build(site) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert "content/a.md:4: warning: unknown key 'tittle'; did you mean 'title'?" in err
+    assert "content/b.md:4: 'draft' must be true or false" in err
+    assert err[-1] == "Build failed: 1 problem and 1 warning; the previous output was left as it was."
+
+
+def test_warnings_are_shown_when_a_template_stops_the_build(make_site, capsys) -> None:
+    site = make_site({
+        "content/a.md": front({"date": "2022-01-09", "title": "A", "tittle": "typo"}),
+        "layouts/article.html": "{{ nothing_here }}",
+    }, "title: T\nper_pag: 3\n")
+    assert build(site) == 1
+    err = capsys.readouterr().err
+    assert "content/a.md:4: warning: unknown key 'tittle'" in err and "site.yaml:2: warning: unknown key 'per_pag'" in err
+    assert "layouts/article.html:1: " in err and "'nothing_here' is undefined" in err

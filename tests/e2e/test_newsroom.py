@@ -20,6 +20,7 @@ SITE_YAML = """\
 title: Desk
 base_url: https://example.org/news/
 timezone: Australia/Sydney
+language: en-AU  # dates as "5 February 2022"
 per_page: 2
 authors:
   Jane Doe:

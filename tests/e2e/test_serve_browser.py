@@ -54,12 +54,16 @@ def test_edit_break_fix_delete_in_an_open_tab(serving: ServeProcess, chromium_pa
     mark_page(page)
 
     # 2. Break the front matter: the tab shows the error naming the file and line.
-    alpha.write_text("---\ntitle: [unclosed\ndate: 2022-01-09T10:00:00+11:00\n---\nBody\n", encoding="utf-8")
+    long_line = "standfirst: " + "a very long line " * 40
+    alpha.write_text(f"---\ntitle: [unclosed\n{long_line}\ndate: 2022-01-09T10:00:00+11:00\n---\nBody\n",
+                     encoding="utf-8")
     overlay = page.locator("#newsbite-build-error")
     expect(overlay).to_be_visible(timeout=WAIT_MS)
-    expect(overlay).to_contain_text("content/2022/alpha.md:3")
+    expect(overlay).to_contain_text("content/2022/alpha.md:2")  # where the '[' opens
     expect(overlay).to_contain_text("invalid YAML")
     expect(overlay).to_contain_text("title: [unclosed")  # the source lines around the problem
+    # Long lines wrap inside the overlay: nothing runs off its right edge.
+    assert overlay.evaluate("box => [...box.querySelectorAll('*')].every(el => el.scrollWidth <= el.clientWidth + 1)")
     expect(headline).to_have_text("Alpha troops regroup")  # the last good page stays underneath
 
     # 3. Fix it: the tab shows the page again, by itself.

@@ -170,4 +170,6 @@ def test_base_url_option_holds_no_character_a_page_may_not() -> None:
 @pytest.mark.parametrize("tag", ["en", "en-AU", "pt-BR", "zh-Hant-TW", "es-419", "de-CH-1901", "en_AU", "fr-FR-x-newsroom"])
 def test_language_tags_are_read_as_written(tag: str) -> None:
     config, problems = load_config(f"language: {tag}\n", "site.yaml")
-    assert problems == [] and config.language == tag
+    # The theme has no strings for Chinese: a warning says so, and the tag is kept as written.
+    assert [p.message for p in problems if "no strings for language" not in p.message] == []
+    assert config.language == tag

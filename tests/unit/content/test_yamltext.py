@@ -99,3 +99,15 @@ def test_aliases_to_themselves_are_refused() -> None:
 def test_ordinary_aliases_and_asterisks_are_read() -> None:
     assert parse_yaml(_nested_aliases(3, 10)).data["a3"][0][0][0] == ["x"]  # 1,000 values: fine
     assert parse_yaml("title: 5 * 3 = 15\n").data == {"title": "5 * 3 = 15"}
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("title: T\ntopics: [Russia, Kazakhstan\nsource: Reuters\n", 2),  # unclosed: PyYAML marks line 3
+    ("title: T\nimage: {src: a.jpg, alt: x\ncredit: AFP\n", 2),
+    ("a: 1\ntopics: [\n  Russia,\n  Kazakhstan\nb: 2\n", 2),
+    ("title: T\ntopics: [Russia, Kazakhstan", 2),  # at the end of the text too
+])
+def test_an_unclosed_bracket_is_reported_where_it_opens(text: str, line: int) -> None:
+    with pytest.raises(YamlSyntaxError) as caught:
+        parse_yaml(text)
+    assert caught.value.line == line

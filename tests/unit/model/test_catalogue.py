@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -131,10 +132,11 @@ def test_asset_path(src: str, expected: str | None) -> None:
 
 def test_dates_as_readers_and_machines_see_them() -> None:
     moment = dt.datetime(2022, 1, 9, 7, 30, tzinfo=dt.timezone.utc)
-    assert format_date(moment, SYDNEY) == "9 January 2022"
+    assert format_date(moment, SYDNEY) == "January 9, 2022"  # Babel's long format for 'en'
+    assert format_date(moment, replace(SYDNEY, language="en-AU")) == "9 January 2022"
     assert iso_date(moment, False, SYDNEY) == "2022-01-09T18:30:00+11:00"
     late = dt.datetime(2022, 1, 9, 20, 0, tzinfo=dt.timezone.utc)
-    assert format_date(late, SYDNEY) == "10 January 2022"  # the site's day, not the machine's
+    assert format_date(late, SYDNEY) == "January 10, 2022"  # the site's day, not the machine's
     midnight = dt.datetime(2022, 1, 9, tzinfo=SYDNEY.tz)
     assert iso_date(midnight, True, SYDNEY) == "2022-01-09"
 

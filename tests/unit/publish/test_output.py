@@ -224,3 +224,28 @@ def test_a_known_file_is_still_looked_at_without_hashing(tmp_path: Path) -> None
 def test_reading_a_missing_file_signed_is_a_problem(tmp_path: Path) -> None:
     text, signature, problems = files.read_markdown_signed(tmp_path, "content/gone.md")
     assert (text, signature) == (None, files.UNREAD) and "cannot read the file" in str(problems[0])
+
+
+def test_a_serve_folder_is_gone_at_once_and_its_files_removed_apart(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+    import time
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = output.make_serve_dir()
+    for n in range(200):
+        (folder / f"{n}").mkdir()
+        (folder / f"{n}" / "index.html").write_text("x", encoding="utf-8")
+    output.remove_serve_dir(folder)
+    assert not folder.exists()  # renamed away before the call returns: the server stops at once
+    for _ in range(200):  # the helper process removes the files; bounded wait, not a timing claim
+        if not any(tmp_path.iterdir()):
+            break
+        time.sleep(0.05)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_only_serve_folders_are_removed(tmp_path: Path) -> None:
+    other = tmp_path / "public"
+    other.mkdir()
+    output.remove_serve_dir(other)
+    assert other.is_dir()

@@ -64,6 +64,12 @@ def test_describe() -> None:
     assert describe([Change("content/b.md", K.CONTENT)]) == "content/b.md"
     many = [Change(f"content/{n}.md", K.CONTENT) for n in "abc"]
     assert describe(many) == "content/a.md and 2 more files"
+    # sed -i and some editors write a temporary file and move it over the article: name the article.
+    saved = [Change("content/2020/sedM7ForY", K.CONTENT), Change("content/2020/story.md", K.CONTENT)]
+    assert describe(saved) == "content/2020/story.md"
+    assert describe([Change("layouts/base.html", K.LAYOUT), Change("content/z.md", K.CONTENT)]) == \
+        "content/z.md and 1 more file"
+    assert describe([Change("content/2020/sedM7ForY", K.CONTENT)]) == "content/2020/sedM7ForY"
 
 
 @pytest.mark.parametrize("target, rel, slash", [
