@@ -20,7 +20,6 @@ from generator.content.slugs import make_slug
 from generator.content.starter import is_site, local_timezone, starter_files
 from generator.diagnostics import BuildError, UsageError
 from generator.publish import output
-from generator.publish.links import broken_links
 from generator.render.theme import copy_theme_file, theme_static_files, theme_templates
 
 log = logging.getLogger(__name__)
@@ -206,6 +205,8 @@ def run_check(args: argparse.Namespace) -> int:
         tree = output.read_output(result.output_dir)
     finally:
         output.remove_scratch_folder(scratch)
+    from generator.publish.links import broken_links  # html.parser: only `check` reads pages back
+
     broken = broken_links(tree.pages, tree.files, result.base_url, result.page_sources)
     for link in broken:
         print(link)

@@ -438,8 +438,14 @@ def render_artifacts(
     out_dir = paths.output_dir
     if folders is not None:
         folders.settle()
+    # Which templates each one pulls in follows from their sources alone: a build that finds them
+    # as they were does not parse them all again to find out.
+    names = {s.template for s in plan.pages}
+    templates = StageResults(paths, store.memo).result("template keys", combine(all_templates_digest(loaded.env),
+                                                                          repr(sorted(names))),
+                                                 lambda: template_keys(loaded.env, names))
     job = PageJob(plan.pages, loaded.env, paths.site_dir, out_dir, stage, combine(store.code, loaded.config_key),
-                  template_keys(loaded.env, {s.template for s in plan.pages}), state.files, plan.structure,
+                  templates, state.files, plan.structure,
                   dict(loaded.sources.markdown_digests), output.made_by_this_build(out_dir), loaded.config, plan.bodies,
                   plan.entries, owned_output=owned)
     if options.on_plan is not None:

@@ -31,7 +31,6 @@ from generator.model import pictures, seo
 from generator.model.catalogue import AuthorLink, Entry, ImageView, NoticeView, TopicLink, site_path
 from generator.model.feeds import FeedLink
 from generator.model.plan import ArchiveView, AuthorView, Nav, PageMeta, Pagination, PageSpec, TopicView
-from generator.render.markup import render_snippet, snippet_text
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +117,19 @@ def theme_markup(strings: Mapping[str, str], language: str, key: str, count: int
     return Markup(html)
 
 
+def _render_snippet(text: str, escape_html: bool, base_path: str, inline: bool = False) -> str:
+    # markdown-it and its plugins take 0.05 s to import: a build that renders no page never needs them.
+    from generator.render.markup import render_snippet
+
+    return render_snippet(text, escape_html, base_path, inline=inline)
+
+
+def _snippet_text(text: str, escape_html: bool) -> str:
+    from generator.render.markup import snippet_text
+
+    return snippet_text(text, escape_html=escape_html)
+
+
 def make_environment(config: SiteConfig, site_dir: Path, fingerprinted: Mapping[str, str] | None = None
                      ) -> jinja2.Environment:
     """Return the Jinja2 environment: autoescaping for HTML and XML, strict about undefined names.
@@ -143,11 +155,11 @@ def make_environment(config: SiteConfig, site_dir: Path, fingerprinted: Mapping[
     # Head metadata is shaped in seo.py; templates print it (SPEC section 5).
     env.globals["social_tags"] = functools.partial(seo.social_tags, config)
     env.globals["news_article"] = functools.partial(
-        seo.news_article, config, plain_text=functools.partial(snippet_text, escape_html=config.escape_html))
+        seo.news_article, config, plain_text=functools.partial(_snippet_text, escape_html=config.escape_html))
     # Markdown from settings and front matter: an author's bio, a correction's or update's text.
-    env.filters["markdown"] = lambda text: Markup(render_snippet(str(text), config.escape_html, config.base_path))
+    env.filters["markdown"] = lambda text: Markup(_render_snippet(str(text), config.escape_html, config.base_path))
     env.filters["markdown_inline"] = lambda text: Markup(
-        render_snippet(str(text), config.escape_html, config.base_path, inline=True))
+        _render_snippet(str(text), config.escape_html, config.base_path, inline=True))
     # Pictures with their derivatives (SPEC section 9), and the sizes the built-in theme shows them at.
     env.globals["picture"] = picture
     env.globals.update(HERO_SIZES=pictures.HERO_SIZES, LEAD_SIZES=LEAD_SIZES, CARD_SIZES=CARD_SIZES,
