@@ -66,11 +66,11 @@ from generator.model.catalogue import (
     Catalogue,
     Entry,
     HeldBack,
-    RelatedIndex,
     output_file,
     site_path,
 )
 from generator.model.plan import PageSpec, alias_clashes, plan_site
+from generator.model.related import RelatedIndex
 from generator.model.syndication import feed_pages, index_pages
 from generator.publish import output
 from generator.render.templates import compile_templates, layout_dirs, make_environment

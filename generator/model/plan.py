@@ -22,11 +22,11 @@ from generator.model.catalogue import (
     Topic,
     cut_description,
     output_file,
-    related_articles,
     site_path,
 )
 from generator.model.feeds import FeedItem, FeedLink, FeedPlan, NewsPlan, feed_links, feed_of, news_sitemap_of
 from generator.model.pictures import Picture, responsive_body
+from generator.model.related import related_articles
 
 log = logging.getLogger(__name__)
 
