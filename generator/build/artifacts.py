@@ -17,15 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-import jinja2
-
 from generator.build.cache import OutputRecord, OutputState, SearchIndex, SearchPart
 from generator.build.fingerprint import (
     combine,
     digest_bytes,
     digest_text,
 )
-from generator.build.pages import PageJob, all_templates_digest, place_bytes
+from generator.build.pages import PageJob, file_intact, place_bytes
 from generator.content import files
 from generator.content.files import SiteSources
 from generator.diagnostics import BuildError, Diagnostic, error
@@ -115,13 +113,13 @@ def claimed_pages(pages: list[PageSpec], copies: Mapping[str, CopiedFile]) -> li
 
 def plan_inputs(
     flags: tuple[bool, bool, bool, bool, str | None], config_key: str, markdown_digests: Sequence[tuple[str, str]],
-    env: jinja2.Environment, copies: Mapping[str, CopiedFile], code: str,
+    templates: str, copies: Mapping[str, CopiedFile], code: str,
 ) -> str:
     """Return one digest of everything the plan is made from but the time: equal digests (and a
     time that publishes the same articles, ``OutputState.current``), equal plan and output."""
     # Texts, flags and tuples of them: their repr is exact, and cheaper than a Fingerprinter.
     return combine(
-        code, config_key, all_templates_digest(env), repr(flags), digest_text(repr(list(markdown_digests))),
+        code, config_key, templates, repr(flags), digest_text(repr(list(markdown_digests))),
         digest_text(repr(sorted((rel, c.digest) for rel, c in copies.items()))),
     )
 
@@ -152,8 +150,7 @@ def copies_to_make(
     todo: dict[str, Path] = {}
     for rel, copy in copies.items():
         old = state.files.get(rel)
-        if old is not None and old.key == copy.digest and (
-                owned or output.stat_matches(out_dir, rel, old.size, old.mtime_ns)):
+        if old is not None and old.key == copy.digest and file_intact(out_dir, rel, old, owned):
             records[rel] = old
             continue
         held = output.stat_if_copy(out_dir, rel, copy.source) if old is None else None
@@ -227,9 +224,7 @@ def _current_parts(out_dir: Path, state: OutputState, old: SearchIndex | None,
     if old is None:
         return {}
     return {part.number: part for part in old.parts if keys.get(part.number) == part.key and all(
-        rel in state.files and (owned or output.stat_matches(out_dir, rel, state.files[rel].size,
-                                                              state.files[rel].mtime_ns))
-        for rel in part.files)}
+        rel in state.files and file_intact(out_dir, rel, state.files[rel], owned) for rel in part.files)}
 
 
 def _index_parts(out_dir: Path, members: Mapping[int, list[str]], jobs: int,

@@ -384,16 +384,17 @@ class StageResults:
         Without ``on_disk`` the result is kept in the memo only: for results that unpickle slower
         than they are made (the pages of a large site: 0.25 s to load at 10,000 articles).
         """
+        stamp = self._stamp(key)
         if self.memo is not None:
             kept = self.memo.stages.get(name)
         elif on_disk:
             kept = _unpack(output.read_cache_file(self.paths.stage_result(name)))
         else:
             kept = None
-        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == combine(self._code(), key):
+        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == stamp:
             return kept[1]  # type: ignore[no-any-return]
         value = make()
-        entry = (combine(self._code(), key), value)
+        entry = (stamp, value)
         if self.memo is not None:
             self.memo.stages[name] = entry
         elif on_disk:
@@ -404,16 +405,17 @@ class StageResults:
         """Return the value the memo keeps for ``name`` under ``key`` (``keep``), or None: for
         results that are reused by identity, which only the memo keeps (``build.reuse``)."""
         kept = None if self.memo is None else self.memo.stages.get(name)
-        return kept[1] if kept is not None and kept[0] == combine(self._code(), key) else None
+        return kept[1] if kept is not None and kept[0] == self._stamp(key) else None
 
     def keep(self, name: str, key: str, value: object) -> None:
         """Keep ``value`` in the memo, if there is one, for ``last`` to give back."""
         if self.memo is not None:
-            self.memo.stages[name] = (combine(self._code(), key), value)
+            self.memo.stages[name] = (self._stamp(key), value)
 
     @staticmethod
-    def _code() -> str:
-        return code_digest()
+    def _stamp(key: str) -> str:
+        # A result is kept under its inputs and the code that made it.
+        return combine(code_digest(), key)
 
 
 class SourceStore:

@@ -201,7 +201,13 @@ def _resolved(job: PageJob, spec: PageSpec) -> PageSpec:
 
 def in_place(job: PageJob, rel: str, old: OutputRecord) -> bool:
     """Return whether the output file is still as ``old`` records it."""
-    return job.owned_output or output.stat_matches(job.out_dir, rel, old.size, old.mtime_ns)
+    return file_intact(job.out_dir, rel, old, job.owned_output)
+
+
+def file_intact(out_dir: Path, rel: str, record: OutputRecord, owned: bool) -> bool:
+    """Return whether the output file ``rel`` is still as ``record`` says it was written; ``owned``:
+    the folder is written by this process alone (``BuildMemo.owns_output``), so it is, unlooked at."""
+    return owned or output.stat_matches(out_dir, rel, record.size, record.mtime_ns)
 
 
 def place_bytes(job: PageJob, rel: str, key: str, data: bytes, old: OutputRecord | None, source: str) -> PageResult:

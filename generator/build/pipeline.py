@@ -153,6 +153,7 @@ class SourcesRead:
     copies: dict[str, CopiedFile]
     signed: dict[str, FileSignature]  # the copied files' signatures, kept with the scan's
     env: jinja2.Environment
+    templates: str  # the digest of every template's source (``pages.all_templates_digest``)
     flags: tuple[bool, bool, bool, bool, str | None]  # the options that reach the output
     inputs: str  # the digest of everything the plan is made from but the time ("" when unknown)
     warnings: tuple[Diagnostic, ...]
@@ -171,6 +172,7 @@ class LoadedSite:
     paths: dict[str, str]  # article source -> its URL path
     copies: dict[str, CopiedFile]
     env: jinja2.Environment
+    templates: str  # the digest of every template's source
     flags: tuple[bool, bool, bool, bool, str | None]  # the options that reach the output
     inputs: str  # the digest of everything the plan is made from but the time
     warnings: tuple[Diagnostic, ...]
@@ -292,25 +294,25 @@ def read_sources(options: BuildOptions, store: SourceStore, memo: BuildMemo | No
     fingerprinted = fingerprinted_names(sources)
     # Pages print the static files' digest names: a changed stylesheet is a change of settings.
     config_key = combine(Fingerprinter().digest(config), digest_text(repr(sorted(fingerprinted.items()))))
-    env = _environment(config, config_key, paths, memo, fingerprinted)
+    env, templates = _environment(config, config_key, paths, memo, fingerprinted)
     signed: dict[str, FileSignature] = {}  # the copied files' signatures, kept beside the Markdown files'
     copies = copied_files(sources, paths.site_dir, store.scan, signed, fingerprinted)
     flags = (options.drafts, options.future, options.strict, options.search, options.base_url)
     if all(digest for _path, digest in sources.markdown_digests):
         store.remember_scan({**dict(sources.markdown_signatures), **signed})
-    return SourcesRead(config, config_key, sources, copies, signed, env, flags,
-                       _inputs(store, config_key, sources, copies, env, flags, report.warnings),
+    return SourcesRead(config, config_key, sources, copies, signed, env, templates, flags,
+                       _inputs(store, config_key, sources, copies, templates, flags, report.warnings),
                        tuple(report.warnings), options.now or dt.datetime.now(config.tz))
 
 
 def _inputs(store: SourceStore, config_key: str, sources: SiteSources, copies: Mapping[str, CopiedFile],
-            env: jinja2.Environment, flags: tuple[bool, bool, bool, bool, str | None],
+            templates: str, flags: tuple[bool, bool, bool, bool, str | None],
             warnings: Sequence[Diagnostic]) -> str:
     """Return the digest of everything the plan is made from but the time ("" while a Markdown
     file's digest is unknown). Articles, their warnings and which are published follow from these."""
     if not all(digest for _path, digest in sources.markdown_digests):
         return ""
-    return combine(plan_inputs(flags, config_key, sources.markdown_digests, env, copies, store.code),
+    return combine(plan_inputs(flags, config_key, sources.markdown_digests, templates, copies, store.code),
                    digest_text(repr(list(warnings))))
 
 
@@ -330,7 +332,7 @@ def read_articles(options: BuildOptions, read: SourcesRead, store: SourceStore, 
     if unread:
         sources = _with_digests(sources, unread)
         store.remember_scan({**dict(sources.markdown_signatures), **read.signed})
-        inputs = _inputs(store, read.config_key, sources, read.copies, read.env, read.flags, read.warnings)
+        inputs = _inputs(store, read.config_key, sources, read.copies, read.templates, read.flags, read.warnings)
     if memo is not None:
         memo.scanned = sources
     results = StageResults(paths, memo)
@@ -341,7 +343,7 @@ def read_articles(options: BuildOptions, read: SourcesRead, store: SourceStore, 
     report.extend(selection.clashes)
     report.raise_if_failed()
     return LoadedSite(config, read.config_key, sources, selection.published, tuple(selection.held_back),
-                      selection.urls, read.copies, read.env, read.flags, inputs,
+                      selection.urls, read.copies, read.env, read.templates, read.flags, inputs,
                       (*read.warnings, *report.warnings), selection)
 
 
@@ -365,19 +367,21 @@ def _scan(options: BuildOptions, store: SourceStore, memo: BuildMemo | None, sta
 
 
 def _environment(config: SiteConfig, config_key: str, paths: SitePaths, memo: BuildMemo | None,
-                 fingerprinted: Mapping[str, str]) -> jinja2.Environment:
-    """Return the template environment; the dev server keeps its last one, with the templates it has
-    compiled, while the settings and every template's source are unchanged."""
+                 fingerprinted: Mapping[str, str]) -> tuple[jinja2.Environment, str]:
+    """Return the template environment and the digest of every template's source; the dev server
+    keeps its last environment, with the templates it has compiled, while the settings and every
+    template's source are unchanged."""
     env = make_environment(config, paths.site_dir, fingerprinted)
     env.auto_reload = False  # templates cannot change during one build: skip a stat per page
     env.bytecode_cache = CompiledTemplates(paths)
+    templates = all_templates_digest(env)
     if memo is None:
-        return env
-    key = combine(config_key, all_templates_digest(env))
+        return env, templates
+    key = combine(config_key, templates)
     if memo.environment is not None and memo.environment[0] == key:
-        return memo.environment[1]
+        return memo.environment[1], templates
     memo.environment = (key, env)
-    return env
+    return env, templates
 
 
 def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore, memo: BuildMemo | None) -> Plan:
@@ -441,9 +445,8 @@ def render_artifacts(
     # Which templates each one pulls in follows from their sources alone: a build that finds them
     # as they were does not parse them all again to find out.
     names = {s.template for s in plan.pages}
-    templates = StageResults(paths, store.memo).result("template keys", combine(all_templates_digest(loaded.env),
-                                                                          repr(sorted(names))),
-                                                 lambda: template_keys(loaded.env, names))
+    templates = StageResults(paths, store.memo).result("template keys", combine(loaded.templates, repr(sorted(names))),
+                                                       lambda: template_keys(loaded.env, names))
     job = PageJob(plan.pages, loaded.env, paths.site_dir, out_dir, stage, combine(store.code, loaded.config_key),
                   templates, state.files, plan.structure,
                   dict(loaded.sources.markdown_digests), output.made_by_this_build(out_dir), loaded.config, plan.bodies,

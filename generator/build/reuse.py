@@ -56,7 +56,6 @@ class Selection(NamedTuple):
     follows: int  # the serial of the selection this one reuses (0: made from scratch)
     changed: Mapping[str, Article]  # ... and the articles put in its place, by source path
     places: Mapping[str, int]  # each published article's place in ``published``
-    published_paths: tuple[str, ...]  # the source paths of ``published``, in order
 
 
 def select(config: SiteConfig, articles: Sequence[Article], drafts: bool, future: bool, now: dt.datetime,
@@ -80,7 +79,7 @@ def select(config: SiteConfig, articles: Sequence[Article], drafts: bool, future
     structure = digest_text(repr([structure_of(a) for a in published]))
     return Selection(tuple(articles), published, held_back, urls, clashes, structure, now,
                      min(future_dates, default=None), next(_serials), 0, {},
-                     {a.path: place for place, a in enumerate(published)}, tuple(a.path for a in published))
+                     {a.path: place for place, a in enumerate(published)})
 
 
 def _changed_in_place(articles: Sequence[Article], last: Selection, now: dt.datetime) -> dict[str, Article] | None:

@@ -17,6 +17,8 @@ from generator.diagnostics import Diagnostic, error, warning
 
 log = logging.getLogger(__name__)
 
+# What the scan reads as articles.
+_MARKDOWN = (".md", ".markdown")
 # Editor droppings and hidden files are never content.
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak")
 
@@ -80,7 +82,7 @@ def _walk_names(root: Path, links: list[str] | None = None, hidden: list[str] | 
 
 def _hidden_markdown(name: str) -> bool:
     # '...md' or '.draft.md' look like articles; '.#a.md' is an editor's lock file, not the author's.
-    return name.lower().endswith((".md", ".markdown")) and name.startswith(".") and not name.startswith(".#")
+    return name.lower().endswith(_MARKDOWN) and name.startswith(".") and not name.startswith(".#")
 
 
 def _links_to_folder(entry: os.DirEntry[str]) -> bool:
@@ -157,7 +159,7 @@ def scan_site(
         rel = "content/" + name
         if rel in refused:
             continue
-        if not rel.lower().endswith((".md", ".markdown")):
+        if not rel.lower().endswith(_MARKDOWN):
             assets.append(rel)
             continue
         old = known.get(rel) if known is not None and not read_markdown else None
@@ -209,7 +211,7 @@ def rescan(site_dir: Path, last: SiteSources, changed: Iterable[str]) -> SiteSou
     for rel in sorted(set(changed)):
         parts = rel.split("/")
         if parts[0] != "content" or len(parts) < 2 or any(_ignored(part) for part in parts) or \
-                not rel.lower().endswith((".md", ".markdown")):
+                not rel.lower().endswith(_MARKDOWN):
             return None
         try:
             st = os.lstat(site_dir / rel)
