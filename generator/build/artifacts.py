@@ -130,9 +130,14 @@ def site_structure(
 ) -> str:
     """Return the digest of the site's structure: what every page may show beside the articles it
     declares. ``published`` is the digest of the published articles' structure (``reuse.Selection``)."""
+    return combine(shared_inputs(flags, copies), published, digest_text(repr(list(held_back))))
+
+
+def shared_inputs(flags: tuple[bool, bool, bool, bool, str | None], copies: Mapping[str, CopiedFile]) -> str:
+    """Return the digest of what any page may show beside its context and its articles: the copied
+    files (whether a picture or asset an article names exists, and its bytes) and the build's flags."""
     # Texts, flags and tuples of them: their repr is exact, and cheaper than a Fingerprinter.
-    return combine(repr(flags), published, digest_text(repr(list(held_back))),
-                   digest_text(repr(sorted((rel, c.digest) for rel, c in copies.items()))))
+    return combine(repr(flags), digest_text(repr(sorted((rel, c.digest) for rel, c in copies.items()))))
 
 
 def outputs_intact(out_dir: Path, state: OutputState, owned: bool = False) -> bool:

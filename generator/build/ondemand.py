@@ -60,7 +60,7 @@ class PlannedOutput:
         # The job's caches filled as pages render (feed items, the articles' key tokens) are this
         # object's own: the build's thread may be filling the job's meanwhile.
         self._feed_items: dict[str, FeedItem] = {}
-        self._source_tokens: dict[str, str] = {}
+        self._article_tokens: dict[str, str] = {}
 
     def find(self, rel: str) -> str:
         """Return "file", "dir" or "missing" for ``rel`` (relative to the output folder), as the build will leave it."""
@@ -98,7 +98,7 @@ class PlannedOutput:
         with _RENDERING:
             self._job = None
             self._specs, self._folders, self._made = {}, set(), {}
-            self._feed_items, self._source_tokens = {}, {}
+            self._feed_items, self._article_tokens = {}, {}
             if self._scratch is not None:
                 shutil.rmtree(self._scratch, ignore_errors=True)
                 self._scratch = None
@@ -125,7 +125,7 @@ class PlannedOutput:
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix="newsbite-ondemand-"))
         one = dataclasses.replace(job, specs=[spec], previous={}, out_dir=self._scratch, stage=self._scratch,
-                                  new_output=True, feed_items=self._feed_items, source_tokens=self._source_tokens)
+                                  new_output=True, feed_items=self._feed_items, article_tokens=self._article_tokens)
         result = render_pages(one, jobs=1)[0]
         if result.status != "staged":
             raise NotRendered(spec.output, result.diagnostics)

@@ -4,13 +4,17 @@ Each page is an artifact whose key is the digest of its inputs: its template clo
 template and every template it extends, includes or imports, as the site's ``layouts/`` resolves
 them), the site settings and the generator's code, and then either
 
-- what the page declares it shows (``PageSpec.shows``): the site's structure (which pages exist,
-  what lists what, in which order, at which URLs) and the source digest of each article shown; or
+- what the page declares it shows (``PageSpec.shows``): its context, which holds the site's
+  structure as this page shows it (its URL, the list it is a page of, the pages around it) and
+  names the articles shown; and each article shown, as its source digest, its body's digest and
+  what its entry shows of the structure (its URL and its topics', authors' and source's URLs); or
 - for a page that declares nothing, the digest of its whole context.
 
-A page whose key and output file are as the last build recorded them is current and is not
-rendered; a rendered page whose bytes are unchanged is not written. Everything else is written to
-the staging folder, which the build publishes once every page has rendered.
+So a new article, or one moved to another author or month, changes the keys of the pages that
+list it or whose lists shift, not of every page. A page whose key and output file are as the last
+build recorded them is current and is not rendered; a rendered page whose bytes are unchanged is
+not written. Everything else is written to the staging folder, which the build publishes once
+every page has rendered.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import jinja2
 import jinja2.meta
@@ -36,7 +40,7 @@ from generator.build.parallel import Progress, forks, run_spans
 from generator.build.sources import decoded_bodies
 from generator.content.config import SiteConfig
 from generator.diagnostics import BuildError, Diagnostic
-from generator.model.body import RenderedBody
+from generator.model.body import RenderedBody, StoredHtml
 from generator.model.catalogue import Entry
 from generator.model.feeds import FeedItem
 from generator.model.plan import PageSpec, names_articles, resolve_context
@@ -73,7 +77,8 @@ class PageJob:
     base_key: str
     template_keys: Mapping[str, str]
     previous: Mapping[str, OutputRecord]
-    # The digest of the site's structure, and each article's source digest (for declared pages).
+    # The digest of the site's structure (the same structure plans the same pages), and each
+    # article's source digest (for declared pages).
     structure: str = ""
     source_digests: Mapping[str, str] = dataclasses.field(default_factory=dict)
     # The output folder is new: no file there can already hold a page (no need to look).
@@ -85,10 +90,15 @@ class PageJob:
     entries: Mapping[str, Entry] = dataclasses.field(default_factory=dict)
     # The feed items made so far in this process: an article in several feeds is shaped once.
     feed_items: dict[str, FeedItem] = dataclasses.field(default_factory=dict)
-    # Each article as a declared page's key names it ("path=digest"), made on first use.
-    source_tokens: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Each article as a declared page's key names it (``article_token``), made on first use.
+    article_tokens: dict[str, str] = dataclasses.field(default_factory=dict)
     # The output folder is written by this process alone (``BuildMemo.owns_output``).
     owned_output: bool = False
+    # What every declared page may show beside its context and its articles: the copied files
+    # (pictures and assets an entry shows) and the build's flags.
+    shared: str = ""
+    # What an article's entry shows of the structure, by source path (``Entries.shown_structure``).
+    shown_structure: Callable[[str], object] | None = None
 
 
 def page_key(job: PageJob, spec: PageSpec, fingerprints: Fingerprinter) -> str:
@@ -96,12 +106,39 @@ def page_key(job: PageJob, spec: PageSpec, fingerprints: Fingerprinter) -> str:
     template = job.template_keys.get(spec.template, "?")
     if spec.shows is None:
         return combine(job.base_key, template, fingerprints.digest(spec.context))
-    tokens = job.source_tokens
-    if not tokens:
-        tokens.update((path, f"{path}={digest}") for path, digest in job.source_digests.items())
+    tokens = job.article_tokens
+    shown = [tokens.get(path) or article_token(job, path) for path in spec.shows]
     # Output paths, source paths and digests hold no "\x1f": joined with it, they cannot run together.
-    return digest_text("\x1f".join((job.base_key, template, job.structure, spec.output,
-                                     *[tokens.get(path) or f"{path}=?" for path in spec.shows])))
+    return digest_text("\x1f".join((job.base_key, template, job.shared, spec.output,
+                                     context_digest(spec.context, fingerprints), *shown)))
+
+
+def context_digest(context: Mapping[str, Any], fingerprints: Fingerprinter) -> str:
+    """Return the digest of a declared page's context.
+
+    Such a context holds the plan's own values (heads, pagination, navigation, views of topics,
+    authors and archives, and articles by name): frozen dataclasses and named tuples of texts,
+    numbers and dates, whose ``repr`` spells out every field, so it is hashed at a third of a
+    Fingerprinter's cost (a structural change keys every page). A ``repr`` naming a memory address
+    says nothing of the value: the Fingerprinter digests that context.
+    """
+    text = repr(context)
+    return fingerprints.digest(context) if " at 0x" in text else digest_text(text)
+
+
+def article_token(job: PageJob, path: str) -> str:
+    """Return the article at ``path`` as the keys of the pages showing it name it, and keep it in the job.
+
+    Its source digest stands for all it says; its body's digest for the links its body resolved;
+    its shown structure for the URLs its entry links to.
+    """
+    digest = job.source_digests.get(path, "?")
+    body = job.bodies.get(path)
+    html = None if body is None else body.html
+    body_digest = "" if html is None else html.digest if isinstance(html, StoredHtml) else digest_text(html)
+    row = "" if job.shown_structure is None else job.shown_structure(path)
+    token = job.article_tokens[path] = digest_text(f"{path}\x1f{digest}\x1f{body_digest}\x1f{row!r}")
+    return token
 
 
 def key_inputs(job: PageJob) -> KeyInputs:
@@ -156,6 +193,7 @@ def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None =
         else:
             results.append(None)
             stale.append((number, key))
+    log.debug("rendering %d of %d pages", len(stale), len(job.specs))
     workers = jobs if len(stale) >= _PAGES_APART else 1
     if workers > 1:
         compile_templates(job.env)  # before the workers fork, so that they inherit the compiled templates

@@ -28,6 +28,7 @@ from generator.build.artifacts import (
     outputs_intact,
     plan_inputs,
     search_index,
+    shared_inputs,
     site_structure,
 )
 from generator.build.cache import (
@@ -64,7 +65,7 @@ from generator.diagnostics import BuildError, Diagnostic, Report
 from generator.model.body import RenderedBody
 from generator.model.catalogue import (
     Catalogue,
-    Entry,
+    Entries,
     HeldBack,
     output_file,
     site_path,
@@ -190,11 +191,12 @@ class Plan:
 
     pages: list[PageSpec]
     bodies: Mapping[str, RenderedBody]  # each article's body, as the pages and feeds show it
-    entries: Mapping[str, Entry]  # each article as templates see it, made when a page showing it renders
-    structure: str  # the digest of the site's structure (catalogue.structure_of), part of every page's inputs
+    entries: Entries  # each article as templates see it, made when a page showing it renders
+    structure: str  # the digest of the site's structure (catalogue.structure_of): the same one plans the same pages
     topics: int
     warnings: tuple[Diagnostic, ...]
     pictures: tuple[images.PictureFiles, ...] = ()  # the derivatives and social crops to make
+    shared: str = ""  # what any page may show beside its context and articles (``artifacts.shared_inputs``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,13 +424,17 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     if not known:
         claimed_pages(pages, loaded.copies)
         results.keep("pages without clashes", checked, pages)
-    return Plan(pages, bodies, cat.entries, structure, len(cat.topics), tuple(problems), derived.picture_files)
+    return Plan(pages, bodies, cat.entries, structure, len(cat.topics), tuple(problems), derived.picture_files,
+                shared_inputs(loaded.flags, loaded.copies))
 
 
 def _plan_pages(options: BuildOptions, loaded: LoadedSite, cat: Catalogue, results: StageResults,
                 structure: str) -> list[PageSpec]:
     """Return every page of the site: articles, aliases, lists, feeds, sitemaps."""
-    related = results.result("related", structure, lambda: _related_briefings(cat.articles, _jobs(options)))
+    # Related briefings follow from each article's topics and date, in the site's order: an edit
+    # to an author, a source or a correction leaves them as they were.
+    topics_and_dates = digest_text(repr([(a.path, a.topics, a.date) for a in cat.articles]))
+    related = results.result("related", topics_and_dates, lambda: _related_briefings(cat.articles, _jobs(options)))
     site = plan_site(loaded.config, cat, loaded.paths, loaded.held_back, options.search, related)
     indexes = results.result("indexes", combine(structure, loaded.config_key), lambda: index_pages(site))
     return [*site.pages, *feed_pages(site), *indexes]
@@ -450,7 +456,7 @@ def render_artifacts(
     job = PageJob(plan.pages, loaded.env, paths.site_dir, out_dir, stage, combine(store.code, loaded.config_key),
                   templates, state.files, plan.structure,
                   dict(loaded.sources.markdown_digests), output.made_by_this_build(out_dir), loaded.config, plan.bodies,
-                  plan.entries, owned_output=owned)
+                  plan.entries, owned_output=owned, shared=plan.shared, shown_structure=plan.entries.shown_structure)
     if options.on_plan is not None:
         options.on_plan(job, loaded.copies)
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if a

@@ -312,6 +312,17 @@ class Entries(Mapping[str, Entry]):
             self._made[path] = entry
         return entry
 
+    def shown_structure(self, path: str) -> tuple[object, ...]:
+        """Return what the entry of the article at ``path`` shows beyond its own file and body: its
+        URL, and the URLs of its topics, authors and sources (colliding slugs are numbered site-wide);
+        () for an article not published."""
+        article, links = self._articles.get(path), self._links
+        if article is None:
+            return ()
+        return (self._paths[path], tuple([links.topics[name].url for name in article.topics]),
+                tuple([links.authors[name].url for name in article.authors]),
+                None if article.source is None else links.sources[article.source].url)
+
     def with_articles(self, changed: Mapping[str, Article], bodies: Mapping[str, RenderedBody]) -> Entries:
         """Return the entries with ``changed`` articles (by source path, each published at the same
         URL as the one it replaces) and ``bodies``, the same for every other article: the entries

@@ -110,6 +110,38 @@ def test_a_new_author_gets_pages_and_a_removed_one_loses_them(site: Path, tmp_pa
     assert not (rebuilds.out / "authors/new-person").exists()
 
 
+def rendered_pages(caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
+    """Return how many pages the first build since ``caplog`` was cleared rendered, of how many it planned
+    (its debug log; ``checked_step`` builds again from scratch after it)."""
+    line = [r.getMessage() for r in caplog.records if r.getMessage().startswith("rendering ")][0]
+    rendered, _of, planned, _pages = line.removeprefix("rendering ").split()
+    return int(rendered), int(planned)
+
+
+@pytest.mark.parametrize("memo", [True, False], ids=["serve", "build"])
+def test_an_author_change_renders_the_pages_showing_the_article_not_the_site(
+        site: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, memo: bool) -> None:
+    for n in range(24, 80):  # enough briefings that most pages show neither the article nor its authors
+        like = 1 + n % 27  # a day every month has
+        (site / N.format(n)).write_text(briefing(like).replace(f"Briefing {like}\n", f"Extra {n}\n"),
+                                        encoding="utf-8")
+    rebuilds = Rebuilds(site, tmp_path, BuildMemo() if memo else None)
+    caplog.set_level("DEBUG", logger="generator.build.pages")
+    caplog.clear()
+    result = rebuilds.step(lambda s: edit(s / N.format(5), "author: Bo Chen", "author: Bo Chan"))
+    rendered, planned = rendered_pages(caplog)
+    # Its page, the list pages and feeds that show it or whose lists shift (Bo Chen's, Bo Chan's),
+    # the pages relating to it, the authors' index: not the other briefings' pages.
+    assert "authors/bo-chan/index.html" in result.written_files
+    assert 0 < rendered < planned // 3, (rendered, planned)
+    # A new briefing renders what lists it, and the lists after it: not every article page.
+    caplog.clear()
+    rebuilds.step(lambda s: (s / "content/new.md").write_text(briefing(9).replace("Briefing 9\n", "New one\n"),
+                                                               encoding="utf-8"))
+    rendered, planned = rendered_pages(caplog)
+    assert 0 < rendered < planned // 2, (rendered, planned)
+
+
 def test_a_correction_rewrites_its_page_and_feeds_but_not_other_months(site: Path, tmp_path: Path) -> None:
     rebuilds = Rebuilds(site, tmp_path, BuildMemo())
     result = rebuilds.step(lambda s: edit(s / N.format(7), "---\n\n", "corrections:\n  - date: 2022-03-01\n"

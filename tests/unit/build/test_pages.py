@@ -13,6 +13,7 @@ from generator.build.pages import PageJob, key_inputs, page_key, page_keys
 from generator.model.plan import PageSpec
 
 DIGESTS = {"content/a.md": "1", "content/b.md": "2", "content/c.md": "3"}
+URLS = {"content/a.md": "/a/", "content/b.md": "/b/", "content/c.md": "/c/"}
 
 SPECS = [
     PageSpec("a/index.html", "t.html", {}, "content/a.md", ("content/a.md", "content/b.md")),
@@ -25,10 +26,13 @@ SPECS = [
 
 
 def job_of(digests: dict[str, str], structure: str = "s", templates: dict[str, str] | None = None,
-           previous: dict[str, OutputRecord] | None = None) -> PageJob:
+           previous: dict[str, OutputRecord] | None = None, specs: list[PageSpec] | None = None,
+           urls: dict[str, str] | None = None, shared: str = "") -> PageJob:
     env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "", "u.html": ""}))
-    return PageJob(SPECS, env, Path("."), Path("out"), Path("stage"), "base", templates or {"t.html": "t", "u.html": "u"},
-                   previous or {}, structure=structure, source_digests=digests)
+    shown = {**URLS, **(urls or {})}
+    return PageJob(specs or SPECS, env, Path("."), Path("out"), Path("stage"), "base",
+                   templates or {"t.html": "t", "u.html": "u"}, previous or {}, structure=structure,
+                   source_digests=digests, shared=shared, shown_structure=lambda path: (shown.get(path),))
 
 
 def full_keys(job: PageJob) -> list[str]:
@@ -43,7 +47,7 @@ def built(job: PageJob) -> dict[str, OutputRecord]:
 def changed_pages(before: PageJob, after: PageJob) -> list[str]:
     keys = page_keys(dataclasses.replace(after, previous=built(before)), key_inputs(before))
     assert keys == full_keys(after)  # the shortcut gives exactly the keys a full keying gives
-    return [spec.output for spec, old, new in zip(SPECS, full_keys(before), keys) if old != new]
+    return [spec.output for spec, old, new in zip(after.specs, full_keys(before), keys) if old != new]
 
 
 def test_an_edit_changes_the_keys_of_the_pages_showing_the_article_and_no_other() -> None:
@@ -61,8 +65,26 @@ def test_a_template_change_changes_the_keys_of_its_pages() -> None:
         "c/index.html", "robots.txt"]
 
 
-def test_another_structure_changes_every_declared_page_key() -> None:
-    assert changed_pages(job_of(DIGESTS), job_of(DIGESTS, structure="s'")) == [s.output for s in SPECS[:5]]
+def test_another_structure_changes_only_the_pages_that_show_it() -> None:
+    # Another structure whose change shows on no page (its context and articles as they were) keys
+    # every page again and changes none of the keys.
+    assert changed_pages(job_of(DIGESTS), job_of(DIGESTS, structure="s'")) == []
+
+
+def test_a_new_url_changes_the_pages_showing_the_article() -> None:
+    moved = job_of(DIGESTS, structure="s'", urls={"content/c.md": "/c2/"})
+    assert changed_pages(job_of(DIGESTS), moved) == ["c/index.html", "index.html"]
+
+
+def test_a_page_whose_context_changes_is_keyed_anew_and_no_other() -> None:
+    shifted = [dataclasses.replace(spec, context={"page": 2}) if spec.output == "index.html" else spec
+               for spec in SPECS]
+    assert changed_pages(job_of(DIGESTS), job_of(DIGESTS, structure="s'", specs=shifted)) == ["index.html"]
+
+
+def test_the_shared_inputs_change_every_declared_page_key() -> None:
+    assert changed_pages(job_of(DIGESTS), job_of(DIGESTS, structure="s'", shared="x")) == [
+        s.output for s in SPECS[:5]]
 
 
 def test_without_a_record_of_their_inputs_every_key_is_made() -> None:
