@@ -12,7 +12,8 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from generator import __version__
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.build.options import BuildOptions
+from generator.build.pipeline import BuildResult, build_site
 from generator.content import files
 from generator.content.articles import scaffold_article
 from generator.content.config import load_config

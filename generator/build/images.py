@@ -20,8 +20,9 @@ from typing import Mapping, NamedTuple, Sequence
 from urllib.parse import unquote, urlsplit
 
 from generator.build.artifacts import CopiedFile
-from generator.build.cache import BuildMemo, OutputRecord, OutputState, SourceStore
+from generator.build.cache import BuildMemo, OutputRecord, OutputState
 from generator.build.parallel import run_spans
+from generator.build.sourcestore import SourceStore
 from generator.content import files
 from generator.content.articles import Article
 from generator.content.config import SiteConfig

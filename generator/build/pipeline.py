@@ -9,24 +9,16 @@ renders and writes little, and a build with nothing changed renders and writes n
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
-
-import jinja2
+from typing import Mapping, Sequence
 
 from generator.build import collector, images, reuse
 from generator.build.artifacts import (
-    CopiedFile,
     claimed_pages,
-    copied_files,
     copies_to_make,
-    fingerprinted_names,
     outputs_intact,
-    plan_inputs,
     search_index,
     shared_inputs,
     site_structure,
@@ -34,32 +26,31 @@ from generator.build.artifacts import (
 from generator.build.cache import (
     BuildMemo,
     BuildSummary,
-    CompiledTemplates,
     KeyInputs,
     OutputRecord,
     OutputState,
     SearchIndex,
-    SourceStore,
     StageResults,
     forget_output_state,
     load_output_state,
     save_output_state,
 )
-from generator.build.fingerprint import Fingerprinter, combine, digest_text
+from generator.build.fingerprint import combine, digest_text
 from generator.build.pages import (
     ERROR_LIMIT,
     PageJob,
-    all_templates_digest,
     key_inputs,
     render_pages,
     template_keys,
 )
-from generator.build.parallel import default_jobs, run_spans
-from generator.build.sources import parse_sources, render_bodies
+from generator.build.options import BuildOptions, stage_progress, worker_count
+from generator.build.parallel import run_spans
+from generator.build.reading import LoadedSite, read_articles, read_sources
+from generator.build.sources import render_bodies
+from generator.build.sourcestore import SourceStore
 from generator.build.stages import StageTimer
 from generator.content.articles import Article
-from generator.content.config import SiteConfig, load_config
-from generator.content.files import FileSignature, SiteSources, rescan, scan_site
+from generator.content.config import SiteConfig
 from generator.content.paths import SitePaths
 from generator.diagnostics import BuildError, Diagnostic, Report
 from generator.model.body import RenderedBody
@@ -74,48 +65,12 @@ from generator.model.plan import PageSpec, alias_clashes, plan_site
 from generator.model.related import RelatedIndex
 from generator.model.syndication import feed_pages, index_pages
 from generator.publish import output
-from generator.render.templates import compile_templates, layout_dirs, make_environment
 
 log = logging.getLogger(__name__)
 
 # From this many articles on, a first build makes their folders in a helper process (starting it costs
 # a few milliseconds; a small site's folders take less).
 FOLDERS_APART = 256
-
-
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
-    """What the command line asked for."""
-
-    site_dir: Path
-    output_dir: Path | None = None
-    base_url: str | None = None
-    drafts: bool = False
-    future: bool = False
-    strict: bool = False
-    force: bool = False
-    now: dt.datetime | None = None
-    # Run Pagefind over the output (newsbite build --no-search turns it off).
-    search: bool = True
-    # Publish the pages first, then index them for search and publish the index: the dev server
-    # shows a saved page without waiting for its search part. A build that publishes all at once
-    # (the default) leaves the old output whole if indexing fails.
-    search_after_pages: bool = False
-    # Worker processes for parsing and rendering (--jobs); None means one per usable core.
-    jobs: int | None = None
-    # Told (stage, items done, items in all) on the long stages, for a progress bar.
-    progress: Callable[[str, int, int], None] | None = None
-    # The source paths (relative to the site folder, with '/') changed since the last build with the
-    # same memo, as a file watcher saw them; None when unknown: every file is looked at.
-    changed: frozenset[str] | None = None
-    # Handed the pages' job and the files to copy once they are planned, before any page renders:
-    # the dev server answers from them until the build has published (build.ondemand).
-    on_plan: Callable[[PageJob, Mapping[str, CopiedFile]], None] | None = None
-
-    @property
-    def paths(self) -> SitePaths:
-        """The folders this build reads and writes, resolved once."""
-        return SitePaths.for_site(self.site_dir, self.output_dir)
 
 
 @dataclass(slots=True)
@@ -141,48 +96,6 @@ class BuildResult:
     written_files: tuple[str, ...] = ()
     # The article pages this build sent to the search index again; None when search is off.
     reindexed: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SourcesRead:
-    """The sources as scanned, the settings, templates and copied files: what decides whether the
-    last build's output is current, before any article is parsed."""
-
-    config: SiteConfig
-    config_key: str
-    sources: SiteSources
-    copies: dict[str, CopiedFile]
-    signed: dict[str, FileSignature]  # the copied files' signatures, kept with the scan's
-    env: jinja2.Environment
-    templates: str  # the digest of every template's source (``pages.all_templates_digest``)
-    flags: tuple[bool, bool, bool, bool, str | None]  # the options that reach the output
-    inputs: str  # the digest of everything the plan is made from but the time ("" when unknown)
-    warnings: tuple[Diagnostic, ...]
-    now: dt.datetime  # the time articles are published by
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedSite:
-    """The sources read: settings, the published articles and their URLs, the files copied as they are."""
-
-    config: SiteConfig
-    config_key: str
-    sources: SiteSources
-    published: list[Article]
-    held_back: tuple[HeldBack, ...]
-    paths: dict[str, str]  # article source -> its URL path
-    copies: dict[str, CopiedFile]
-    env: jinja2.Environment
-    templates: str  # the digest of every template's source
-    flags: tuple[bool, bool, bool, bool, str | None]  # the options that reach the output
-    inputs: str  # the digest of everything the plan is made from but the time
-    warnings: tuple[Diagnostic, ...]
-    selection: reuse.Selection  # what published, held_back and paths come from
-
-    @property
-    def selected(self) -> tuple[dt.datetime, dt.datetime | None]:
-        """When the articles were selected, and until when the same would be (``OutputState.selected``)."""
-        return self.selection.now, self.selection.holds_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,109 +196,6 @@ def _folders_meanwhile(stage: Path, paths: SitePaths, loaded: LoadedSite) -> out
     return output.make_folders_meanwhile(stage, [output_file(path) for path in loaded.paths.values()])
 
 
-def read_sources(options: BuildOptions, store: SourceStore, memo: BuildMemo | None) -> SourcesRead:
-    """Return the site's sources as scanned, its settings, templates and copied files: stage "read"."""
-    paths = options.paths
-    report = Report()
-    static_dirs = [d / "static" for d in reversed(layout_dirs(paths.site_dir))]
-    sources = _scan(options, store, memo, static_dirs)
-    report.extend(sources.problems)
-    report.raise_if_failed()
-    config, warnings = load_config(sources.config_text or "", "site.yaml", options.base_url)
-    report.extend(warnings)
-    fingerprinted = fingerprinted_names(sources)
-    # Pages print the static files' digest names: a changed stylesheet is a change of settings.
-    config_key = combine(Fingerprinter().digest(config), digest_text(repr(sorted(fingerprinted.items()))))
-    env, templates = _environment(config, config_key, paths, memo, fingerprinted)
-    signed: dict[str, FileSignature] = {}  # the copied files' signatures, kept beside the Markdown files'
-    copies = copied_files(sources, paths.site_dir, store.scan, signed, fingerprinted)
-    flags = (options.drafts, options.future, options.strict, options.search, options.base_url)
-    if all(digest for _path, digest in sources.markdown_digests):
-        store.remember_scan({**dict(sources.markdown_signatures), **signed})
-    return SourcesRead(config, config_key, sources, copies, signed, env, templates, flags,
-                       _inputs(store, config_key, sources, copies, templates, flags, report.warnings),
-                       tuple(report.warnings), options.now or dt.datetime.now(config.tz))
-
-
-def _inputs(store: SourceStore, config_key: str, sources: SiteSources, copies: Mapping[str, CopiedFile],
-            templates: str, flags: tuple[bool, bool, bool, bool, str | None],
-            warnings: Sequence[Diagnostic]) -> str:
-    """Return the digest of everything the plan is made from but the time ("" while a Markdown
-    file's digest is unknown). Articles, their warnings and which are published follow from these."""
-    if not all(digest for _path, digest in sources.markdown_digests):
-        return ""
-    return combine(plan_inputs(flags, config_key, sources.markdown_digests, templates, copies, store.code),
-                   digest_text(repr(list(warnings))))
-
-
-def read_articles(options: BuildOptions, read: SourcesRead, store: SourceStore, memo: BuildMemo | None) -> LoadedSite:
-    """Return the published articles, their URLs, and those held back: stage "read", when a build is due."""
-    paths = options.paths
-    report = Report()
-    config, sources = read.config, read.sources
-    assets = {a: site_path(config, "/" + a.removeprefix("content/")) for a in sources.assets}
-    # The templates are compiled while the workers parse, so the page workers inherit them.
-    articles, diagnostics, unread = parse_sources(
-        sources.markdown_digests, paths.site_dir, config, assets, store, _jobs(options),
-        progress=_stage_progress(options, "Reading articles"), meanwhile=functools.partial(compile_templates, read.env))
-    report.extend(diagnostics)
-    report.raise_if_failed()
-    inputs = read.inputs
-    if unread:
-        sources = _with_digests(sources, unread)
-        store.remember_scan({**dict(sources.markdown_signatures), **read.signed})
-        inputs = _inputs(store, read.config_key, sources, read.copies, read.templates, read.flags, read.warnings)
-    if memo is not None:
-        memo.scanned = sources
-    results = StageResults(paths, memo)
-    choice = combine(read.config_key, repr((options.drafts, options.future)))
-    selection = reuse.select(config, articles, options.drafts, options.future, read.now,
-                             results.last("selection", choice))
-    results.keep("selection", choice, selection)
-    report.extend(selection.clashes)
-    report.raise_if_failed()
-    return LoadedSite(config, read.config_key, sources, selection.published, tuple(selection.held_back),
-                      selection.urls, read.copies, read.env, read.templates, read.flags, inputs,
-                      (*read.warnings, *report.warnings), selection)
-
-
-def _scan(options: BuildOptions, store: SourceStore, memo: BuildMemo | None, static_dirs: list[Path]) -> SiteSources:
-    """Return the site's sources: the memo's last scan with the changed files looked at again, when
-    the watcher says which changed, else a whole scan."""
-    last = None
-    if memo is not None:
-        last, memo.scanned = memo.scanned, None  # taken: a build that fails before its own scan is whole scans again
-    sources = None
-    if last is not None and options.changed is not None:
-        sources = rescan(options.site_dir, last, options.changed)
-    if sources is None:
-        # Without signatures from a last build every file is to be read: the workers that parse
-        # them read and digest them, rather than the scan reading each one first.
-        sources = scan_site(options.site_dir, static_dirs, read_markdown=False, known=store.scan,
-                            hash_markdown=bool(store.scan))
-    if memo is not None:
-        memo.scanned = sources
-    return sources
-
-
-def _environment(config: SiteConfig, config_key: str, paths: SitePaths, memo: BuildMemo | None,
-                 fingerprinted: Mapping[str, str]) -> tuple[jinja2.Environment, str]:
-    """Return the template environment and the digest of every template's source; the dev server
-    keeps its last environment, with the templates it has compiled, while the settings and every
-    template's source are unchanged."""
-    env = make_environment(config, paths.site_dir, fingerprinted)
-    env.auto_reload = False  # templates cannot change during one build: skip a stat per page
-    env.bytecode_cache = CompiledTemplates(paths)
-    templates = all_templates_digest(env)
-    if memo is None:
-        return env, templates
-    key = combine(config_key, templates)
-    if memo.environment is not None and memo.environment[0] == key:
-        return memo.environment[1], templates
-    memo.environment = (key, env)
-    return env, templates
-
-
 def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore, memo: BuildMemo | None) -> Plan:
     """Return every artifact of the site with its inputs: stage "plan"."""
     config, published = loaded.config, loaded.published
@@ -396,7 +206,7 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     make = reuse.Makers(
         link_targets=lambda: _link_targets(config, loaded.paths, loaded.sources.assets),
         bodies=lambda articles, targets: render_bodies(articles, options.site_dir, config.escape_html, targets, store,
-                                                       _jobs(options), config.base_path),
+                                                       worker_count(options), config.base_path),
         body_problems=lambda articles: images.body_picture_problems(config, articles, store, options.site_dir,
                                                                     pictures, assets),
         picture_files=lambda articles: images.picture_files(config, articles, loaded.copies, pictures, assets))
@@ -434,7 +244,7 @@ def _plan_pages(options: BuildOptions, loaded: LoadedSite, cat: Catalogue, resul
     # Related briefings follow from each article's topics and date, in the site's order: an edit
     # to an author, a source or a correction leaves them as they were.
     topics_and_dates = digest_text(repr([(a.path, a.topics, a.date) for a in cat.articles]))
-    related = results.result("related", topics_and_dates, lambda: _related_briefings(cat.articles, _jobs(options)))
+    related = results.result("related", topics_and_dates, lambda: _related_briefings(cat.articles, worker_count(options)))
     site = plan_site(loaded.config, cat, loaded.paths, loaded.held_back, options.search, related)
     indexes = results.result("indexes", combine(structure, loaded.config_key), lambda: index_pages(site))
     return [*site.pages, *feed_pages(site), *indexes]
@@ -461,7 +271,7 @@ def render_artifacts(
         options.on_plan(job, loaded.copies)
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if a
     # template fails).
-    results = render_pages(job, _jobs(options), store.save, progress=_stage_progress(options, "Rendering pages"),
+    results = render_pages(job, worker_count(options), store.save, progress=stage_progress(options, "Rendering pages"),
                            keyed=state.keyed)
     errors = [d for r in results for d in r.diagnostics]
     if errors:
@@ -470,13 +280,13 @@ def render_artifacts(
     staged = [r.path for r in results if r.status == "staged"]
     index = None
     if options.search and not options.search_after_pages:
-        index = search_index(job, records, loaded.copies, state, staged, _jobs(options),
-                             _stage_progress(options, "Indexing search"))
+        index = search_index(job, records, loaded.copies, state, staged, worker_count(options),
+                             stage_progress(options, "Indexing search"))
     elif options.search and state.summary is not None and state.summary.search is not None:
         # The index comes after the pages (``publish_search``): until then, the last one stays.
         records.update({rel: state.files[rel] for rel in state.summary.search.files if rel in state.files})
     to_copy = copies_to_make(out_dir, loaded.copies, state, records, owned)
-    broken = images.place_pictures(paths, plan.pictures, state, records, to_copy, _jobs(options),
+    broken = images.place_pictures(paths, plan.pictures, state, records, to_copy, worker_count(options),
                                    loaded.config.images.quality)
     if broken:
         raise BuildError(images.body_picture_problems(loaded.config, loaded.published, store, paths.site_dir, {},
@@ -497,8 +307,8 @@ def publish_search(options: BuildOptions, paths: SitePaths, loaded: LoadedSite, 
         indexed = frozenset(() if last is None else last.files)  # the last index's files, unless made again
         records = {rel: record for rel, record in rendered.records.items() if rel not in indexed}
         staged: list[str] = []
-        index = search_index(job, records, loaded.copies, state, staged, _jobs(options),
-                             _stage_progress(options, "Indexing search"))
+        index = search_index(job, records, loaded.copies, state, staged, worker_count(options),
+                             stage_progress(options, "Indexing search"))
         done = output.commit_staged(paths.output_dir, staged, {}, set(records))
     except BaseException:
         output.discard_staging(paths.output_dir, None)
@@ -515,17 +325,6 @@ def publish_artifacts(paths: SitePaths, memo: BuildMemo | None, rendered: Render
     for rel, (size, mtime_ns) in done.stats.items():
         rendered.records[rel] = rendered.records[rel].with_stat(size, mtime_ns)
     return done
-
-
-def _jobs(options: BuildOptions) -> int:
-    return options.jobs or default_jobs()
-
-
-def _with_digests(sources: SiteSources, read: Mapping[str, FileSignature]) -> SiteSources:
-    """Return the scan with the signatures of the Markdown files it left unread, as their readers found them."""
-    signatures = tuple((path, sig if sig[4] else read[path]) for path, sig in sources.markdown_signatures)
-    return replace(sources, markdown_signatures=signatures,
-                   markdown_digests=tuple((path, sig[4]) for path, sig in signatures))
 
 
 def _related_briefings(articles: Sequence[Article], jobs: int) -> dict[str, tuple[str, ...]]:
@@ -545,10 +344,3 @@ def _link_targets(config: SiteConfig, paths: dict[str, str], assets: tuple[str, 
     targets: dict[str, str] = {a: site_path(config, "/" + a.removeprefix("content/")) for a in assets}
     targets.update({source: site_path(config, path) for source, path in paths.items()})
     return targets
-
-
-def _stage_progress(options: BuildOptions, stage: str) -> Callable[[int, int], None] | None:
-    report = options.progress
-    if report is None:
-        return None
-    return lambda done, total: report(stage, done, total)

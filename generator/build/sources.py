@@ -21,13 +21,8 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 import lz4.block  # type: ignore[import-untyped]  # ships no type information
 
 from generator.build.bodyfiles import BodyFolder, append_bodies, read_body
-from generator.build.cache import (
-    BodyRecord,
-    SourceRecord,
-    SourceStore,
-    article_state,
-    restore_article,
-)
+from generator.build.cache import BodyRecord, SourceRecord
+from generator.build.sourcestore import SourceStore, article_state, restore_article
 from generator.build.fingerprint import combine, digest_bytes
 from generator.build.parallel import Progress, forks, run_spans
 from generator.content import files

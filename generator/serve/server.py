@@ -40,7 +40,8 @@ from generator.build.artifacts import CopiedFile
 from generator.build.cache import BuildMemo
 from generator.build.ondemand import PlannedOutput
 from generator.build.pages import PageJob
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.build.options import BuildOptions
+from generator.build.pipeline import BuildResult, build_site
 from generator.content import files
 from generator.diagnostics import BuildError, Diagnostic, UsageError, error
 from generator.publish import output

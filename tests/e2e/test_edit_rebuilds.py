@@ -17,9 +17,10 @@ from typing import Callable
 
 import pytest
 
-from generator.build import pipeline
+from generator.build import reading
 from generator.build.cache import BuildMemo
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.build.options import BuildOptions
+from generator.build.pipeline import BuildResult, build_site
 from generator.content.paths import CACHE_DIR
 from generator.diagnostics import BuildError
 from generator.publish import output
@@ -255,8 +256,8 @@ def test_watched_edits_look_at_the_named_files_alone_and_match_a_clean_build(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     session = WatchedSession(site, tmp_path)
     scans: list[Path] = []
-    whole_scan = pipeline.scan_site
-    monkeypatch.setattr(pipeline, "scan_site", lambda site_dir, *args, **kw: scans.append(site_dir) or whole_scan(
+    whole_scan = reading.scan_site
+    monkeypatch.setattr(reading, "scan_site", lambda site_dir, *args, **kw: scans.append(site_dir) or whole_scan(
         site_dir, *args, **kw))
     result = session.watched_step(lambda s: edit(s / A.format(20), "More text 20.", "More text 20, again."), A.format(20))
     assert len(result.written_files) < 10
@@ -285,8 +286,8 @@ def test_an_unchanged_site_parses_nothing_until_a_held_back_article_falls_due(
     first = build_site(dataclasses.replace(options(site, out), now=at))
     assert [h.path for h in first.held_back] == ["content/2022/draft.md", "content/2022/later.md"]
     parsed: list[int] = []
-    real_parse = pipeline.parse_sources
-    monkeypatch.setattr(pipeline, "parse_sources", lambda *a, **k: parsed.append(1) or real_parse(*a, **k))
+    real_parse = reading.parse_sources
+    monkeypatch.setattr(reading, "parse_sources", lambda *a, **k: parsed.append(1) or real_parse(*a, **k))
     again = build_site(dataclasses.replace(options(site, out), now=at + dt.timedelta(days=27)))
     assert (again.written, again.held_back, parsed) == (0, first.held_back, [])
     due = build_site(dataclasses.replace(options(site, out), now=dt.datetime(2022, 3, 1, 9, tzinfo=dt.timezone.utc)))

@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.build.options import BuildOptions
+from generator.build.pipeline import BuildResult, build_site
 from generator.serve import server as serve_module
 
 from .serving import SITE_FILES, article, fetch, start_in_process, wait_for_build

@@ -15,8 +15,10 @@ from typing import Callable
 
 import pytest
 
-from generator.build.cache import BuildMemo, load_scan
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.build.cache import BuildMemo
+from generator.build.sourcestore import load_scan
+from generator.build.options import BuildOptions
+from generator.build.pipeline import BuildResult, build_site
 from generator.content import files
 from generator.content.paths import CACHE_DIR, SitePaths
 from generator.diagnostics import BuildError

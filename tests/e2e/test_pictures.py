@@ -13,7 +13,8 @@ import feedparser
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from generator.build.pipeline import BuildOptions, build_site
+from generator.build.options import BuildOptions
+from generator.build.pipeline import build_site
 from generator.render import images as pillow
 from tests.e2e.helpers import PHOTOS, build, front, page
 from tests.htmltree import parse_html

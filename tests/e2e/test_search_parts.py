@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.build.options import BuildOptions
+from generator.build.pipeline import BuildResult, build_site
 from generator.diagnostics import BuildError
 from generator.publish import search
 from tests.e2e.helpers import file_tree, numbered_briefing, snapshot

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import bodyfiles, cache
+from generator.build import bodyfiles, cache, sourcestore
 from generator.content.paths import SitePaths
 from generator.model.body import BodyLocation
 
@@ -35,11 +35,11 @@ def test_a_damaged_or_missing_body_reads_as_missing_and_never_as_other_bytes(tmp
 
 def test_saving_removes_the_body_files_no_record_refers_to(tmp_path: Path) -> None:
     paths = SitePaths.for_site(tmp_path)
-    store = cache.SourceStore(paths, None)
+    store = sourcestore.SourceStore(paths, None)
     (old,) = bodyfiles.append_bodies(store.bodies, [b"old"])
     store.put("content/a.md", cache.SourceRecord("d1", "k", None, (), cache.BodyRecord("b", (), old, "", "h")))
     store.save()
-    again = cache.SourceStore(paths, None)
+    again = sourcestore.SourceStore(paths, None)
     assert again.get("content/a.md") is not None and again.get("content/a.md").body.location == old  # type: ignore[union-attr]
     (new,) = bodyfiles.append_bodies(again.bodies, [b"new"])
     later = bodyfiles.BodyFolder.for_build(paths.cache_dir / "bodies")  # another process, after this one read the cache
@@ -53,10 +53,10 @@ def test_saving_removes_the_body_files_no_record_refers_to(tmp_path: Path) -> No
 
 def test_a_body_whose_file_is_damaged_is_dropped_from_the_cache(tmp_path: Path) -> None:
     paths = SitePaths.for_site(tmp_path)
-    store = cache.SourceStore(paths, None)
+    store = sourcestore.SourceStore(paths, None)
     (location,) = bodyfiles.append_bodies(store.bodies, [b"body"])
     store.put("content/a.md", cache.SourceRecord("d1", "k", None, (), cache.BodyRecord("b", (), location, "", "h")))
     store.save()
     Path(location.file).write_bytes(b"")
-    record = cache.SourceStore(paths, None).get("content/a.md")
+    record = sourcestore.SourceStore(paths, None).get("content/a.md")
     assert record is not None and record.body is None

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
-from generator.build import cache
+from generator.build import cache, sourcestore
 from generator.build.fingerprint import Fingerprinter
 from generator.content.articles import parse_article
 from generator.content.config import SiteConfig
@@ -78,9 +78,9 @@ def test_an_article_survives_the_cache_round_trip() -> None:
     text = "\ufeff---\ntitle: T\ndate: 2022-01-09\ntopics: [A, B]\nmood: calm\n---\n\nBody *here*.\n"
     article, _ = parse_article("content/a.md", text, SiteConfig())
     assert article is not None
-    state = cache.article_state(article, text)
-    assert cache.restore_article(state, text) == article
-    assert cache.restore_article(state, None).body == ""
+    state = sourcestore.article_state(article, text)
+    assert sourcestore.restore_article(state, text) == article
+    assert sourcestore.restore_article(state, None).body == ""
 
 
 def test_every_field_of_an_article_survives_the_round_trip() -> None:
@@ -91,9 +91,9 @@ def test_every_field_of_an_article_survives_the_round_trip() -> None:
             "---\nBody\n")
     article, _ = parse_article("content/a.md", text, SiteConfig())
     assert article is not None
-    state = cache.article_state(article, text)
+    state = sourcestore.article_state(article, text)
     assert len(state[1]) == len(dataclasses.fields(article)) - 1  # every field but the body
-    restored = cache.restore_article(state, text)
+    restored = sourcestore.restore_article(state, text)
     assert restored == article
     for field in dataclasses.fields(article):
         assert repr(getattr(restored, field.name)) == repr(getattr(article, field.name))
@@ -105,13 +105,13 @@ def test_articles_with_the_same_key_lines_share_them_read_only() -> None:
     first, _ = parse_article("content/a.md", "---\ntitle: A\ndate: 2022-01-09\n---\nBody\n", SiteConfig())
     second, _ = parse_article("content/b.md", "---\ntitle: B\ndate: 2022-01-10\n---\nOther\n", SiteConfig())
     assert first is not None and second is not None
-    one, other = cache.article_state(first, ""), cache.article_state(second, "")
+    one, other = sourcestore.article_state(first, ""), sourcestore.article_state(second, "")
     assert one[1][-1] is other[1][-1]
-    restored = cache.restore_article(one, None)
+    restored = sourcestore.restore_article(one, None)
     assert restored.lines == {"title": 2, "date": 3}
     with pytest.raises(TypeError):
         restored.lines["title"] = 5  # type: ignore[index]
-    assert cache.restore_article(other, None).lines == {"title": 2, "date": 3}
+    assert sourcestore.restore_article(other, None).lines == {"title": 2, "date": 3}
 
 
 def test_repeated_topics_and_sources_travel_once_per_batch() -> None:
@@ -120,8 +120,8 @@ def test_repeated_topics_and_sources_travel_once_per_batch() -> None:
     texts = [f"---\ntitle: {n}\ndate: 2022-01-09\ntopics: [Energy, Côte d'Ivoire]\nsource: Wire\n---\nBody\n"
              for n in ("A", "B")]
     articles = [parse_article(f"content/{n}.md", text, SiteConfig())[0] for n, text in enumerate(texts)]
-    states = [cache.article_state(article, text) for article, text in zip(articles, texts) if article is not None]
-    first, second = [cache.restore_article(s, None) for s in pickle.loads(pickle.dumps(states))]
+    states = [sourcestore.article_state(article, text) for article, text in zip(articles, texts) if article is not None]
+    first, second = [sourcestore.restore_article(s, None) for s in pickle.loads(pickle.dumps(states))]
     assert first.topics == ("Energy", "Côte d'Ivoire") and first.topics is second.topics
     assert first.source == "Wire" and first.source is second.source
     assert (first.title, second.title) == ("A", "B")
@@ -132,34 +132,34 @@ def test_repeated_topics_and_sources_travel_once_per_batch() -> None:
     lambda d: d[:-3] + bytes([d[-3] ^ 1]) + d[-2:], lambda d: b"NBC2" + d[4:], lambda d: b"garbage",
 ])
 def test_a_damaged_cache_file_reads_as_missing(damage: Any) -> None:
-    data = cache._pack({"records": {"a": (1, 2)}})
-    assert cache._unpack(data) == {"records": {"a": (1, 2)}}
-    assert cache._unpack(damage(data)) is None
+    data = cache.pack({"records": {"a": (1, 2)}})
+    assert cache.unpack(data) == {"records": {"a": (1, 2)}}
+    assert cache.unpack(damage(data)) is None
 
 
 def test_the_source_store_saves_only_what_it_holds_and_forgets_deleted_files(tmp_path: Path) -> None:
     paths = SitePaths.for_site(tmp_path)
-    store = cache.SourceStore(paths, None)
+    store = sourcestore.SourceStore(paths, None)
     store.put("content/a.md", cache.SourceRecord("d1", "k", None, (), None))
     store.put("content/b.md", cache.SourceRecord("d2", "k", None, (), None))
     store.save()
-    again = cache.SourceStore(paths, None)
+    again = sourcestore.SourceStore(paths, None)
     assert set(again.records) == {"content/a.md", "content/b.md"}
     again.retain({"content/a.md"})
     again.save()
-    assert set(cache.SourceStore(paths, None).records) == {"content/a.md"}
+    assert set(sourcestore.SourceStore(paths, None).records) == {"content/a.md"}
 
 
 def test_a_memo_is_used_instead_of_the_files(tmp_path: Path) -> None:
     memo = cache.BuildMemo()
     paths = SitePaths.for_site(tmp_path)
-    store = cache.SourceStore(paths, memo)
+    store = sourcestore.SourceStore(paths, memo)
     store.put("content/a.md", cache.SourceRecord("d1", "k", None, (), None))
     store.save()
     for shard in paths.sources_cache.iterdir():
         shard.write_bytes(b"damaged")
-    assert set(cache.SourceStore(paths, memo).records) == {"content/a.md"}
-    assert cache.SourceStore(paths, None).records == {}
+    assert set(sourcestore.SourceStore(paths, memo).records) == {"content/a.md"}
+    assert sourcestore.SourceStore(paths, None).records == {}
 
 
 def test_a_stored_body_renders_where_a_page_names_it_and_fails_loudly_if_printed_as_it_is(tmp_path: Path) -> None:
