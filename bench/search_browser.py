@@ -73,7 +73,7 @@ class _Handler(SimpleHTTPRequestHandler):
     tally: Counter[str]
     lock: threading.Lock
     compress: bool
-    single: str | None
+    mounts: dict[str, str]  # URL path prefix -> folder served there instead
 
     def setup(self) -> None:
         super().setup()
@@ -84,8 +84,9 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
     def translate_path(self, path: str) -> str:
-        if self.single and path.startswith(SINGLE):
-            return str(Path(self.single) / path[len(SINGLE):].split("?", 1)[0].split("#", 1)[0])
+        for prefix, folder in self.mounts.items():
+            if path.startswith(prefix):
+                return str(Path(folder) / path[len(prefix):].split("?", 1)[0].split("#", 1)[0])
         return super().translate_path(path)
 
     def do_GET(self) -> None:
@@ -113,11 +114,11 @@ class Served:
 
 
 @contextmanager
-def serving(root: Path, compress: bool = False, single: Path | None = None) -> Iterator[Served]:
-    """Serve ``root`` on 127.0.0.1 (and ``single`` under SINGLE); yield its URL and its byte tally."""
+def serving(root: Path, compress: bool = False, mounts: dict[str, Path] | None = None) -> Iterator[Served]:
+    """Serve ``root`` on 127.0.0.1 (and each of ``mounts`` under its URL path); yield its URL and its byte tally."""
     tally: Counter[str] = Counter()
     handler = type("Handler", (_Handler,), {"tally": tally, "lock": threading.Lock(), "compress": compress,
-                                             "single": str(single) if single else None})
+                                             "mounts": {k: str(v) for k, v in (mounts or {}).items()}})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -167,9 +168,15 @@ def _kind(path: str) -> str:
     return "page and site files" if not name or name.endswith((".html", ".css", ".svg", ".js", ".ico")) else name
 
 
-def first_query(out: Path, query: str, compress: bool = False, timeout_ms: int = 60_000) -> QueryBytes:
-    """Open the search page at ?q=``query`` in a fresh browser; return what reached it until the UI answered."""
-    with serving(out, compress) as served, chromium() as browser:
+def first_query(out: Path, query: str, compress: bool = False, single: Path | None = None,
+                timeout_ms: int = 60_000) -> QueryBytes:
+    """Open the search page at ?q=``query`` in a fresh browser; return what reached it until the UI answered.
+
+    With ``single``, that bundle is served as the site's pagefind/ (one single index of the same pages,
+    for comparison; the parts' script is then not found, and the UI searches that index alone).
+    """
+    mounts = {"/pagefind/": single} if single else {}
+    with serving(out, compress, mounts) as served, chromium() as browser:
         page = browser.new_context().new_page()
         page.goto(served.url + "search/?q=" + query)
         page.wait_for_function(ANSWERED, timeout=timeout_ms)
@@ -186,7 +193,7 @@ def first_query(out: Path, query: str, compress: bool = False, timeout_ms: int =
 def result_pages(out: Path, parts: list[str], single: Path, queries: list[str]) -> dict[str, tuple[set[str], set[str]]]:
     """For each query, the pages found by the site's index in parts and by one single index of the same pages."""
     found: dict[str, dict[str, list[list[str]]]] = {}
-    with serving(out, single=single) as served, chromium() as browser:
+    with serving(out, mounts={SINGLE: single}) as served, chromium() as browser:
         for name, bundle, merged in (("parts", "/pagefind/", [f"/pagefind/{p}" for p in parts]),
                                      ("single", SINGLE, [])):
             page = browser.new_context().new_page()

@@ -66,6 +66,8 @@ class SearchResults:
     new_articles: list[Run] = field(default_factory=list)
     query: search_browser.QueryBytes | None = None
     query_gzip: search_browser.QueryBytes | None = None
+    query_single: search_browser.QueryBytes | None = None  # one single index of the same pages, for comparison
+    query_single_gzip: search_browser.QueryBytes | None = None
     results: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)
 
 
@@ -79,7 +81,7 @@ def run(work: Path, newsbite: harness.NewsBite, articles: int, runs: int, edits:
     results.query_gzip = search_browser.first_query(out, QUERY, compress=True)
     print(f"first query {QUERY!r}: {results.query.total / 1000:.1f} KB in {results.query.requests} requests "
           f"({results.query.message}); gzipped {results.query_gzip.total / 1000:.1f} KB", flush=True)
-    results.results = same_results(work, out)
+    results.results = same_results(work, out, results)
     results.edits = edit_rebuilds(newsbite, site, out, edits)
     results.same_after_edits = bundle_digests(out) == cold_bundle if edits else None
     results.new_articles = new_article_rebuilds(newsbite, site, out, runs)
@@ -180,8 +182,11 @@ def new_article_rebuilds(newsbite: harness.NewsBite, site: Path, out: Path, runs
     return timed
 
 
-def same_results(work: Path, out: Path) -> dict[str, tuple[set[str], set[str]]]:
-    """Index the same output once more as one single Pagefind index; compare what QUERIES find in both."""
+def same_results(work: Path, out: Path, results: SearchResults) -> dict[str, tuple[set[str], set[str]]]:
+    """Index the same output once more as one single Pagefind index; compare what QUERIES find in both.
+
+    The first query's bytes through that single index are taken too (``results.query_single``).
+    """
     single = work / "single-index"
     shutil.rmtree(single, ignore_errors=True)
     subprocess.run([str(harness.pagefind_executable()), "--site", str(out), "--output-path", str(single), "--silent"],
@@ -190,6 +195,10 @@ def same_results(work: Path, out: Path) -> dict[str, tuple[set[str], set[str]]]:
     line = next(line for line in from_script.splitlines() if line.lstrip().startswith("var parts = "))
     parts: list[str] = json.loads(line.split("=", 1)[1].strip().removesuffix(";"))
     found = search_browser.result_pages(out, parts, single, QUERIES)
+    results.query_single = search_browser.first_query(out, QUERY, single=single)
+    results.query_single_gzip = search_browser.first_query(out, QUERY, compress=True, single=single)
+    print(f"first query {QUERY!r} through one single index: {results.query_single.total / 1000:.1f} KB "
+          f"({results.query_single.message}); gzipped {results.query_single_gzip.total / 1000:.1f} KB", flush=True)
     for query, (ours, theirs) in found.items():
         print(f"query {query!r}: {len(ours)} pages through the parts, {len(theirs)} through one index"
               f"{'' if ours == theirs else ' (NOT the same pages)'}", flush=True)
@@ -254,9 +263,13 @@ def table(articles: int, runs: int, results: SearchResults) -> str:
             f"{_each(results.new_articles)})", "", _verdict(median <= NEW_LIMIT))
     if results.query is not None and results.query_gzip is not None:
         q, z = results.query, results.query_gzip
+        single = results.query_single
+        peer = "" if single is None or results.query_single_gzip is None else (
+            f"one single Pagefind index of the same pages: {single.total / 1000:.0f} KB in {single.requests} "
+            f"requests; gzipped text: {results.query_single_gzip.total / 1000:.0f} KB. By kind: {single.breakdown()}")
         row(f"a reader's first query ({QUERY!r}), bytes transferred (Chromium, local HTTP server)",
             f"<= {QUERY_LIMIT} KB", f"{q.total / 1000:.0f} KB in {q.requests} requests ({q.message}); gzipped text: "
-            f"{z.total / 1000:.0f} KB. By kind: {q.breakdown()}", "", _verdict(q.total <= QUERY_LIMIT * 1000))
+            f"{z.total / 1000:.0f} KB. By kind: {q.breakdown()}", peer, _verdict(q.total <= QUERY_LIMIT * 1000))
     if results.results:
         same = all(ours == single for ours, single in results.results.values())
         cells = "; ".join(f"{query!r}: {len(ours)}" + ("" if ours == single else f" vs {len(single)}")
