@@ -1,8 +1,8 @@
 """Benchmark: the "Performance held" table of issue 10, NewsBite beside Hugo in one run.
 
     python bench/run.py [--articles 10000] [--small 1000] [--runs 3] [--edits 5] [--saves 5]
-                        [--big 100000] [--pelican] [--no-hugo] [--no-serve] [--no-context]
-                        [--jobs N] [--work DIR]
+                        [--big 100000] [--pelican] [--no-hugo] [--no-serve] [--no-search-rows]
+                        [--jobs N] [--work DIR] [--newsroom | --search]
 
 Rows, each timed from outside as a user sees it (medians of --runs unless noted):
   1. cold build of --articles: `newsbite build --no-search` beside `hugo` (and Pelican with
@@ -19,8 +19,10 @@ Rows, each timed from outside as a user sees it (medians of --runs unless noted)
   7. `newsbite serve`: from starting the process to the home page and an article page answered
      (bench/serve_start.py), beside `hugo server`;
   8. with --big N: cold build of N articles, against 10 x row 1 and 1 GiB of peak memory.
-And as context, since users build with search on: the default `newsbite build` cold at --articles
-beside `hugo` followed by `pagefind --site OUT` (the Pagefind NewsBite ships).
+Then the search rows (bench/search_rows.py; `--search` runs them alone): the default `newsbite
+build` (search on) cold at --articles beside `hugo` followed by `pagefind --site OUT` (the Pagefind
+NewsBite ships), an edit and a new article each followed by the default build, a reader's first
+query in Chromium, and the results of five queries against one single Pagefind index.
 
 A "cold" build starts without the output folder and without .newsbite-cache/. Each cold run writes
 a folder of its own: deleting a whole site's files just before a run slows this kind of disk for
@@ -47,6 +49,7 @@ from typing import Callable
 
 import harness
 import newsroom
+import search_rows
 import serve_rebuild
 import serve_start
 from harness import Run
@@ -77,7 +80,7 @@ class Results:
     unchanged: list[Rebuild] = field(default_factory=list)
     saves: dict[str, list[float]] = field(default_factory=dict)
     starts: dict[str, list[float]] = field(default_factory=dict)
-    with_search: dict[str, list[Run]] = field(default_factory=dict)
+    search: search_rows.SearchResults | None = None
     big: list[Run] = field(default_factory=list)
 
 
@@ -99,6 +102,14 @@ def main() -> int:
         print(_machine(args.jobs))
         print(f"The whole run took {(time.monotonic() - began) / 60:.1f} minutes.")
         return 0
+    if args.search:  # the search rows alone (bench/search_rows.py)
+        found = search_rows.run(work, newsbite, args.articles, args.runs, args.edits, not args.no_hugo)
+        harness.remove_outputs(work)
+        print()
+        print(search_rows.table(args.articles, args.runs, found))
+        print(_machine(args.jobs))
+        print(f"The whole run took {(time.monotonic() - began) / 60:.1f} minutes.")
+        return 0
 
     peers = ([] if args.no_hugo else ["hugo"]) + (["pelican"] if args.pelican else [])
     results.cold = cold_builds(work, newsbite, args.articles, peers, args.runs)
@@ -112,8 +123,8 @@ def main() -> int:
     small_out = work / f"out-ours-{args.small}-{args.runs}"
     results.small_unchanged = unchanged_rebuilds(newsbite, small_site, small_out, args.runs, f"{args.small:,}")
 
-    if not args.no_context:  # first: its last build is the serve start row's reference (serve searches)
-        results.with_search = builds_with_search(work, newsbite, args)
+    if not args.no_search_rows:  # first: its last build is the serve start row's reference (serve searches)
+        results.search = search_rows.run(work, newsbite, args.articles, args.runs, args.edits, not args.no_hugo)
     if not args.no_serve:
         results.starts = serve_starts(work, newsbite, args)
         results.saves = serve_saves(work, newsbite, args)
@@ -123,9 +134,9 @@ def main() -> int:
 
     print()
     print(table(args, results))
-    if results.with_search:
+    if results.search is not None:
         print()
-        print(context_table(args, results.with_search))
+        print(search_rows.table(args.articles, args.runs, results.search))
     print()
     print(single_runs(results))
     print(_machine(args.jobs))
@@ -146,9 +157,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--pelican", action="store_true", help="add Pelican to the cold build row (about 2 minutes more)")
     parser.add_argument("--no-hugo", action="store_true", help="leave Hugo out (the ratio rows are then not judged)")
     parser.add_argument("--no-serve", action="store_true", help="leave out the two `newsbite serve` rows")
-    parser.add_argument("--no-context", action="store_true", help="leave out the builds with search")
+    parser.add_argument("--no-search-rows", "--no-context", action="store_true",
+                        help="leave out the search rows (builds with search, in Chromium)")
     parser.add_argument("--newsroom", action="store_true",
                         help="only the newsroom rows: author, source and archive pages beside peers/hugo-newsroom")
+    parser.add_argument("--search", action="store_true",
+                        help="only the search rows: the default build (search on) beside Hugo then Pagefind")
     return parser
 
 
@@ -255,31 +269,6 @@ def serve_saves(work: Path, newsbite: harness.NewsBite, args: argparse.Namespace
     return {"ours" if server.name.startswith("newsbite") else "hugo": server.latencies for server in servers}
 
 
-def builds_with_search(work: Path, newsbite: harness.NewsBite, args: argparse.Namespace) -> dict[str, list[Run]]:
-    """Cold builds with search: the default `newsbite build`, and `hugo` then `pagefind --site OUT`."""
-    site = harness.corpus(work, "ours", args.articles)
-    runs: dict[str, list[Run]] = {"ours": []}
-    if not args.no_hugo:
-        runs |= {"hugo": [], "pagefind": []}
-    for number in range(1, args.runs + 1):
-        out = work / f"out-search-ours-{number}"
-        harness.make_cold(site, out)
-        runs["ours"].append(newsbite.build(site, out, search=True))
-        if not (out / "pagefind").is_dir():
-            raise SystemExit("the default build wrote no pagefind/ folder")
-        print(f"with search, run {number}: ours {runs['ours'][-1].seconds:.2f} s", flush=True)
-        if args.no_hugo:
-            continue
-        hugo_site = harness.corpus(work, "hugo", args.articles)
-        out = work / f"out-search-hugo-{number}"
-        harness.make_cold(hugo_site, out)
-        runs["hugo"].append(harness.hugo_build(hugo_site, out))
-        runs["pagefind"].append(harness.pagefind(out))
-        print(f"with search, run {number}: hugo {runs['hugo'][-1].seconds:.2f} s + pagefind "
-              f"{runs['pagefind'][-1].seconds:.2f} s", flush=True)
-    return runs
-
-
 # Reporting ------------------------------------------------------------------------------------
 
 def _median_s(runs: list[Run]) -> float:
@@ -357,30 +346,12 @@ def table(args: argparse.Namespace, results: Results) -> str:
     return "\n".join(lines)
 
 
-def context_table(args: argparse.Namespace, runs: dict[str, list[Run]]) -> str:
-    lines = [f"| context: cold build with search, {args.articles:,} articles (medians of {args.runs}) | wall time | "
-             "CPU time | peak memory of the largest process |", "| --- | --- | --- | --- |"]
-    ours = _median_s(runs["ours"])
-    cpu, mib = statistics.median(r.cpu for r in runs["ours"]), statistics.median(r.peak_mib for r in runs["ours"])
-    if "hugo" not in runs:
-        lines.append(f"| `newsbite build` (search on, the default) | {ours:.2f} s | {cpu:.2f} s | {mib:.0f} MiB |")
-        return "\n".join(lines)
-    pairs = list(zip(runs["hugo"], runs["pagefind"]))
-    peer = statistics.median(h.seconds + p.seconds for h, p in pairs)
-    lines.append(f"| `newsbite build` (search on, the default) | {ours:.2f} s ({ours / peer:.2f} x the row below) | "
-                 f"{cpu:.2f} s | {mib:.0f} MiB |")
-    lines.append(f"| `hugo`, then `pagefind --site OUT` | {peer:.2f} s (hugo {_median_s(runs['hugo']):.2f} s + "
-                 f"pagefind {_median_s(runs['pagefind']):.2f} s) | "
-                 f"{statistics.median(h.cpu + p.cpu for h, p in pairs):.2f} s | "
-                 f"{statistics.median(max(h.peak_mib, p.peak_mib) for h, p in pairs):.0f} MiB |")
-    return "\n".join(lines)
-
-
 def single_runs(results: Results) -> str:
     """Every timed build in the order it ran, for judging the noise behind each median."""
     lines = ["Single runs, in the order they ran:"]
     for label, groups in (("cold, main corpus", results.cold), ("cold, small corpus", results.small),
-                          ("with search", results.with_search), ("cold, big corpus", {"ours": results.big})):
+                          ("with search", results.search.cold if results.search else {}),
+                          ("cold, big corpus", {"ours": results.big})):
         for name, runs in groups.items():
             if runs:
                 lines.append(f"  {label}, {name}: {_each([r.seconds for r in runs])}")

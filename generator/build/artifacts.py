@@ -258,9 +258,11 @@ def _index_parts(out_dir: Path, members: Mapping[int, list[str]], jobs: int,
     made: dict[int, tuple[str, ...]] = {}
     if not members:
         return made
-    # Largest first, so the last part to finish is a small one.
+    # Largest first, so the last part to finish is a small one. One Pagefind more than there are
+    # cores: each waits on this process (pages sent, bundles read and staged) part of the time, and
+    # the one more keeps every core busy meanwhile.
     order = sorted(members, key=lambda n: (-len(members[n]), n))
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(order))), thread_name_prefix="search") as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs + 1, len(order))), thread_name_prefix="search") as pool:
         futures = {pool.submit(index, number): number for number in order}
         try:
             for future in as_completed(futures):

@@ -102,14 +102,46 @@ def asks_for_index(html: bytes) -> bool:
     return BODY_MARK in html
 
 
-def indexed_digest(html: bytes) -> str:
-    """Return a digest of what Pagefind reads of a page: its bytes less each ``data-pagefind-ignore="all"`` element.
+def indexed_page(html: bytes) -> bytes:
+    """Return what Pagefind is given of a page: its ``<html>`` tag and the elements marked ``data-pagefind-body``.
 
-    Pagefind skips such an element whole (text, filters, meta, sort keys), so a change inside one,
-    a page's related briefings say, leaves its part's index as it was. Where an element's end is
-    not plain to find (markup that could hide a tag: comments, scripts, styles, templates), the
-    element is kept in the digest: a part may then be indexed again for nothing, never kept stale.
+    When a page marks its body, Pagefind reads nothing else of it but the language, so the rest (head,
+    navigation, related briefings) is neither sent nor digested: it costs Pagefind time and would make
+    a part stale for changes it never sees. The whole page is given when that is not plain: no or an
+    unclear body element, an ``<html>`` tag not found, or Pagefind attributes beyond the body that
+    may say something (a filter or metadata outside it).
     """
+    opening = html.find(b"<html")
+    tag_end = html.find(b">", opening)
+    bodies = _marked_elements(html, BODY_MARK)
+    if opening < 0 or tag_end < 0 or not bodies or bodies[0][0] < tag_end:
+        return html
+    kept: list[bytes] = [html[:tag_end + 1], b"<body>"]
+    outside: list[bytes] = [html[:opening]]
+    at = tag_end + 1
+    for start, end in bodies:
+        if start < at:
+            return html  # a body element within another: Pagefind's own reading decides
+        outside.append(html[at:start])
+        kept.append(html[start:end])
+        at = end
+    outside.append(html[at:])
+    rest = b"".join(outside).replace(_IGNORE_ALL, b"").replace(b"data-pagefind-ignore", b"")
+    if b"data-pagefind-" in rest:
+        return html
+    kept.append(b"</body></html>")
+    return b"".join(kept)
+
+
+def indexed_digest(html: bytes) -> str:
+    """Return a digest of what Pagefind reads of a page: ``indexed_page``, less each ``data-pagefind-ignore="all"`` element.
+
+    Pagefind skips such an element whole (text, filters, meta, sort keys), so a change inside one
+    leaves its part's index as it was. Where an element's end is not plain to find (markup that could
+    hide a tag: comments, scripts, styles, templates), the element is kept in the digest: a part may
+    then be indexed again for nothing, never kept stale.
+    """
+    html = indexed_page(html)
     kept: list[bytes] = []
     at = 0
     for start, end in _ignored_elements(html):
@@ -129,6 +161,19 @@ def _ignored_elements(html: bytes) -> list[tuple[int, int]]:
         if span is not None:
             found.append(span)
         mark = html.find(_IGNORE_ALL, mark + 1)
+    return found
+
+
+def _marked_elements(html: bytes, attribute: bytes) -> list[tuple[int, int]]:
+    """Return the byte ranges of the elements whose start tag holds ``attribute``; none if any is unclear."""
+    found: list[tuple[int, int]] = []
+    mark = html.find(attribute)
+    while mark >= 0:
+        span = _element_at(html, html.rfind(b"<", 0, mark), mark)
+        if span is None:
+            return []
+        found.append(span)
+        mark = html.find(attribute, span[1])
     return found
 
 
@@ -207,7 +252,8 @@ def index_part(number: int, pages: Sequence[tuple[str, bytes]], page_done: PageD
     executable = pagefind_executable()
     log.debug("indexing part %d: %d pages", number, len(pages))
     try:
-        bundle = index_pages(executable, [IndexPage(page_url(rel), html) for rel, html in pages], page_done)
+        bundle = index_pages(executable, [IndexPage(page_url(rel), indexed_page(html)) for rel, html in pages],
+                             page_done)
     except PagefindFailed as exc:
         first = f", from {pages[0][0]}" if pages else ""
         raise BuildError([error("site.yaml", 1, f"Pagefind failed to index search part {number} ({len(pages)} "

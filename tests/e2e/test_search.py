@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.publish.pagefind_bundle import unpack
 from generator.publish.search import BUNDLE_DIR
 from tests.e2e.helpers import build, front, page, snapshot
 
@@ -87,3 +88,19 @@ def test_the_bundle_is_the_same_bytes_on_every_build(make_site, tmp_path: Path) 
 def test_a_site_file_in_the_bundle_folder_is_an_error(make_site) -> None:
     site = make_site({"content/a.md": ARTICLE, "layouts/static/pagefind/pagefind.js": "/* mine */"})
     assert build(site) == 1
+
+
+def indexed_words(bundle: Path) -> set[str]:
+    """Every word in a bundle's word index, its parts' included."""
+    return {word[0] for chunk in bundle.rglob("*.pf_index") for word in unpack(chunk.read_bytes())[0]}
+
+
+def test_a_topic_name_is_a_searched_word_and_the_labels_are_not(make_site) -> None:
+    # Hugo users find a briefing by the name of its tag; a reader types the topic, not the filter.
+    article = front({"title": "Talks resume", "date": "2022-01-09T18:30:00+11:00", "topics": ["Kyrgyzstan"],
+                     "original_url": "https://news.example.com/story/ulaanbaatar"}, "Diplomats met again.\n")
+    site = make_site({"content/a.md": article})
+    assert build(site) == 0
+    words = indexed_words(site / "public" / BUNDLE_DIR)
+    assert {"kyrgyzstan", "diplomat"} <= words or {"kyrgyzstan", "diplomats"} <= words, sorted(words)
+    assert not {"ulaanbaatar", "related"} & words, sorted(words)

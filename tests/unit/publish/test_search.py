@@ -96,14 +96,44 @@ def test_what_pagefind_ignores_whole_does_not_change_the_indexed_digest() -> Non
     base = search.indexed_digest(RELATED)
     assert search.indexed_digest(RELATED.replace(b">One<", b">Two<")) == base
     assert search.indexed_digest(RELATED.replace(b"nested", b"other")) == base
-    for outside in (b"Words.", b"<h1>T", b">F<", b'lang="en"'):
-        assert search.indexed_digest(RELATED.replace(outside, outside + b"x")) != base, outside
+    # Pagefind reads nothing beyond the marked body but the language.
+    assert search.indexed_digest(RELATED.replace(b">F<", b">G<")) == base
+    for read in (b"Words.", b"<h1>T", b'lang="en"'):
+        assert search.indexed_digest(RELATED.replace(read, read + b"x")) != base, read
+
+
+INSIDE = RELATED.replace(b"</article><aside", b"<aside").replace(b"</aside><footer>", b"</aside></article><footer>")
 
 
 @pytest.mark.parametrize("hiding", [b"<!-- </aside> -->", b"<script>'</aside>'</script>"])
 def test_an_ignored_element_whose_end_is_unsure_is_kept_in_the_digest(hiding: bytes) -> None:
-    page = RELATED.replace(b"<ul>", hiding + b"<ul>")
+    assert search.indexed_digest(INSIDE.replace(b">One<", b">Two<")) == search.indexed_digest(INSIDE)
+    page = INSIDE.replace(b"<ul>", hiding + b"<ul>")
     assert search.indexed_digest(page.replace(b">One<", b">Two<")) != search.indexed_digest(page)
+
+
+def test_pagefind_is_given_the_html_tag_and_the_marked_body_alone() -> None:
+    page = (b'<!DOCTYPE html><html lang="de" dir="ltr"><head><title>T</title><meta property="og:image" content="x">'
+            b'</head><body><nav>Menu</nav><article data-pagefind-body><h1>T</h1><p>W</p></article>'
+            b'<p>between</p><section data-pagefind-body>S</section><footer>F</footer></body></html>')
+    assert search.indexed_page(page) == (b'<!DOCTYPE html><html lang="de" dir="ltr"><body><article data-pagefind-body>'
+                                         b'<h1>T</h1><p>W</p></article><section data-pagefind-body>S</section>'
+                                         b'</body></html>')
+
+
+@pytest.mark.parametrize("whole", [
+    b'<html lang="en"><body><p>no body marked</p></body></html>',
+    # Pagefind may read a filter, metadata or sort key outside the body: the page goes whole.
+    b'<html lang="en"><head><meta data-pagefind-meta="image[content]" content="x"></head>'
+    b'<body><article data-pagefind-body>W</article></body></html>',
+    b'<html lang="en"><body><article data-pagefind-body>W</article><p data-pagefind-filter="t">x</p></body></html>',
+    # A body element whose end is not plain to find, or none at all.
+    b'<html lang="en"><body><article data-pagefind-body>W<!-- </article> --></article></body></html>',
+    b'<html lang="en"><body><article data-pagefind-body>W</body></html>',
+    b'<body><article data-pagefind-body>W</article></body>',  # no <html> tag
+])
+def test_a_page_is_given_whole_when_what_pagefind_reads_of_it_is_not_plain(whole: bytes) -> None:
+    assert search.indexed_page(whole) == whole
 
 
 def test_only_the_marked_element_is_left_out() -> None:
