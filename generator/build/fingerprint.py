@@ -53,10 +53,23 @@ class Fingerprinter:
     def __init__(self) -> None:
         self._memo: dict[int, tuple[object, str]] = {}
         self._fields: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+        self._spelled: dict[int, tuple[object, str]] = {}
 
     def digest(self, value: Any) -> str:
         """Return the digest of ``value``."""
         return digest_text(repr(self._reduce(value)))
+
+    def spelled(self, value: Any) -> str:
+        """Return ``repr(value)``, made once per object for the values pages share (not texts or
+        names of articles, which are cheaper to spell again than to look up)."""
+        if isinstance(value, (str, tuple)) or type(value) in _PLAIN:
+            return repr(value)
+        known = self._spelled.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        text = repr(value)
+        self._spelled[id(value)] = (value, text)
+        return text
 
     def _reduce(self, value: Any) -> Any:
         kind = type(value)

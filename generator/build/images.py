@@ -141,6 +141,8 @@ def picture_files(
     assets: set[str],
 ) -> list[PictureFiles]:
     """Return the files to make of each picture: its derivatives, and the social crop of each hero showing it."""
+    if not table:
+        return []  # no picture under content/ (remote images are used as they are)
     crops: dict[str, list[tuple[str, Rendition]]] = {}
     for article in articles:
         view = image_view(config, article, assets, table)[0]

@@ -118,11 +118,14 @@ def context_digest(context: Mapping[str, Any], fingerprints: Fingerprinter) -> s
 
     Such a context holds the plan's own values (heads, pagination, navigation, views of topics,
     authors and archives, and articles by name): frozen dataclasses and named tuples of texts,
-    numbers and dates, whose ``repr`` spells out every field, so it is hashed at a third of a
-    Fingerprinter's cost (a structural change keys every page). A ``repr`` naming a memory address
-    says nothing of the value: the Fingerprinter digests that context.
+    numbers and dates, whose ``repr`` spells out every field, so it is hashed at a fraction of a
+    Fingerprinter's cost (a structural change keys every page). Values many pages share (the
+    navigation, a topic's view) are spelled out once per keying (``Fingerprinter.spelled``). A
+    ``repr`` naming a memory address says nothing of the value: the Fingerprinter digests that
+    context.
     """
-    text = repr(context)
+    spelled = fingerprints.spelled
+    text = "\x1f".join([f"{name}={spelled(value)}" for name, value in context.items()])
     return fingerprints.digest(context) if " at 0x" in text else digest_text(text)
 
 

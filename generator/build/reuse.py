@@ -29,7 +29,7 @@ from generator.model.catalogue import (
     HeldBack,
     article_paths,
     catalogue,
-    image_view,
+    image_problems,
     publishing_order,
     select_articles,
     structure_of,
@@ -158,7 +158,7 @@ def _rederived(config: SiteConfig, selection: Selection, last: Derived, make: Ma
     articles = list(changed.values())
     bodies = {**last.bodies, **make.bodies(articles, last.targets)}
     problems = _in_place(last.catalogue.problems, changed, selection,
-                         [p for a in articles for p in image_view(config, a, set(last.assets), last.pictures)[1]])
+                         [p for a in articles for p in image_problems(config, a, set(last.assets), last.pictures)])
     cat = dataclasses.replace(last.catalogue, articles=tuple(selection.published),
                               entries=last.catalogue.entries.with_articles(changed, bodies), problems=problems)
     body_problems = _in_place(last.body_problems, changed, selection, make.body_problems(articles))

@@ -261,7 +261,7 @@ def catalogue(
                   {t.name: AuthorLink(t.name, t.url, _same_as(config, t.name)) for t in authors},
                   {t.name: TopicLink(t.name, t.url) for t in sources})
     problems = [problem for a in articles if a.image is not None
-                for problem in image_view(config, a, assets, pictures)[1]]
+                for problem in image_problems(config, a, assets, pictures)]
     entries = Entries(config, {a.path: a for a in articles}, paths, bodies, links, assets, pictures)
     return Catalogue(tuple(articles), tuple(topics), entries, tuple(problems), tuple(authors), tuple(sources),
                      pictures)
@@ -391,6 +391,26 @@ def image_view(
     file (errors, SPEC section 9), no alt text (a warning)."""
     if article.image is None:
         return None, []
+    url, picture, problems = _image_source(config, article, assets, pictures)
+    social = None
+    if picture is not None and picture.variants:
+        social = social_image(picture, article.image.focus, lambda file: site_path(config, "/" + file))
+    return ImageView(url, article.image.alt, article.image.caption, article.image.credit, picture, social), problems
+
+
+def image_problems(
+    config: SiteConfig, article: Article, assets: set[str], pictures: Mapping[str, Picture] | None = None,
+) -> list[Diagnostic]:
+    """Return the problems ``image_view`` finds with an article's image, without making its view
+    (every build checks every article's image)."""
+    return [] if article.image is None else _image_source(config, article, assets, pictures)[2]
+
+
+def _image_source(
+    config: SiteConfig, article: Article, assets: set[str], pictures: Mapping[str, Picture] | None,
+) -> tuple[str, Picture | None, list[Diagnostic]]:
+    """Return the URL of an article's image, its picture (None when remote or broken), and its problems."""
+    assert article.image is not None
     problems: list[Diagnostic] = []
     where = asset_path(config, article.image.src, posixpath.dirname(article.path), assets)
     if where is None:
@@ -406,10 +426,7 @@ def image_view(
     if picture is not None and picture.problem is not None:
         problems.append(error(article.path, article.line_of("image"), f"image '{article.image.src}' {picture.problem}"))
         picture = None
-    social = None
-    if picture is not None and picture.variants:
-        social = social_image(picture, article.image.focus, lambda file: site_path(config, "/" + file))
-    return ImageView(url, article.image.alt, article.image.caption, article.image.credit, picture, social), problems
+    return url, picture, problems
 
 
 def make_entry(

@@ -90,3 +90,17 @@ def test_the_shared_inputs_change_every_declared_page_key() -> None:
 def test_without_a_record_of_their_inputs_every_key_is_made() -> None:
     job = job_of({**DIGESTS, "content/a.md": "1'"}, previous=built(job_of(DIGESTS)))
     assert page_keys(job, None) == full_keys(job)
+
+
+def test_a_shared_value_is_spelled_once_and_still_told_apart() -> None:
+    from generator.build.pages import context_digest
+    from generator.model.plan import Nav
+
+    fingerprints = Fingerprinter()
+    nav, other = Nav("/", "/topics/"), Nav("/", "/subjects/")
+    first = context_digest({"nav": nav, "entries": ("content/a.md",)}, fingerprints)
+    assert context_digest({"nav": nav, "entries": ("content/a.md",)}, fingerprints) == first
+    assert context_digest({"nav": other, "entries": ("content/a.md",)}, fingerprints) != first
+    assert context_digest({"nav": nav, "entries": ("content/b.md",)}, fingerprints) != first
+    # A fresh keying spells the same values alike.
+    assert context_digest({"nav": Nav("/", "/topics/"), "entries": ("content/a.md",)}, Fingerprinter()) == first
