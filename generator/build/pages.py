@@ -108,25 +108,26 @@ def page_key(job: PageJob, spec: PageSpec, fingerprints: Fingerprinter) -> str:
         return combine(job.base_key, template, fingerprints.digest(spec.context))
     tokens = job.article_tokens
     shown = [tokens.get(path) or article_token(job, path) for path in spec.shows]
-    # Output paths, source paths and digests hold no "\x1f": joined with it, they cannot run together.
-    return digest_text("\x1f".join((job.base_key, template, job.shared, spec.output,
-                                     context_digest(spec.context, fingerprints), *shown)))
+    # Output paths, source paths and digests hold no "\x1f", and the context's text comes last
+    # but for the shown articles' digests (whose count and length are fixed): they cannot run together.
+    return digest_text("\x1f".join((job.base_key, template, job.shared, spec.output, *shown,
+                                     context_text(spec.context, fingerprints))))
 
 
-def context_digest(context: Mapping[str, Any], fingerprints: Fingerprinter) -> str:
-    """Return the digest of a declared page's context.
+def context_text(context: Mapping[str, Any], fingerprints: Fingerprinter) -> str:
+    """Return what stands for a declared page's context in its key.
 
     Such a context holds the plan's own values (heads, pagination, navigation, views of topics,
     authors and archives, and articles by name): frozen dataclasses and named tuples of texts,
-    numbers and dates, whose ``repr`` spells out every field, so it is hashed at a fraction of a
-    Fingerprinter's cost (a structural change keys every page). Values many pages share (the
+    numbers and dates, whose ``repr`` spells out every field, so it is spelled out at a fraction of
+    a Fingerprinter's cost (a structural change keys every page). Values many pages share (the
     navigation, a topic's view) are spelled out once per keying (``Fingerprinter.spelled``). A
     ``repr`` naming a memory address says nothing of the value: the Fingerprinter digests that
     context.
     """
     spelled = fingerprints.spelled
     text = "\x1f".join([f"{name}={spelled(value)}" for name, value in context.items()])
-    return fingerprints.digest(context) if " at 0x" in text else digest_text(text)
+    return fingerprints.digest(context) if " at 0x" in text else text
 
 
 def article_token(job: PageJob, path: str) -> str:

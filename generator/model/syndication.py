@@ -129,23 +129,34 @@ def sitemap_urls(site: Site) -> list[SitemapUrl]:
     config = site.config
     changes = {article.path: last_changed(article) for article in published_only(site)}
     newest = max(changes.values(), default=None)
+    # Each date is written once, however many list pages end on it (a sitemap of a large site
+    # names every page: issue 10, a structural change plans it again).
+    written: dict[dt.datetime, str] = {}
+    previews = len(changes) < len(site.articles)
     urls: list[SitemapUrl] = []
     for spec in site.pages:
-        page = spec.context.get("page")
+        context = spec.context
+        page = context.get("page")
         if page is None or page.kind not in INDEXED_KINDS:
             continue
-        shown, listed = spec.context.get("article"), spec.context.get("entries")
-        if isinstance(shown, ShownArticle) and shown.path not in changes:
-            continue  # a preview
-        if isinstance(listed, ShownArticles):
-            listed = ShownArticles(tuple(path for path in listed.paths if path in changes))
+        shown, listed = context.get("article"), context.get("entries")
+        changed: dt.datetime | None
         if isinstance(shown, ShownArticle):
-            changed: dt.datetime | None = changes[shown.path]
+            changed = changes.get(shown.path)
+            if changed is None:
+                continue  # a preview
         elif isinstance(listed, ShownArticles) and listed.paths:
-            changed = max(changes[path] for path in listed.paths)
+            paths = [path for path in listed.paths if path in changes] if previews else listed.paths
+            changed = max([changes[path] for path in paths]) if paths else newest
         else:
             changed = newest
-        urls.append(SitemapUrl(page.canonical, None if changed is None else rfc3339(changed, config)))
+        if changed is None:
+            urls.append(SitemapUrl(page.canonical, None))
+            continue
+        lastmod = written.get(changed)
+        if lastmod is None:
+            lastmod = written[changed] = rfc3339(changed, config)
+        urls.append(SitemapUrl(page.canonical, lastmod))
     return urls
 
 

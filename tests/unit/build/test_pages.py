@@ -93,14 +93,14 @@ def test_without_a_record_of_their_inputs_every_key_is_made() -> None:
 
 
 def test_a_shared_value_is_spelled_once_and_still_told_apart() -> None:
-    from generator.build.pages import context_digest
+    from generator.build.pages import context_text
     from generator.model.plan import Nav
 
     fingerprints = Fingerprinter()
     nav, other = Nav("/", "/topics/"), Nav("/", "/subjects/")
-    first = context_digest({"nav": nav, "entries": ("content/a.md",)}, fingerprints)
-    assert context_digest({"nav": nav, "entries": ("content/a.md",)}, fingerprints) == first
-    assert context_digest({"nav": other, "entries": ("content/a.md",)}, fingerprints) != first
-    assert context_digest({"nav": nav, "entries": ("content/b.md",)}, fingerprints) != first
+    first = context_text({"nav": nav, "entries": ("content/a.md",)}, fingerprints)
+    assert context_text({"nav": nav, "entries": ("content/a.md",)}, fingerprints) == first
+    assert context_text({"nav": other, "entries": ("content/a.md",)}, fingerprints) != first
+    assert context_text({"nav": nav, "entries": ("content/b.md",)}, fingerprints) != first
     # A fresh keying spells the same values alike.
-    assert context_digest({"nav": Nav("/", "/topics/"), "entries": ("content/a.md",)}, Fingerprinter()) == first
+    assert context_text({"nav": Nav("/", "/topics/"), "entries": ("content/a.md",)}, Fingerprinter()) == first
