@@ -9,6 +9,7 @@ renders and writes little, and a build with nothing changed renders and writes n
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,7 +51,7 @@ from generator.build.sources import render_bodies
 from generator.build.sourcestore import SourceStore
 from generator.build.stages import StageTimer
 from generator.content.articles import Article
-from generator.content.config import SiteConfig
+from generator.content.config import SiteConfig, setting_line
 from generator.content.paths import SitePaths
 from generator.diagnostics import BuildError, Diagnostic, Report
 from generator.model.body import RenderedBody
@@ -59,6 +60,7 @@ from generator.model.catalogue import (
     Entries,
     HeldBack,
     output_file,
+    profile_problems,
     site_path,
 )
 from generator.model.plan import PageSpec, alias_clashes, plan_site
@@ -227,7 +229,9 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
     # from the structure alone (only a clash's line number would not).
     checked = combine(structure, loaded.config_key)
     known = results.last("pages without clashes", checked) is pages
-    problems = [*cat.problems, *([] if known else alias_clashes(pages, published)), *derived.body_problems]
+    profiles = profile_problems(config, pictures, functools.partial(setting_line, loaded.sources.config_text or ""))
+    problems = [*cat.problems, *([] if known else alias_clashes(pages, published)), *derived.body_problems,
+                *profiles]
     report.extend(problems)
     report.extend(loaded.warnings)
     report.raise_if_failed(options.strict)

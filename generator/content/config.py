@@ -181,6 +181,17 @@ def load_config(text: str, path: str, base_url: str | None = None) -> tuple[Site
     return SiteConfig(**values), checker.warnings
 
 
+def setting_line(text: str, key: str) -> int:
+    """Return the line of ``key`` (``authors.Jane Doe.image``) in a site.yaml already loaded without
+    error, for a problem found later in the build; 1 when it cannot be told."""
+    try:
+        doc = parse_yaml(text)
+    except YamlSyntaxError:
+        return 1
+    parent = key.rsplit(".", 1)[0]
+    return doc.line_of(key, doc.line_of(parent))
+
+
 @dataclass(slots=True)
 class _Checker:
     path: str

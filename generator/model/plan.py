@@ -404,7 +404,8 @@ def _author_head(config: SiteConfig, author: Topic, pictures: Mapping[str, Pictu
     url = None if profile is None or profile.image is None else (
         profile.image if "://" in profile.image else site_path(config, "/" + profile.image))
     picture = None if url is None else pictures.get(url)
-    # Decorative beside the author's name (alt=""); a file that cannot be decoded is used as it is.
+    # Decorative beside the author's name (alt=""); a picture that cannot be decoded is an error before any
+    # page renders (``catalogue.profile_problems``).
     image = None if url is None else ImageView(url, "", None, None, None if picture is None or picture.problem
                                                else picture)
     view = AuthorView(author.name, author.url, author.count, profile.bio if profile else None, image,

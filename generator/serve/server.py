@@ -273,7 +273,7 @@ def run_server(args: argparse.Namespace, emit: Emit | None = None) -> int:
     restore = _stop_on_sigterm()
     try:
         with DevServer(options, say) as server:
-            say(f"Building {site_dir} into {server.output_dir} ...")
+            say(f"Building {site_dir.resolve()} into {server.output_dir} ...")
             server.listen()
             say(f"Serving at {server.url}  (watching content/, layouts/ and site.yaml; Ctrl-C to stop)")
             if options.host not in ("127.0.0.1", "localhost", "::1"):

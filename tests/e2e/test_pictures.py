@@ -211,3 +211,15 @@ def test_missing_and_corrupt_pictures_are_errors_at_their_line(make_site, capsys
     err = capsys.readouterr().err
     assert message.format(hero=hero, body=body) in err
     assert not (site / "public").exists()
+
+
+def test_an_author_profile_picture_that_cannot_be_decoded_is_an_error_at_its_line(make_site, capsys) -> None:
+    site_yaml = SITE_YAML + "authors:\n  Jane Doe:\n    bio: Reports on weather.\n    image: 2022/face.jpg\n"
+    site = make_pictured_site(make_site, site_yaml=site_yaml, face_jpg=b"not a picture at all")
+    assert build(site) == 1
+    err = capsys.readouterr().err
+    assert "site.yaml:6: image '2022/face.jpg' of author 'Jane Doe' cannot be decoded" in err
+    assert not (site / "public").exists()
+    # A decodable picture builds.
+    (site / "content/2022/face.jpg").write_bytes(HERO)
+    assert build(site) == 0
