@@ -31,7 +31,7 @@ from generator.model import pictures, seo
 from generator.model.catalogue import AuthorLink, Entry, ImageView, NoticeView, TopicLink, site_path
 from generator.model.feeds import FeedLink
 from generator.model.plan import ArchiveView, AuthorView, Nav, PageMeta, Pagination, PageSpec, TopicView
-from generator.render.cards import CardMemo
+from generator.render.fragments import FragmentMemo
 
 log = logging.getLogger(__name__)
 
@@ -192,8 +192,10 @@ def make_environment(config: SiteConfig, site_dir: Path, fingerprinted: Mapping[
         _render_snippet(str(text), config.escape_html, config.base_path, inline=True))
     # Pictures with their derivatives (SPEC section 9), and the sizes the built-in theme shows them at.
     env.globals["picture"] = picture
-    # Each article's card, rendered once and printed by every list showing it (render/cards.py).
-    env.globals["cached_cards"] = CardMemo(env)
+    # Each article's card and related-briefing item, rendered once and printed by every page
+    # showing it (render/fragments.py).
+    fragments = FragmentMemo(env)
+    env.globals.update(cached_cards=fragments.cards, cached_related=fragments.related)
     env.globals.update(HERO_SIZES=pictures.HERO_SIZES, LEAD_SIZES=LEAD_SIZES, CARD_SIZES=CARD_SIZES,
                        BODY_SIZES=pictures.BODY_SIZES, PROFILE_SIZES=PROFILE_SIZES)
     return env
@@ -215,10 +217,11 @@ def picture(image: ImageView | None, sizes: str = pictures.HERO_SIZES, priority:
     return pictures.picture_markup(image.picture, image.url, image.alt, sizes, priority, attributes=attributes)
 
 
-def forget_cards(env: jinja2.Environment) -> None:
-    """Forget the cards rendered so far: a build makes its own entries (the dev server keeps ``env``)."""
-    memo = env.globals.get("cached_cards")
-    if isinstance(memo, CardMemo):
+def forget_fragments(env: jinja2.Environment) -> None:
+    """Forget the cards and related items rendered so far: a build makes its own entries (the dev
+    server keeps ``env``)."""
+    memo = getattr(env.globals.get("cached_cards"), "__self__", None)
+    if isinstance(memo, FragmentMemo):
         memo.clear()
 
 

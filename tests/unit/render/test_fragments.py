@@ -1,4 +1,5 @@
-"""Cards rendered once and printed by every list showing them: the same bytes as including the card on each."""
+"""Cards and related items rendered once and printed by every page showing them: the same bytes as
+including their templates on each."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 from generator.content.config import load_config
 from generator.diagnostics import BuildError
 from generator.model.plan import PageSpec
-from generator.render import cards
-from generator.render.templates import DEFAULT_LAYOUTS, forget_cards, make_environment, render_page
+from generator.render import fragments
+from generator.render.templates import DEFAULT_LAYOUTS, forget_fragments, make_environment, render_page
 
 # Card templates of a site's own, whether their cards can be reused, and why.
 CARDS = {
@@ -71,10 +72,10 @@ def test_lists_print_the_same_cards_as_when_each_includes_them(tmp_path: Path, n
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     card, reusable = CARDS[name]
     env = environment(tmp_path, card)
-    assert cards.card_template(env, env.get_template("partials/card.html")).reusable is reusable
+    assert fragments.fragment_template(env, env.get_template("partials/card.html"), fragments.CARD_GIVEN).reusable is reusable
     reused = render_all(env)
-    monkeypatch.setattr(cards, "fast_paths_on", lambda: False)  # NEWSBITE_REFERENCE=1: included on each page
-    assert cards.CardMemo(env)(jinja2.runtime.new_context(env, "page.html", {}), [entry("x")]) is None
+    monkeypatch.setattr(fragments, "fast_paths_on", lambda: False)  # NEWSBITE_REFERENCE=1: included on each page
+    assert fragments.FragmentMemo(env).cards(jinja2.runtime.new_context(env, "page.html", {}), [entry("x")]) is None
     assert render_all(environment(tmp_path, card)) == reused
     assert "<li>" in reused[0]
 
@@ -98,7 +99,7 @@ def test_each_card_renders_once_until_the_cards_are_forgotten(tmp_path: Path) ->
     # Once each as a lead, as the page's first picture and as neither: A leads the home page, C is
     # the first picture of the other lists; the last list shows the cards the author page made.
     assert sorted(rendered) == ["A", "A", "B", "C", "C"]
-    forget_cards(env)
+    forget_fragments(env)
     render_all(env)
     assert len(rendered) == 10
 
@@ -106,7 +107,7 @@ def test_each_card_renders_once_until_the_cards_are_forgotten(tmp_path: Path) ->
 def test_the_built_in_card_is_reused_and_reads_only_globals(tmp_path: Path) -> None:
     config, _warnings = load_config("title: T\n", "site.yaml")
     env = make_environment(config, tmp_path)
-    card = cards.card_template(env, env.get_template("partials/card.html"))
+    card = fragments.fragment_template(env, env.get_template("partials/card.html"), fragments.CARD_GIVEN)
     assert Path(str(card.template.filename)).is_relative_to(DEFAULT_LAYOUTS)
     assert card.reusable
     # "names" is the card's own ({% set names %} in a branch), which Jinja also looks up first.
@@ -126,3 +127,44 @@ def test_an_error_in_a_reused_card_names_the_card_template_and_line(tmp_path: Pa
     with pytest.raises(BuildError) as reported:
         render_page(env, spec, tmp_path)
     assert [(d.path, d.line) for d in reported.value.diagnostics] == [("layouts/partials/card.html", 3)]
+
+
+# Related-item templates of a site's own, and whether their items can be reused.
+RELATED = {
+    "own": ("<li>{{ entry.title }} {{ t('topics') }}</li>", True),
+    "page": ("<li>{{ entry.title }} beside {{ article.title }}</li>", True),
+    "include": ("<li>{% include 'partials/card.html' %}</li>", False),
+}
+ARTICLE = ('<ul>{%- set related_html = cached_related(related) %}{%- if related_html is not none %}{{ related_html }}'
+           '{%- else %}{% for entry in related %}{% include "partials/related-item.html" %}{% endfor %}{% endif %}</ul>')
+
+
+@pytest.mark.parametrize("name", sorted(RELATED))
+def test_related_briefings_print_the_same_items_as_when_each_page_includes_them(
+        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    item, reusable = RELATED[name]
+    (tmp_path / "layouts" / "partials").mkdir(parents=True)
+    (tmp_path / "layouts" / "partials" / "related-item.html").write_text(item, encoding="utf-8")
+    (tmp_path / "layouts" / "partials" / "card.html").write_text("{{ entry.title }} in {{ article.title }}")
+    (tmp_path / "layouts" / "article.html").write_text(ARTICLE, encoding="utf-8")
+    config, _warnings = load_config("title: T\n", "site.yaml")
+    a, b, c = entry("A"), entry("B"), entry("C")
+    contexts = [{"article": a, "related": [b, c]}, {"article": b, "related": [c, a]}, {"article": c, "related": [a, b]}]
+
+    def render() -> list[str]:
+        env = make_environment(config, tmp_path)
+        return [env.get_template("article.html").render(context) for context in contexts]
+
+    env = make_environment(config, tmp_path)
+    assert fragments.fragment_template(env, env.get_template("partials/related-item.html")).reusable is reusable
+    reused = render()
+    assert "<li>C" in reused[0] and reused[0].index("<li>B") < reused[0].index("<li>C")
+    monkeypatch.setattr(fragments, "fast_paths_on", lambda: False)
+    assert render() == reused
+
+
+def test_the_built_in_related_item_is_reused(tmp_path: Path) -> None:
+    config, _warnings = load_config("title: T\n", "site.yaml")
+    env = make_environment(config, tmp_path)
+    item = fragments.fragment_template(env, env.get_template("partials/related-item.html"))
+    assert item.reusable and set(item.reads) <= set(env.globals)
