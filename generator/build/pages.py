@@ -46,7 +46,7 @@ from generator.model.feeds import FeedItem
 from generator.model.plan import PageSpec, names_articles, resolve_context
 from generator.model.syndication import feed_bodies
 from generator.publish import output
-from generator.render.templates import compile_templates, render_page, template_names
+from generator.render.templates import compile_templates, forget_fragments, render_page, template_names
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,7 @@ def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None =
             results.append(None)
             stale.append((number, key))
     log.debug("rendering %d of %d pages", len(stale), len(job.specs))
+    forget_fragments(job.env)  # the cards and related items of the last build's entries
     workers = jobs if len(stale) >= _PAGES_APART else 1
     if workers > 1:
         compile_templates(job.env)  # before the workers fork, so that they inherit the compiled templates

@@ -31,6 +31,7 @@ from generator.model import pictures, seo
 from generator.model.catalogue import AuthorLink, Entry, ImageView, NoticeView, TopicLink, site_path
 from generator.model.feeds import FeedLink
 from generator.model.plan import ArchiveView, AuthorView, Nav, PageMeta, Pagination, PageSpec, TopicView
+from generator.render.fragments import FragmentMemo
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,35 @@ def theme_markup(strings: Mapping[str, str], language: str, key: str, count: int
     return Markup(html)
 
 
+class ThemeStrings:
+    """``t`` in templates: ``theme_markup`` in the site's language, each string made once.
+
+    A page prints some twenty of them, the same on every page: a 10,000-article site asks for
+    a quarter of a million. Strings with a value that is markup (authors' names as links) are
+    made each time.
+    """
+
+    def __init__(self, strings: Mapping[str, str], language: str) -> None:
+        self._strings = strings
+        self._language = language
+        self._made: dict[tuple[Any, ...], str] = {}
+
+    def __call__(self, key: str, count: int | None = None, **values: Any) -> str:
+        plain = type(key) is str and (count is None or type(count) is int) and all(
+            type(value) in _PLAIN_VALUES for value in values.values())
+        if not plain:
+            return theme_markup(self._strings, self._language, key, count, **values)
+        memo_key = (key, count, *values.items())
+        text = self._made.get(memo_key)
+        if text is None:
+            text = self._made[memo_key] = theme_markup(self._strings, self._language, key, count, **values)
+        return text
+
+
+# Values a theme string is made once with: equal ones give the same text (not markup, not bool for int).
+_PLAIN_VALUES = (str, int)
+
+
 def _render_snippet(text: str, escape_html: bool, base_path: str, inline: bool = False) -> str:
     # markdown-it and its plugins take 0.05 s to import: a build that renders no page never needs them.
     from generator.render.markup import render_snippet
@@ -151,7 +181,7 @@ def make_environment(config: SiteConfig, site_dir: Path, fingerprinted: Mapping[
     env.filters["json_script"] = json_for_script
     # The theme's visible strings in the site's language (SPEC section 14): t("latest_briefings"),
     # t("briefings", count=n), t("by_authors", authors=...).
-    env.globals["t"] = functools.partial(theme_markup, config.strings, config.language)
+    env.globals["t"] = ThemeStrings(config.strings, config.language)
     # Head metadata is shaped in seo.py; templates print it (SPEC section 5).
     env.globals["social_tags"] = functools.partial(seo.social_tags, config)
     env.globals["news_article"] = functools.partial(
@@ -162,6 +192,10 @@ def make_environment(config: SiteConfig, site_dir: Path, fingerprinted: Mapping[
         _render_snippet(str(text), config.escape_html, config.base_path, inline=True))
     # Pictures with their derivatives (SPEC section 9), and the sizes the built-in theme shows them at.
     env.globals["picture"] = picture
+    # Each article's card and related-briefing item, rendered once and printed by every page
+    # showing it (render/fragments.py).
+    fragments = FragmentMemo(env)
+    env.globals.update(cached_cards=fragments.cards, cached_related=fragments.related)
     env.globals.update(HERO_SIZES=pictures.HERO_SIZES, LEAD_SIZES=LEAD_SIZES, CARD_SIZES=CARD_SIZES,
                        BODY_SIZES=pictures.BODY_SIZES, PROFILE_SIZES=PROFILE_SIZES)
     return env
@@ -181,6 +215,14 @@ def picture(image: ImageView | None, sizes: str = pictures.HERO_SIZES, priority:
     if image is None:
         return Markup("")
     return pictures.picture_markup(image.picture, image.url, image.alt, sizes, priority, attributes=attributes)
+
+
+def forget_fragments(env: jinja2.Environment) -> None:
+    """Forget the cards and related items rendered so far: a build makes its own entries (the dev
+    server keeps ``env``)."""
+    memo = getattr(env.globals.get("cached_cards"), "__self__", None)
+    if isinstance(memo, FragmentMemo):
+        memo.clear()
 
 
 def template_names(env: jinja2.Environment) -> list[str]:

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from generator.content.config import load_config
 from generator.model.plan import PageSpec
+from generator.render import templates
 from generator.render.templates import make_environment, render_page
 
 GENERATOR = Path(__file__).resolve().parents[3] / "generator"
@@ -120,3 +121,19 @@ def test_no_module_imports_private_parts_of_jinja2_or_markupsafe() -> None:
                         any(p.startswith("_") for p in parts) or parts[1:2] == ["compiler"]):
                     private.append(f"{path.relative_to(GENERATOR.parent)}: {name}")
     assert private == []
+
+
+def test_theme_strings_are_made_once_and_print_as_made_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    config, _warnings = load_config("title: T\nlanguage: de\nstrings:\n  topics: 'Themen & mehr'\n", "site.yaml")
+    env = make_environment(config, Path("."))
+    made: list[str] = []
+    real = templates.theme_markup
+    monkeypatch.setattr(templates, "theme_markup", lambda *args, **values: made.append(args[2]) or real(*args, **values))
+    page = env.from_string('{{ t("topics") }}|{{ t("topics") }}|{{ t("briefings", count=2) }}|{{ t("briefings", count=1) }}'
+                           '|{{ t("page_of", number=2, total=3) }}|{{ t("by_authors", authors=names) }}')
+    first = page.render(names=Markup('<a href="/a/">A</a>'))
+    assert first == page.render(names=Markup('<a href="/a/">A</a>'))
+    assert first.startswith("Themen &amp; mehr|Themen &amp; mehr|2 Briefings|1 Briefing|")
+    assert first.endswith('<a href="/a/">A</a>')
+    # Made once each, but the string around markup values, made on every use.
+    assert sorted(made) == ["briefings", "briefings", "by_authors", "by_authors", "page_of", "topics"]

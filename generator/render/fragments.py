@@ -1,0 +1,179 @@
+"""Fragments rendered once per build and process, printed by every page that shows them.
+
+An article is listed on the home page, its topics', author's and source's pages, and its year's
+and month's: six lists or more, each of which would render the same card again; and it is among
+the related briefings of a handful of other articles. The built-in templates print
+``cached_cards(entries, lead, first_picture)`` (``partials/listing.html``) and
+``cached_related(entries)`` (``article.html``) instead: each renders the fragment's template
+(``partials/card.html``, ``partials/related-item.html``) for an entry the first time and reuses
+its HTML after.
+
+A fragment is reused only where it cannot differ. It is keyed by its entry, a card's ``lead`` and
+whether ``first_picture`` is the entry (a card template may use ``first_picture`` for nothing
+else), and every other name the fragment's template reads, as the page has it: for the built-in
+templates those are the environment's globals (``t``, ``picture``, ``CARD_SIZES``...), the same
+on every page; a card of the site's own that reads the page (``page.kind``, say) is keyed by it
+too. A fragment template that includes or imports another, reads the page's ``loop``, or assigns
+``entry`` or a name it is given is not reused at all: the function returns None, and the page
+includes the template for each entry as usual. The fast-path switch (``NEWSBITE_REFERENCE``)
+turns the reuse off, so that a test can build both ways and compare the bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, NamedTuple, Sequence
+
+import jinja2
+import jinja2.meta
+from jinja2 import nodes
+from markupsafe import Markup
+
+from generator.content.fastpaths import fast_paths_on
+
+log = logging.getLogger(__name__)
+
+CARD_TEMPLATE = "partials/card.html"
+RELATED_TEMPLATE = "partials/related-item.html"
+# What a card is given beside its entry.
+CARD_GIVEN = frozenset({"lead", "first_picture"})
+# The names the calling templates hold beside the page's context, which an included fragment
+# would see too: the loop over the entries, and the HTML this module returned (None there).
+_CALLER_LOCALS = frozenset({"loop", "cards", "related_html"})
+# Statements that bring in names the fragment's own source does not show.
+_OPENINGS = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+_MISSING = object()
+
+
+class FragmentTemplate(NamedTuple):
+    """A fragment's template, whether its renderings can be reused, and the other names it reads from the page."""
+
+    template: jinja2.Template
+    reusable: bool
+    reads: tuple[str, ...]
+
+
+class _Held(NamedTuple):
+    entry: object  # kept, so that no other entry can take its id while the fragment is held
+    read: tuple[object, ...]  # likewise the values the fragment read from the page
+    html: str
+
+
+# What an entry's fragment is given beside it (by its place in the list), and what of that is in its key.
+Given = Callable[[int, Any], tuple[dict[str, Any], tuple[Any, ...]]]
+
+
+def _nothing_given(number: int, entry: Any) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    return {}, ()
+
+
+class FragmentMemo:
+    """The fragments rendered so far in this process, by template: the Jinja globals ``cached_cards``
+    and ``cached_related`` are its methods."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self._env = env
+        self._templates: dict[str, FragmentTemplate] = {}
+        self._held: dict[tuple[Any, ...], _Held] = {}
+
+    def clear(self) -> None:
+        """Forget the fragments: a new build makes new entries."""
+        self._held.clear()
+
+    @jinja2.pass_context
+    def cards(self, context: jinja2.runtime.Context, entries: Sequence[Any], lead: Any = False,
+              first_picture: Any = None) -> Markup | None:
+        """Return the cards of ``entries``, the first one the lead story if ``lead``; None when the
+        listing must include the card template for each entry itself."""
+        if type(lead) is not bool:
+            return None
+        undefined = isinstance(first_picture, jinja2.Undefined)
+
+        def given(number: int, entry: Any) -> tuple[dict[str, Any], tuple[Any, ...]]:
+            card_lead = lead if number == 0 else False
+            return ({"lead": card_lead, "first_picture": first_picture},
+                    (card_lead, first_picture is entry, undefined))
+
+        return self._render_each(context, CARD_TEMPLATE, entries, given, CARD_GIVEN)
+
+    @jinja2.pass_context
+    def related(self, context: jinja2.runtime.Context, entries: Sequence[Any]) -> Markup | None:
+        """Return the items of an article's related briefings; None when the article page must
+        include the item template for each entry itself."""
+        return self._render_each(context, RELATED_TEMPLATE, entries, _nothing_given, frozenset())
+
+    def _render_each(self, context: jinja2.runtime.Context, name: str, entries: Sequence[Any], given: Given,
+                     given_names: frozenset[str]) -> Markup | None:
+        if not fast_paths_on():
+            return None
+        fragment = self._template(name, given_names)
+        if not fragment.reusable:
+            return None
+        read = {name: value for name in fragment.reads if (value := context.get(name, _MISSING)) is not _MISSING}
+        read_key = tuple(id(read.get(name, _MISSING)) for name in fragment.reads)
+        html = []
+        for number, entry in enumerate(entries):
+            extra, extra_key = given(number, entry)
+            key = (id(fragment.template), id(entry), extra_key, read_key)
+            held = self._held.get(key)
+            if held is None or held.entry is not entry:
+                rendered = fragment.template.render({**read, **extra, "entry": entry})
+                held = self._held[key] = _Held(entry, tuple(read.values()), rendered)
+            html.append(held.html)
+        return Markup("".join(html))
+
+    def _template(self, name: str, given_names: frozenset[str]) -> FragmentTemplate:
+        template = self._env.get_template(name)
+        known = self._templates.get(name)
+        if known is None or known.template is not template:
+            if known is not None:
+                self.clear()  # changed on disk (auto_reload): what it rendered is stale
+            known = self._templates[name] = fragment_template(self._env, template, given_names)
+            log.debug("fragments of %s reused: %s", template.filename, known.reusable)
+        return known
+
+
+def fragment_template(env: jinja2.Environment, template: jinja2.Template,
+                      given_names: frozenset[str] = frozenset()) -> FragmentTemplate:
+    """Return the fragment ``template`` of an ``entry``, with whether its renderings can be reused
+    and the names it reads from the page beside the entry and ``given_names``."""
+    source = _source(env, template)
+    if source is None:
+        return FragmentTemplate(template, False, ())
+    tree = env.parse(source)
+    # Jinja leaves the environment's globals out of the names a template looks up; a page may hold
+    # one of the same name, which an included fragment would see instead.
+    loaded = {name.name for name in tree.find_all(nodes.Name) if name.ctx == "load"}
+    reads = (jinja2.meta.find_undeclared_variables(tree) | (loaded & set(env.globals))) - given_names - {"entry"}
+    assigned = {name.name for name in tree.find_all(nodes.Name) if name.ctx != "load"}
+    reusable = (reads.isdisjoint(_CALLER_LOCALS) and not any(True for _ in tree.find_all(_OPENINGS))
+                and assigned.isdisjoint(given_names | {"entry"})
+                and ("first_picture" not in given_names or _picture_compared_only(tree)))
+    return FragmentTemplate(template, reusable, tuple(sorted(reads)))
+
+
+def _source(env: jinja2.Environment, template: jinja2.Template) -> str | None:
+    if env.loader is None or template.name is None:
+        return None
+    try:
+        return env.loader.get_source(env, template.name)[0]
+    except (jinja2.TemplateError, OSError, UnicodeDecodeError):
+        return None
+
+
+def _picture_compared_only(tree: nodes.Template) -> bool:
+    """Return whether ``first_picture`` is only tested for being defined or for being ``entry``:
+    then a card shows the same whichever other entry is the page's first picture."""
+    loads = sum(1 for name in tree.find_all(nodes.Name) if name.name == "first_picture")
+    compared = sum(1 for test in tree.find_all(nodes.Test) if _is_picture_test(test))
+    return loads == compared
+
+
+def _is_picture_test(test: nodes.Test) -> bool:
+    if not (isinstance(test.node, nodes.Name) and test.node.name == "first_picture"):
+        return False
+    if test.name == "defined" and not test.args:
+        return True
+    return (test.name == "sameas" and len(test.args) == 1 and isinstance(test.args[0], nodes.Name)
+            and test.args[0].name == "entry" and not test.kwargs and test.dyn_args is None
+            and test.dyn_kwargs is None)
