@@ -77,7 +77,8 @@ class FragmentMemo:
 
     def __init__(self, env: jinja2.Environment) -> None:
         self._env = env
-        self._templates: dict[str, FragmentTemplate] = {}
+        # By template name, what it is given and the name of its value: a verdict holds for those.
+        self._templates: dict[tuple[str, frozenset[str], str | None], FragmentTemplate] = {}
         self._held: dict[tuple[Any, ...], _Held] = {}
 
     def clear(self) -> None:
@@ -145,11 +146,12 @@ class FragmentMemo:
 
     def _template(self, name: str, given_names: frozenset[str], value_name: str | None) -> FragmentTemplate:
         template = self._env.get_template(name)
-        known = self._templates.get(name)
+        known = self._templates.get((name, given_names, value_name))
         if known is None or known.template is not template:
             if known is not None:
                 self.clear()  # changed on disk (auto_reload): what it rendered is stale
-            known = self._templates[name] = fragment_template(self._env, template, given_names, value_name)
+            known = fragment_template(self._env, template, given_names, value_name)
+            self._templates[(name, given_names, value_name)] = known
             log.debug("fragments of %s reused: %s", template.filename, known.reusable)
         return known
 
