@@ -9,7 +9,8 @@ of its cost, for the inputs it accepts. With the switch on, each one gives way t
 - ``content.slugs.make_slug``'s test for text already in slug form to python-slugify;
 - ``content.typography.smarten``'s test for text the typographer leaves alone to markdown-it-py;
 - ``content.articles``' search for the closing front-matter fence to its regular expression;
-- ``render.fragments``' reuse of each article's card and related item to including their templates on each page.
+- ``render.fragments``' reuse of each article's card and related item, the masthead and the footer, to
+  rendering their templates on each page.
 
 A build with the switch on must write the same bytes as one without it
 (tests/e2e/test_reference_switch.py); when it does not, a fast path is wrong.

@@ -8,6 +8,10 @@ the related briefings of a handful of other articles. The built-in templates pri
 (``partials/card.html``, ``partials/related-item.html``) for an entry the first time and reuses
 its HTML after.
 
+``cached_fragment(name, **values)`` does the same for any partial (``base.html``'s masthead and
+footer): rendered with the values given and the page's names, as ``{% include %}`` with those
+values would, and reused for equal inputs.
+
 A fragment is reused only where it cannot differ. It is keyed by its entry, a card's ``lead`` and
 whether ``first_picture`` is the entry (a card template may use ``first_picture`` for nothing
 else), and every other name the fragment's template reads, as the page has it: for the built-in
@@ -54,7 +58,7 @@ class FragmentTemplate(NamedTuple):
 
 
 class _Held(NamedTuple):
-    entry: object  # kept, so that no other entry can take its id while the fragment is held
+    entry: object  # kept (the entry, or the values given), so that no other value can take its id while held
     read: tuple[object, ...]  # likewise the values the fragment read from the page
     html: str
 
@@ -73,7 +77,8 @@ class FragmentMemo:
 
     def __init__(self, env: jinja2.Environment) -> None:
         self._env = env
-        self._templates: dict[str, FragmentTemplate] = {}
+        # By template name, what it is given and the name of its value: a verdict holds for those.
+        self._templates: dict[tuple[str, frozenset[str], str | None], FragmentTemplate] = {}
         self._held: dict[tuple[Any, ...], _Held] = {}
 
     def clear(self) -> None:
@@ -102,11 +107,28 @@ class FragmentMemo:
         include the item template for each entry itself."""
         return self._render_each(context, RELATED_TEMPLATE, entries, _nothing_given, frozenset())
 
+    @jinja2.pass_context
+    def fragment(self, context: jinja2.runtime.Context, name: str, **given: Any) -> Markup:
+        """Return the template ``name`` rendered with the page's names and ``given``, as
+        ``{% include %}`` would, made once for equal inputs: the values given, and those of every
+        other name the template reads from the page (``cached_fragment`` in templates)."""
+        fragment = self._template(name, frozenset(given), None)
+        if not (fast_paths_on() and fragment.reusable):
+            return Markup(fragment.template.render({**context.get_all(), **given}))
+        read = {name: value for name in fragment.reads if (value := context.get(name, _MISSING)) is not _MISSING}
+        key = (id(fragment.template), *[(name, id(value)) for name, value in sorted(given.items())],
+               *[id(read.get(name, _MISSING)) for name in fragment.reads])
+        held = self._held.get(key)
+        if held is None:
+            rendered = fragment.template.render({**read, **given})
+            held = self._held[key] = _Held(tuple(given.values()), tuple(read.values()), rendered)
+        return Markup(held.html)
+
     def _render_each(self, context: jinja2.runtime.Context, name: str, entries: Sequence[Any], given: Given,
                      given_names: frozenset[str]) -> Markup | None:
         if not fast_paths_on():
             return None
-        fragment = self._template(name, given_names)
+        fragment = self._template(name, given_names, "entry")
         if not fragment.reusable:
             return None
         read = {name: value for name in fragment.reads if (value := context.get(name, _MISSING)) is not _MISSING}
@@ -122,21 +144,22 @@ class FragmentMemo:
             html.append(held.html)
         return Markup("".join(html))
 
-    def _template(self, name: str, given_names: frozenset[str]) -> FragmentTemplate:
+    def _template(self, name: str, given_names: frozenset[str], value_name: str | None) -> FragmentTemplate:
         template = self._env.get_template(name)
-        known = self._templates.get(name)
+        known = self._templates.get((name, given_names, value_name))
         if known is None or known.template is not template:
             if known is not None:
                 self.clear()  # changed on disk (auto_reload): what it rendered is stale
-            known = self._templates[name] = fragment_template(self._env, template, given_names)
+            known = fragment_template(self._env, template, given_names, value_name)
+            self._templates[(name, given_names, value_name)] = known
             log.debug("fragments of %s reused: %s", template.filename, known.reusable)
         return known
 
 
-def fragment_template(env: jinja2.Environment, template: jinja2.Template,
-                      given_names: frozenset[str] = frozenset()) -> FragmentTemplate:
-    """Return the fragment ``template`` of an ``entry``, with whether its renderings can be reused
-    and the names it reads from the page beside the entry and ``given_names``."""
+def fragment_template(env: jinja2.Environment, template: jinja2.Template, given_names: frozenset[str] = frozenset(),
+                      value_name: str | None = "entry") -> FragmentTemplate:
+    """Return the fragment ``template`` (of a value named ``value_name``, if any), with whether its
+    renderings can be reused and the names it reads from the page beside the value and ``given_names``."""
     source = _source(env, template)
     if source is None:
         return FragmentTemplate(template, False, ())
@@ -144,10 +167,11 @@ def fragment_template(env: jinja2.Environment, template: jinja2.Template,
     # Jinja leaves the environment's globals out of the names a template looks up; a page may hold
     # one of the same name, which an included fragment would see instead.
     loaded = {name.name for name in tree.find_all(nodes.Name) if name.ctx == "load"}
-    reads = (jinja2.meta.find_undeclared_variables(tree) | (loaded & set(env.globals))) - given_names - {"entry"}
+    own = given_names | ({value_name} if value_name else set())
+    reads = (jinja2.meta.find_undeclared_variables(tree) | (loaded & set(env.globals))) - own
     assigned = {name.name for name in tree.find_all(nodes.Name) if name.ctx != "load"}
     reusable = (reads.isdisjoint(_CALLER_LOCALS) and not any(True for _ in tree.find_all(_OPENINGS))
-                and assigned.isdisjoint(given_names | {"entry"})
+                and assigned.isdisjoint(own)
                 and ("first_picture" not in given_names or _picture_compared_only(tree)))
     return FragmentTemplate(template, reusable, tuple(sorted(reads)))
 

@@ -18,7 +18,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import jinja2
 from markupsafe import Markup, escape
@@ -195,10 +195,26 @@ def make_environment(config: SiteConfig, site_dir: Path, fingerprinted: Mapping[
     # Each article's card and related-briefing item, rendered once and printed by every page
     # showing it (render/fragments.py).
     fragments = FragmentMemo(env)
-    env.globals.update(cached_cards=fragments.cards, cached_related=fragments.related)
+    env.globals.update(cached_cards=fragments.cards, cached_related=fragments.related,
+                       cached_fragment=fragments.fragment, meta_tags=meta_tags)
     env.globals.update(HERO_SIZES=pictures.HERO_SIZES, LEAD_SIZES=LEAD_SIZES, CARD_SIZES=CARD_SIZES,
                        BODY_SIZES=pictures.BODY_SIZES, PROFILE_SIZES=PROFILE_SIZES)
     return env
+
+
+def meta_tags(tags: Sequence[Sequence[str]]) -> Markup:
+    """Return ``<meta ATTRIBUTE="KEY" content="CONTENT">`` lines for (attribute, key, content)
+    triples (``seo.social_tags``), each value escaped as ``{{ value }}`` prints it."""
+    values = [value for tag in tags for value in tag]
+    if all(type(value) is str for value in values):
+        # One escape for all: a page's social tags are a seventh of what it prints. No text that
+        # reaches a page holds a NUL (content.xmltext), so it keeps the values apart.
+        escaped = str(escape("\0".join(values))).split("\0")
+    else:
+        escaped = [str(escape(value)) for value in values]
+    parts = iter(escaped)
+    return Markup("".join([f'<meta {attribute}="{key}" content="{content}">\n'
+                           for attribute, key, content in zip(parts, parts, parts)]))
 
 
 # A list page's lead picture takes 1.35 of 2.35 parts of the page from 48rem on; a card's thumbnail

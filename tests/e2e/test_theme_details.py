@@ -119,3 +119,26 @@ def test_the_print_stylesheet_leaves_out_search_and_comments(selector: str) -> N
     printed = css[css.index("@media print"):]
     hidden = printed[:printed.index("display: none")]
     assert selector in hidden
+
+
+def test_the_masthead_marks_the_current_page_and_the_footer_lists_the_page_feeds(make_site) -> None:
+    """The masthead and footer are made once per build for equal inputs (render/fragments.py):
+    each page still shows its own current link and its own feeds."""
+    site = make_site({"content/a.md": ARTICLE,
+                      "content/b.md": front({"date": "2022-01-10", "title": "B", "topics": ["Ghana"]}, "Text.\n")})
+    assert build(site) == 0
+    out = site / "public"
+
+    def current(url: str) -> list[str]:
+        nav = page(out, url).one("nav", class_="site-nav")
+        return [a.text for a in nav.find_all("a") if a.get("aria-current") == "page"]
+
+    def footer_feeds(url: str) -> list[str | None]:
+        nav = page(out, url).one("nav", class_="site-footer-nav")
+        return [a.get("href") for a in nav.find_all("a") if a.get("type")]
+
+    assert current("/") == ["Latest"] and current("/topics/") == ["Topics"]
+    assert current("/2022/01/a/") == [] and current("/topics/ghana/") == []
+    assert footer_feeds("/") == ["/feed.xml", "/rss.xml"]
+    assert footer_feeds("/topics/ghana/") == ["/topics/ghana/feed.xml", "/topics/ghana/rss.xml"]
+    assert footer_feeds("/2022/01/a/") == []

@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 import pytest
+from markupsafe import Markup
 
 from generator.content.config import load_config
 from generator.diagnostics import BuildError
@@ -37,16 +38,19 @@ CARDS = {
 PAGE = "{% include 'partials/listing.html' %}"
 
 
+def write_layouts(site: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (site / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / "layouts" / name).write_text(text, encoding="utf-8")
+
+
 def entry(title: str, image: bool = False) -> SimpleNamespace:
     return SimpleNamespace(title=title, image="x.jpg" if image else None)
 
 
 def environment(tmp_path: Path, card: str) -> jinja2.Environment:
-    layouts = tmp_path / "layouts" / "partials"
-    layouts.mkdir(parents=True, exist_ok=True)
-    (layouts / "card.html").write_text(card, encoding="utf-8")
-    (layouts / "extra.html").write_text("{{ entry.title }} on {{ page.kind }}", encoding="utf-8")
-    (tmp_path / "layouts" / "page.html").write_text(PAGE, encoding="utf-8")
+    write_layouts(tmp_path, {"partials/card.html": card, "partials/extra.html": "{{ entry.title }} on {{ page.kind }}",
+                             "page.html": PAGE})
     config, _warnings = load_config("title: T\n", "site.yaml")
     return make_environment(config, tmp_path)
 
@@ -143,10 +147,8 @@ ARTICLE = ('<ul>{%- set related_html = cached_related(related) %}{%- if related_
 def test_related_briefings_print_the_same_items_as_when_each_page_includes_them(
         tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     item, reusable = RELATED[name]
-    (tmp_path / "layouts" / "partials").mkdir(parents=True)
-    (tmp_path / "layouts" / "partials" / "related-item.html").write_text(item, encoding="utf-8")
-    (tmp_path / "layouts" / "partials" / "card.html").write_text("{{ entry.title }} in {{ article.title }}")
-    (tmp_path / "layouts" / "article.html").write_text(ARTICLE, encoding="utf-8")
+    write_layouts(tmp_path, {"partials/related-item.html": item, "article.html": ARTICLE,
+                             "partials/card.html": "{{ entry.title }} in {{ article.title }}"})
     config, _warnings = load_config("title: T\n", "site.yaml")
     a, b, c = entry("A"), entry("B"), entry("C")
     contexts = [{"article": a, "related": [b, c]}, {"article": b, "related": [c, a]}, {"article": c, "related": [a, b]}]
@@ -168,3 +170,55 @@ def test_the_built_in_related_item_is_reused(tmp_path: Path) -> None:
     env = make_environment(config, tmp_path)
     item = fragments.fragment_template(env, env.get_template("partials/related-item.html"))
     assert item.reusable and set(item.reads) <= set(env.globals)
+
+
+def test_meta_tags_print_as_the_loop_over_them_does() -> None:
+    config, _warnings = load_config("title: T\n", "site.yaml")
+    env = make_environment(config, Path("."))
+    loop = env.from_string('{% for attribute, key, content in tags %}\n<meta {{ attribute }}="{{ key }}" '
+                           'content="{{ content }}">\n{% endfor %}\n')
+    joined = env.from_string("{{ meta_tags(tags) -}}\n")
+    plain = [("property", "og:title", 'Rates <up> & "down" \'now\''), ("name", "twitter:card", "summary")]
+    marked = [*plain, ("name", "twitter:title", Markup("<b>bold</b> &amp;"))]
+    for tags in (plain, marked, []):
+        assert joined.render(tags=tags) == loop.render(tags=tags)
+    assert '<meta property="og:title" content="Rates &lt;up&gt; &amp; &#34;down&#34; &#39;now&#39;">' \
+        in joined.render(tags=plain)
+
+
+# Partials of a site's own in place of the built-in masthead, and whether each is made once per
+# equal inputs; "current" is given, the rest comes from the page.
+PARTS = {
+    "given": ("<p>{{ site.title }} {{ 'here' if current else 'there' }} {{ t('topics') }}</p>", True),
+    "page": ("<p>{{ page.kind }} {{ 'here' if current else 'there' }}</p>", True),
+    "include": ("<p>{% include 'partials/extra.html' %}</p>", False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARTS))
+def test_a_cached_fragment_prints_as_an_include_with_what_it_is_given(
+        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    part, reusable = PARTS[name]
+    write_layouts(tmp_path, {"partials/part.html": part,
+                             "partials/extra.html": "{{ page.kind }} {{ 'here' if current else 'there' }}",
+                             "page.html": '{{ cached_fragment("partials/part.html", current=page.kind == "home") }}'})
+    config, _warnings = load_config("title: T\n", "site.yaml")
+    kinds = ["home", "topic", "author", "home"]
+    made: list[str] = []
+
+    def render() -> list[str]:
+        env = make_environment(config, tmp_path)
+        env.globals["t"] = lambda key: made.append(key) or key.title()
+        return [env.get_template("page.html").render(page=SimpleNamespace(kind=kind)) for kind in kinds]
+
+    env = make_environment(config, tmp_path)
+    assert fragments.fragment_template(env, env.get_template("partials/part.html"), frozenset({"current"}),
+                                       None).reusable is reusable
+    reused = render()
+    if name == "given":
+        assert reused == ["<p>T here Topics</p>", "<p>T there Topics</p>", "<p>T there Topics</p>", "<p>T here Topics</p>"]
+        assert made == ["topics", "topics"]  # once for each value of what it is given
+    else:
+        assert reused[:3] == ["<p>home here</p>", "<p>topic there</p>", "<p>author there</p>"]
+    monkeypatch.setattr(fragments, "fast_paths_on", lambda: False)
+    assert render() == reused
