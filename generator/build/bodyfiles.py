@@ -127,22 +127,54 @@ def read_body(location: BodyLocation) -> bytes:
     return data
 
 
-def intact(locations: Iterable[BodyLocation]) -> set[BodyLocation]:
-    """Return the locations whose bytes are all there and unchanged (read once each, file by file)."""
+# A body file's size, modification time and inode: while they are as when its bodies were last
+# found whole, they still are (a file is never changed once written).
+FileStamp = tuple[int, int, int]
+
+
+def stamp_of(file: str) -> FileStamp | None:
+    """Return the stamp of a body file, or None when it is gone."""
+    try:
+        st = os.stat(file)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def intact(locations: Iterable[BodyLocation], whole: dict[str, FileStamp] | None = None) -> set[BodyLocation]:
+    """Return the locations whose bytes are all there and unchanged.
+
+    ``whole`` holds the stamps of files known to hold their bodies as written: a file still so
+    stamped is trusted without reading it; any other file is read, body by body, and a file found
+    whole is added to ``whole`` (issue 10: reading every body of a large site cost 0.1 s a build).
+    """
     by_file: dict[str, list[BodyLocation]] = {}
     for location in locations:
         by_file.setdefault(location.file, []).append(location)
     good: set[BodyLocation] = set()
     for file, found in by_file.items():
+        stamp = stamp_of(file)
+        if stamp is None:
+            continue
+        if whole is not None and whole.get(file) == stamp:
+            good.update(loc for loc in found if loc.offset + loc.size <= stamp[0])
+            continue
         try:
             fd = os.open(file, os.O_RDONLY | os.O_CLOEXEC)
         except OSError:
             continue
         try:
-            good.update(loc for loc in sorted(found, key=lambda loc: loc.offset)
-                        if zlib.crc32(os.pread(fd, loc.size, loc.offset)) == loc.crc)
+            checked = {loc for loc in sorted(found, key=lambda loc: loc.offset)
+                       if zlib.crc32(os.pread(fd, loc.size, loc.offset)) == loc.crc}
         finally:
             os.close(fd)
+        good.update(checked)
+        if whole is None:
+            continue
+        if len(checked) == len(set(found)) and stamp_of(file) == stamp:
+            whole[file] = stamp
+        else:
+            whole.pop(file, None)
     return good
 
 

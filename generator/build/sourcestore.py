@@ -126,6 +126,8 @@ class SourceStore:
         self._body_files = bodyfiles.existing_files(self.bodies.path)
         # The records' bodies are still on disk: read on first need (a build that plans nothing has none).
         self._bodies_pending = False
+        self._whole: dict[str, bodyfiles.FileStamp] | None = None
+        self._whole_saved: dict[str, bodyfiles.FileStamp] = {}
         site_dir = paths.site_dir
         self._records: dict[str, SourceRecord] | None
         if memo is not None and memo.site_dir == site_dir and memo.code == self.code and memo.sources is not None:
@@ -179,10 +181,33 @@ class SourceStore:
                 record = self.records.get(path)
                 if record is not None and record.text_digest == text_digest:
                     found[path] = body
-        intact = bodyfiles.intact(body.location for body in found.values())
+        intact = bodyfiles.intact((body.location for body in found.values()), self._whole_files)
         for path, body in found.items():
             if body.location in intact:
                 self.records[path] = self.records[path]._replace(body=body)
+
+    @property
+    def _whole_files(self) -> dict[str, bodyfiles.FileStamp]:
+        """The body files known to hold their bodies as written, with their stamps (``bodyfiles.intact``)."""
+        if self._whole is None:
+            payload = unpack(output.read_cache_file(self.paths.sources_cache / "body-files.pickle"))
+            self._whole = payload if isinstance(payload, dict) else {}
+            self._whole_saved = dict(self._whole)
+        return self._whole
+
+    def _save_whole_files(self, referenced: set[str]) -> None:
+        """Keep the stamps of the body files the records refer to: those this build wrote are whole,
+        as written; the others as ``intact`` last found them."""
+        whole = self._whole_files
+        for file in referenced:
+            if self.bodies.owns(Path(file).name) and file not in whole:
+                stamp = bodyfiles.stamp_of(file)
+                if stamp is not None:
+                    whole[file] = stamp
+        kept = {file: stamp for file, stamp in whole.items() if file in referenced}
+        if kept != self._whole_saved:
+            output.write_cache_file(self.paths.sources_cache / "body-files.pickle", pack(kept))
+            self._whole, self._whole_saved = kept, dict(kept)
 
     def _shard_file(self, shard: int) -> Path:
         return self.paths.sources_cache / f"{shard:02x}.pickle"
@@ -191,8 +216,9 @@ class SourceStore:
         return self.paths.sources_cache / f"{shard:02x}-bodies.pickle"
 
     def get(self, path: str) -> SourceRecord | None:
+        records = self.records  # read first: reading them is what marks their bodies as still on disk
         self._load_bodies()
-        return self.records.get(path)
+        return records.get(path)
 
     def parsed_record(self, path: str) -> SourceRecord | None:
         """Return the record of ``path`` for what parsing gave (its digests, article and diagnostics);
@@ -239,6 +265,7 @@ class SourceStore:
             self._dirty.clear()
             referenced = {record.body.location.file for record in self.records.values() if record.body is not None}
             bodyfiles.sweep(self.bodies, self._body_files, referenced)
+            self._save_whole_files(referenced)
         if self._scan_changed:
             save_scan(self.paths, self.scan)
             self._scan_changed = False

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,35 @@ def test_a_body_whose_file_is_damaged_is_dropped_from_the_cache(tmp_path: Path) 
     Path(location.file).write_bytes(b"")
     record = sourcestore.SourceStore(paths, None).get("content/a.md")
     assert record is not None and record.body is None
+
+
+def test_a_file_stamped_whole_is_trusted_unread_and_one_changed_since_is_read(tmp_path: Path) -> None:
+    folder = bodyfiles.BodyFolder.for_build(tmp_path / "bodies")
+    first, second = bodyfiles.append_bodies(folder, [b"first", b"second"])
+    whole: dict[str, bodyfiles.FileStamp] = {}
+    assert bodyfiles.intact([first, second], whole) == {first, second}
+    stamp = whole[first.file]  # read once, found whole, stamped
+    # Garbled in place: a new modification time, so it is read again and the damage found.
+    data = bytearray(Path(first.file).read_bytes())
+    data[second.offset] ^= 0xFF
+    Path(first.file).write_bytes(bytes(data))
+    assert bodyfiles.intact([first, second], whole) == {first}
+    assert first.file not in whole
+    # A file whose stamp is as recorded is not read: what it holds is trusted.
+    os.utime(first.file, ns=(stamp[1], stamp[1]))
+    assert bodyfiles.intact([first, second], {first.file: stamp}) == {first, second}
+
+
+def test_the_bodies_a_build_wrote_are_trusted_by_the_next_without_reading_them(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = SitePaths.for_site(tmp_path)
+    store = sourcestore.SourceStore(paths, None)
+    (location,) = bodyfiles.append_bodies(store.bodies, [b"body"])
+    store.put("content/a.md", cache.SourceRecord("d1", "k", None, (), cache.BodyRecord("b", (), location, "", "h")))
+    store.save()
+    reads: list[int] = []
+    real_pread = os.pread
+    monkeypatch.setattr(os, "pread", lambda fd, size, offset: reads.append(size) or real_pread(fd, size, offset))
+    record = sourcestore.SourceStore(paths, None).get("content/a.md")
+    assert record is not None and record.body is not None and record.body.location == location
+    assert reads == []
