@@ -190,7 +190,8 @@ def place_pictures(
                 missing.append((rel, rendition))
         if missing:
             todo.append(files_of._replace(renditions=tuple(missing)))
-    results = run_spans(_make_span, (todo, paths, quality), len(todo), jobs, min_parallel=2)
+    # Nothing to make (most builds): not even Pillow is imported.
+    results = run_spans(_make_span, (todo, paths, quality), len(todo), jobs, min_parallel=2) if todo else []
     broken = {job.picture.url: problem for job, problem in zip(todo, results) if problem is not None}
     log.debug("pictures: %d to make, %d could not be decoded", len(todo), len(broken))
     _prune_cache(paths, wanted)
