@@ -103,7 +103,7 @@ def main() -> int:
         print(f"The whole run took {(time.monotonic() - began) / 60:.1f} minutes.")
         return 0
     if args.search:  # the search rows alone (bench/search_rows.py)
-        found = search_rows.run(work, newsbite, args.articles, args.runs, args.edits, not args.no_hugo)
+        found = search_rows.run(work, newsbite, args.articles, args.runs, args.edits, not args.no_hugo, args.big)
         harness.remove_outputs(work)
         print()
         print(search_rows.table(args.articles, args.runs, found))

@@ -69,9 +69,21 @@ class SearchResults:
     query_single: search_browser.QueryBytes | None = None  # one single index of the same pages, for comparison
     query_single_gzip: search_browser.QueryBytes | None = None
     results: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)
+    loads: list[float] = field(default_factory=list)  # the 1-minute load average as each timed build began
+    big: list[Run] = field(default_factory=list)  # with --big N: one cold default build of N articles
+    big_articles: int = 0
 
 
-def run(work: Path, newsbite: harness.NewsBite, articles: int, runs: int, edits: int, hugo: bool) -> SearchResults:
+LOADS: list[float] = []
+
+
+def _load() -> float:
+    LOADS.append(os.getloadavg()[0])
+    return LOADS[-1]
+
+
+def run(work: Path, newsbite: harness.NewsBite, articles: int, runs: int, edits: int, hugo: bool,
+        big: int = 0) -> SearchResults:
     results = SearchResults()
     results.cold = cold_builds(work, newsbite, articles, runs, hugo)
     site = harness.corpus(work, "ours", articles)
@@ -85,6 +97,16 @@ def run(work: Path, newsbite: harness.NewsBite, articles: int, runs: int, edits:
     results.edits = edit_rebuilds(newsbite, site, out, edits)
     results.same_after_edits = bundle_digests(out) == cold_bundle if edits else None
     results.new_articles = new_article_rebuilds(newsbite, site, out, runs)
+    if big:  # once: at 100,000 articles a cold default build takes minutes
+        big_site, big_out = harness.corpus(work, "ours", big), work / f"out-search-ours-{big}"
+        harness.make_cold(big_site, big_out)
+        load = _load()
+        results.big, results.big_articles = [newsbite.build(big_site, big_out, search=True)], big
+        harness.check_output("ours", big_out, big)
+        shutil.rmtree(big_out, ignore_errors=True)
+        print(f"search cold {big:,}: {results.big[0].seconds:.1f} s, {results.big[0].peak_mib:.0f} MiB "
+              f"(load average {load:.2f})", flush=True)
+    results.loads = list(LOADS)
     return results
 
 
@@ -95,24 +117,26 @@ def cold_builds(work: Path, newsbite: harness.NewsBite, articles: int, runs: int
     for number in range(1, runs + 1):  # alternate, so a noisy minute hits both alike
         out = work / f"out-search-ours-{number}"
         harness.make_cold(site, out)
+        load = _load()
         cold["ours"].append(newsbite.build(site, out, search=True))
         harness.check_output("ours", out, articles)
         if not (out / BUNDLE / "pagefind.js").is_file():
             raise SystemExit(f"the default build wrote no {BUNDLE}/ bundle into {out}")
         last = cold["ours"][-1]
         print(f"search cold {articles:,}, run {number}: ours {last.seconds:.2f} s, {last.cpu:.2f} CPU s, "
-              f"{last.peak_mib:.0f} MiB", flush=True)
+              f"{last.peak_mib:.0f} MiB (load average {load:.2f})", flush=True)
         if not hugo:
             continue
         hugo_site = harness.corpus(work, "hugo", articles)
         out = work / f"out-search-hugo-{number}"
         harness.make_cold(hugo_site, out)
+        load = _load()
         cold["hugo"].append(harness.hugo_build(hugo_site, out))
         harness.check_output("hugo", out, articles)
         cold["pagefind"].append(harness.pagefind(out))
         h, p = cold["hugo"][-1], cold["pagefind"][-1]
         print(f"search cold {articles:,}, run {number}: hugo {h.seconds:.2f} s + pagefind {p.seconds:.2f} s, "
-              f"{h.cpu + p.cpu:.2f} CPU s, {max(h.peak_mib, p.peak_mib):.0f} MiB", flush=True)
+              f"{h.cpu + p.cpu:.2f} CPU s, {max(h.peak_mib, p.peak_mib):.0f} MiB (load average {load:.2f})", flush=True)
     return cold
 
 
@@ -140,6 +164,7 @@ def edit_rebuilds(newsbite: harness.NewsBite, site: Path, out: Path, count: int)
             before = bundle_digests(out)
             harness.settle()
             edits.append(harness.edit_one_word(article, number))
+            load = _load()
             run = newsbite.build(site, out, search=True)
             if edits[-1].marker not in harness.page_of(out, article).read_text(encoding="utf-8"):
                 raise SystemExit(f"the build after editing {article.name} did not change its page")
@@ -147,7 +172,8 @@ def edit_rebuilds(newsbite: harness.NewsBite, site: Path, out: Path, count: int)
             rebuilds.append(SearchEdit(run, harness.written_count(run), _changed(before, after), len(after)))
             last = rebuilds[-1]
             print(f"search edit {number + 1} ({article.name}): {run.seconds:.2f} s, {last.written} written, "
-                  f"{last.bundle_changed} of {last.bundle_files:,} bundle files changed", flush=True)
+                  f"{last.bundle_changed} of {last.bundle_files:,} bundle files changed (load average {load:.2f})",
+                  flush=True)
     finally:
         for edit in edits:
             edit.article.write_text(edit.original, encoding="utf-8")
@@ -170,11 +196,12 @@ def new_article_rebuilds(newsbite: harness.NewsBite, site: Path, out: Path, runs
         harness.settle()
         try:
             new.write_text(titled, encoding="utf-8")
+            load = _load()
             timed.append(newsbite.build(site, out, search=True))
             if f"Benchmark new briefing {number}" not in harness.page_of(out, new).read_text(encoding="utf-8"):
                 raise SystemExit(f"the build after adding {new.name} did not write its page")
-            print(f"new article {number}: {timed[-1].seconds:.2f} s, {harness.written_count(timed[-1])} written",
-                  flush=True)
+            print(f"new article {number}: {timed[-1].seconds:.2f} s, {harness.written_count(timed[-1])} written "
+                  f"(load average {load:.2f})", flush=True)
         finally:
             new.unlink(missing_ok=True)
         newsbite.build(site, out, search=True)  # without it again; not a measure
@@ -253,8 +280,8 @@ def table(articles: int, runs: int, results: SearchResults) -> str:
                           f"{e.bundle_files:,} bundle files" for e in results.edits)
         same = {True: "; after putting them back, the bundle equals the cold build's byte for byte",
                 False: "; after putting them back, the bundle DIFFERS from the cold build's", None: ""}
-        row(f"one-article edit, then `newsbite build` ({len(results.edits)} edits, the first right after a cold "
-            "build)", f"<= {EDIT_LIMIT} s, every edit; fewer than a tenth of the bundle's files change bytes",
+        edits = f"{len(results.edits)} edit{'s' if len(results.edits) != 1 else ''}"
+        row(f"one-article edit, then `newsbite build` ({edits}, the first right after a cold build)", f"<= {EDIT_LIMIT} s, every edit; fewer than a tenth of the bundle's files change bytes",
             f"max {worst:.2f} s, at most {most:.1%} of the bundle's files (in turn: {cells}){same[results.same_after_edits]}",
             "", _verdict(worst <= EDIT_LIMIT and most < 0.1 and results.same_after_edits is not False))
     if results.new_articles:
@@ -276,4 +303,13 @@ def table(articles: int, runs: int, results: SearchResults) -> str:
                           for query, (ours, single) in results.results.items())
         row("search results: pages found through the parts vs one single Pagefind index of the same pages",
             f"the same set, for {len(results.results)} queries", cells, "", _verdict(same))
+    if results.big:
+        one, base = results.big[0], ours_s
+        mb = one.peak_mib * 1.048576
+        row(f"cold build, search on, {results.big_articles:,} articles (one run)", f"finishes; <= 10 x the "
+            f"{articles:,} figure ({10 * base:.1f} s); peak <= 1.2 GB", f"{one.seconds:.1f} s ({one.seconds / base:.1f} x), "
+            f"{mb:.0f} MB", "", _verdict(one.seconds <= 10 * base and mb <= 1200))
+    if results.loads:
+        lines.append(f"\nThe machine's 1-minute load average as each timed build began: {min(results.loads):.2f} to "
+                     f"{max(results.loads):.2f} (median {statistics.median(results.loads):.2f}).")
     return "\n".join(lines)

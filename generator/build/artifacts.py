@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence, overload
 
 from generator.build.cache import OutputRecord, OutputState, SearchIndex, SearchPart
 from generator.build.fingerprint import (
@@ -252,8 +252,7 @@ def _index_parts(out_dir: Path, members: Mapping[int, list[str]], jobs: int,
                 progress(done[0], total)
 
     def index(number: int) -> dict[str, bytes]:
-        pages = [(rel, output.read_output_file(out_dir, rel)) for rel in members[number]]
-        return search.index_part(number, pages, page_done)
+        return search.index_part(number, _PagesOnDisk(out_dir, members[number]), page_done)
 
     made: dict[int, tuple[str, ...]] = {}
     if not members:
@@ -273,6 +272,28 @@ def _index_parts(out_dir: Path, members: Mapping[int, list[str]], jobs: int,
             pool.shutdown(cancel_futures=True)  # one part failed: the build fails, start no other
             raise
     return made
+
+
+class _PagesOnDisk(Sequence[tuple[str, bytes]]):
+    """Output pages (path, bytes), each read from the output (or staging) folder when asked for, not before."""
+
+    def __init__(self, out_dir: Path, rels: Sequence[str]) -> None:
+        self._out_dir, self._rels = out_dir, rels
+
+    def __len__(self) -> int:
+        return len(self._rels)
+
+    @overload
+    def __getitem__(self, at: int) -> tuple[str, bytes]: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> Sequence[tuple[str, bytes]]: ...
+
+    def __getitem__(self, at: int | slice) -> tuple[str, bytes] | Sequence[tuple[str, bytes]]:
+        if isinstance(at, slice):
+            return [self[n] for n in range(*at.indices(len(self)))]
+        rel = self._rels[at]
+        return rel, output.read_output_file(self._out_dir, rel)
 
 
 def _place_bundle(job: PageJob, records: dict[str, OutputRecord], copies: Mapping[str, CopiedFile],

@@ -73,7 +73,7 @@ def _converse(process: subprocess.Popen[bytes], pages: Sequence[IndexPage], page
     writer = threading.Thread(target=_send_pages, args=(process.stdin, index_id, pages), name="pagefind-writer",
                               daemon=True)
     writer.start()
-    for _ in pages:
+    for _ in range(len(pages)):  # not the pages themselves: a caller's may be made as they are read
         _answer(process.stdout, "IndexedFile")
         if page_done is not None:
             page_done()

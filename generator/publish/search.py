@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, overload
 
 from generator.diagnostics import BuildError, error
 from generator.publish.pagefind_bundle import canonical_bundle
@@ -252,8 +252,7 @@ def index_part(number: int, pages: Sequence[tuple[str, bytes]], page_done: PageD
     executable = pagefind_executable()
     log.debug("indexing part %d: %d pages", number, len(pages))
     try:
-        bundle = index_pages(executable, [IndexPage(page_url(rel), indexed_page(html)) for rel, html in pages],
-                             page_done)
+        bundle = index_pages(executable, _Given(pages), page_done)
     except PagefindFailed as exc:
         first = f", from {pages[0][0]}" if pages else ""
         raise BuildError([error("site.yaml", 1, f"Pagefind failed to index search part {number} ({len(pages)} "
@@ -261,6 +260,29 @@ def index_part(number: int, pages: Sequence[tuple[str, bytes]], page_done: PageD
     folder = part_folder(number)
     files = {f"{folder}/{path}": data for path, data in bundle.items() if number == 0 or _is_index_file(path)}
     return canonical_bundle(files, folder)
+
+
+class _Given(Sequence[IndexPage]):
+    """A part's pages as Pagefind is given them, each made (read, ``indexed_page``) only as it is sent:
+    at 100,000 articles a part's pages are 25 MB, and several parts are indexed at once."""
+
+    def __init__(self, pages: Sequence[tuple[str, bytes]]) -> None:
+        self._pages = pages
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    @overload
+    def __getitem__(self, at: int) -> IndexPage: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> Sequence[IndexPage]: ...
+
+    def __getitem__(self, at: int | slice) -> IndexPage | Sequence[IndexPage]:
+        if isinstance(at, slice):
+            return [self[n] for n in range(*at.indices(len(self)))]
+        rel, html = self._pages[at]
+        return IndexPage(page_url(rel), indexed_page(html))
 
 
 def _is_index_file(path: str) -> bool:
