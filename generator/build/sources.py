@@ -84,7 +84,7 @@ def parse_sources(
         if body is None and old is not None and old.text_digest == digest:
             body = old.body
         article = None if state is None else (state[0], restore_article(state, None))
-        store.put(path, SourceRecord(digest, parse_key, article, diagnostics, body))
+        store.put(path, SourceRecord(digest, parse_key, article, diagnostics, body), state)
     if len(records) != len(files):  # some files are gone (or two paths share one record: never)
         store.retain({path for path, _digest in files})
     listed = [records[path] for path, _digest in files]

@@ -150,6 +150,28 @@ def test_the_source_store_saves_only_what_it_holds_and_forgets_deleted_files(tmp
     assert set(sourcestore.SourceStore(paths, None).records) == {"content/a.md"}
 
 
+def test_an_article_put_with_its_state_is_saved_from_it_and_reads_back_equal(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "---\ntitle: T\ndate: 2022-01-09\ntopics: [A, B]\nauthor: X\n---\n\nBody.\n"
+    article, _ = parse_article("content/a.md", text, SiteConfig())
+    assert article is not None
+    state = sourcestore.article_state(article, text)
+    parsed = (state[0], sourcestore.restore_article(state, None))
+    paths = SitePaths.for_site(tmp_path)
+    store = sourcestore.SourceStore(paths, None)
+    store.put("content/a.md", cache.SourceRecord("d1", "k", parsed, (), None), state)
+    store.put("content/b.md", cache.SourceRecord("d2", "k", parsed, (), None))  # no state: made when saved
+    made: list[str] = []
+    real = sourcestore.article_state
+    monkeypatch.setattr(sourcestore, "article_state", lambda a, *rest: made.append(a.path) or real(a, *rest))
+    store.save()
+    assert made == ["content/a.md"]  # for b.md's record only (its article has a.md's path)
+    again = sourcestore.SourceStore(paths, None).records
+    for path in ("content/a.md", "content/b.md"):
+        record = again[path]
+        assert record.parsed is not None and record.parsed[1] == parsed[1] and record.parsed[0] == parsed[0]
+
+
 def test_a_memo_is_used_instead_of_the_files(tmp_path: Path) -> None:
     memo = cache.BuildMemo()
     paths = SitePaths.for_site(tmp_path)
