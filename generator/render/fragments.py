@@ -47,6 +47,9 @@ _CALLER_LOCALS = frozenset({"loop", "cards", "related_html"})
 # Statements that bring in names the fragment's own source does not show.
 _OPENINGS = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 _MISSING = object()
+# The HTML a process holds at most, in characters: every card of a 10,000-article site (about 15
+# million), not every card of a 100,000-article one.
+HELD_BUDGET = 24_000_000
 
 
 class FragmentTemplate(NamedTuple):
@@ -80,10 +83,21 @@ class FragmentMemo:
         # By template name, what it is given and the name of its value: a verdict holds for those.
         self._templates: dict[tuple[str, frozenset[str], str | None], FragmentTemplate] = {}
         self._held: dict[tuple[Any, ...], _Held] = {}
+        self._held_size = 0  # characters of HTML held
 
     def clear(self) -> None:
         """Forget the fragments: a new build makes new entries."""
         self._held.clear()
+        self._held_size = 0
+
+    def _hold(self, key: tuple[Any, ...], held: _Held) -> _Held:
+        # Past the budget the fragments held so far are let go: a very large site's workers would
+        # otherwise each keep every card of it (issue 10: 100,000 articles in 1 GiB).
+        if self._held_size > HELD_BUDGET:
+            self.clear()
+        self._held[key] = held
+        self._held_size += len(held.html)
+        return held
 
     @jinja2.pass_context
     def cards(self, context: jinja2.runtime.Context, entries: Sequence[Any], lead: Any = False,
@@ -121,7 +135,7 @@ class FragmentMemo:
         held = self._held.get(key)
         if held is None:
             rendered = fragment.template.render({**read, **given})
-            held = self._held[key] = _Held(tuple(given.values()), tuple(read.values()), rendered)
+            held = self._hold(key, _Held(tuple(given.values()), tuple(read.values()), rendered))
         return Markup(held.html)
 
     def _render_each(self, context: jinja2.runtime.Context, name: str, entries: Sequence[Any], given: Given,
@@ -140,7 +154,7 @@ class FragmentMemo:
             held = self._held.get(key)
             if held is None or held.entry is not entry:
                 rendered = fragment.template.render({**read, **extra, "entry": entry})
-                held = self._held[key] = _Held(entry, tuple(read.values()), rendered)
+                held = self._hold(key, _Held(entry, tuple(read.values()), rendered))
             html.append(held.html)
         return Markup("".join(html))
 

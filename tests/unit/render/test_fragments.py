@@ -108,6 +108,21 @@ def test_each_card_renders_once_until_the_cards_are_forgotten(tmp_path: Path) ->
     assert len(rendered) == 10
 
 
+def test_past_the_budget_the_held_cards_are_let_go_and_made_again(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.render import fragments
+
+    monkeypatch.setattr(fragments, "HELD_BUDGET", 10)  # a few cards' worth of characters
+    env = environment(tmp_path, "<li>{{ tick(entry.title) }}</li>")
+    rendered: list[str] = []
+    env.globals["tick"] = lambda title: rendered.append(title) or title
+    first = render_all(env)
+    assert len(rendered) > 5  # some were made again after the held ones were let go
+    forget_fragments(env)
+    monkeypatch.setattr(fragments, "HELD_BUDGET", 10_000_000)
+    assert render_all(env) == first  # the same pages either way
+
+
 def test_the_built_in_card_is_reused_and_reads_only_globals(tmp_path: Path) -> None:
     config, _warnings = load_config("title: T\n", "site.yaml")
     env = make_environment(config, tmp_path)
