@@ -60,10 +60,9 @@ from generator.model.catalogue import (
     Entries,
     HeldBack,
     output_file,
-    profile_problems,
     site_path,
 )
-from generator.model.plan import PageSpec, alias_clashes, plan_site
+from generator.model.plan import PageSpec, alias_clashes, plan_site, profile_problems
 from generator.model.related import RelatedIndex
 from generator.model.syndication import feed_pages, index_pages
 from generator.publish import output

@@ -398,21 +398,6 @@ def image_view(
     return ImageView(url, article.image.alt, article.image.caption, article.image.credit, picture, social), problems
 
 
-def profile_problems(config: SiteConfig, pictures: Mapping[str, Picture],
-                     line_of: Callable[[str], int]) -> list[Diagnostic]:
-    """Return an error for each author profile's picture that cannot be decoded (SPEC section 9), at its
-    line in site.yaml (``line_of`` a key such as ``authors.Jane Doe.image``)."""
-    problems: list[Diagnostic] = []
-    for name, profile in config.authors.items():
-        if profile.image is None or "://" in profile.image:
-            continue
-        picture = pictures.get(site_path(config, "/" + profile.image))
-        if picture is not None and picture.problem is not None:
-            problems.append(error("site.yaml", line_of(f"authors.{name}.image"),
-                                  f"image '{profile.image}' of author '{name}' {picture.problem}"))
-    return problems
-
-
 def image_problems(
     config: SiteConfig, article: Article, assets: set[str], pictures: Mapping[str, Picture] | None = None,
 ) -> list[Diagnostic]:

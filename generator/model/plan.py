@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 from markupsafe import Markup
 
@@ -405,13 +405,28 @@ def _author_head(config: SiteConfig, author: Topic, pictures: Mapping[str, Pictu
         profile.image if "://" in profile.image else site_path(config, "/" + profile.image))
     picture = None if url is None else pictures.get(url)
     # Decorative beside the author's name (alt=""); a picture that cannot be decoded is an error before any
-    # page renders (``catalogue.profile_problems``).
+    # page renders (``profile_problems``).
     image = None if url is None else ImageView(url, "", None, None, None if picture is None or picture.problem
                                                else picture)
     view = AuthorView(author.name, author.url, author.count, profile.bio if profile else None, image,
                       profile.url if profile else None, profile.links if profile else ())
     return ListHead("author", "author.html", author.name, _words(config, "author_page_description", author=author.name),
                     True, {"author": view})
+
+
+def profile_problems(config: SiteConfig, pictures: Mapping[str, Picture],
+                     line_of: Callable[[str], int]) -> list[Diagnostic]:
+    """Return an error for each author profile's picture that cannot be decoded (SPEC section 9), at its
+    line in site.yaml (``line_of`` a key such as ``authors.Jane Doe.image``)."""
+    problems: list[Diagnostic] = []
+    for name, profile in config.authors.items():
+        if profile.image is None or "://" in profile.image:
+            continue
+        picture = pictures.get(site_path(config, "/" + profile.image))
+        if picture is not None and picture.problem is not None:
+            problems.append(error("site.yaml", line_of(f"authors.{name}.image"),
+                                  f"image '{profile.image}' of author '{name}' {picture.problem}"))
+    return problems
 
 
 def _terms_page(config: SiteConfig, nav: Nav, terms: Sequence[Topic], kind: str, path: str, title: str,
