@@ -118,26 +118,26 @@ def plan_inputs(
     """Return one digest of everything the plan is made from but the time: equal digests (and a
     time that publishes the same articles, ``OutputState.current``), equal plan and output."""
     # Texts, flags and tuples of them: their repr is exact, and cheaper than a Fingerprinter.
-    return combine(
-        code, config_key, templates, repr(flags), digest_text(repr(list(markdown_digests))),
-        digest_text(repr(sorted((rel, c.digest) for rel, c in copies.items()))),
-    )
+    return combine(code, config_key, templates, repr(flags), digest_text(repr(list(markdown_digests))),
+                   copies_digest(copies))
 
 
-def site_structure(
-    flags: tuple[bool, bool, bool, bool, str | None], published: str, held_back: Sequence[HeldBack],
-    copies: Mapping[str, CopiedFile],
-) -> str:
-    """Return the digest of the site's structure: what every page may show beside the articles it
-    declares. ``published`` is the digest of the published articles' structure (``reuse.Selection``)."""
-    return combine(shared_inputs(flags, copies), published, digest_text(repr(list(held_back))))
+def copies_digest(copies: Mapping[str, CopiedFile]) -> str:
+    """Return one digest of the files copied: each output path with the digest of its bytes."""
+    return digest_text(repr(sorted((rel, c.digest) for rel, c in copies.items())))
 
 
 def shared_inputs(flags: tuple[bool, bool, bool, bool, str | None], copies: Mapping[str, CopiedFile]) -> str:
     """Return the digest of what any page may show beside its context and its articles: the copied
     files (whether a picture or asset an article names exists, and its bytes) and the build's flags."""
-    # Texts, flags and tuples of them: their repr is exact, and cheaper than a Fingerprinter.
-    return combine(repr(flags), digest_text(repr(sorted((rel, c.digest) for rel, c in copies.items()))))
+    return combine(repr(flags), copies_digest(copies))
+
+
+def site_structure(shared: str, published: str, held_back: Sequence[HeldBack]) -> str:
+    """Return the digest of the site's structure: what decides which pages exist and what they show
+    beside the articles they declare. ``shared`` is ``shared_inputs``; ``published`` the digest of
+    the published articles' structure (``reuse.Selection``)."""
+    return combine(shared, published, digest_text(repr(list(held_back))))
 
 
 def outputs_intact(out_dir: Path, state: OutputState, owned: bool = False) -> bool:

@@ -215,13 +215,13 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
                            results.last("derived", loaded.config_key), make)
     results.keep("derived", loaded.config_key, derived)
     bodies, cat = derived.bodies, derived.catalogue
-    # The site's structure, which every page's key holds, includes the topics', authors' and sources' URLs: colliding
-    # slugs are numbered by first appearance. The pages, related briefings and sitemaps follow from
-    # it (the order of the articles is in it) and the settings, not from any article's own content:
-    # after an edit to wording, or to a title that keeps the order, the last build's are current.
+    # The site's structure includes the topics', authors' and sources' URLs: colliding slugs are
+    # numbered by first appearance. The pages and sitemaps follow from it (the order of the articles
+    # is in it) and the settings, not from any article's own content: after an edit to wording, or
+    # to a title that keeps the order, the last build's are current.
+    shared = shared_inputs(loaded.flags, loaded.copies)
     topic_paths = digest_text(repr([(term.name, term.path) for term in (*cat.topics, *cat.authors, *cat.sources)]))
-    structure = combine(site_structure(loaded.flags, loaded.selection.structure, loaded.held_back, loaded.copies),
-                        topic_paths)
+    structure = combine(site_structure(shared, loaded.selection.structure, loaded.held_back), topic_paths)
     pages = results.result("pages", combine(structure, loaded.config_key),
                            lambda: _plan_pages(options, loaded, cat, results, structure), on_disk=False)
     # The same pages, already found free of clashes, need no looking again: which URLs clash follows
@@ -238,7 +238,7 @@ def plan_artifacts(options: BuildOptions, loaded: LoadedSite, store: SourceStore
         claimed_pages(pages, loaded.copies)
         results.keep("pages without clashes", checked, pages)
     return Plan(pages, bodies, cat.entries, structure, len(cat.topics), tuple(problems), derived.picture_files,
-                shared_inputs(loaded.flags, loaded.copies))
+                shared)
 
 
 def _plan_pages(options: BuildOptions, loaded: LoadedSite, cat: Catalogue, results: StageResults,
