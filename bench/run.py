@@ -96,20 +96,10 @@ def main() -> int:
     harness.remove_outputs(work)
     if args.newsroom:  # the newsroom rows alone (bench/newsroom.py)
         rows = newsroom.run(work, newsbite, args.articles, args.runs, not args.no_hugo)
-        harness.remove_outputs(work)
-        print()
-        print(newsroom.table(args.articles, args.runs, rows))
-        print(_machine(args.jobs))
-        print(f"The whole run took {(time.monotonic() - began) / 60:.1f} minutes.")
-        return 0
+        return _rows_alone(work, newsroom.table(args.articles, args.runs, rows), args.jobs, began)
     if args.search:  # the search rows alone (bench/search_rows.py)
         found = search_rows.run(work, newsbite, args.articles, args.runs, args.edits, not args.no_hugo, args.big)
-        harness.remove_outputs(work)
-        print()
-        print(search_rows.table(args.articles, args.runs, found))
-        print(_machine(args.jobs))
-        print(f"The whole run took {(time.monotonic() - began) / 60:.1f} minutes.")
-        return 0
+        return _rows_alone(work, search_rows.table(args.articles, args.runs, found), args.jobs, began)
 
     peers = ([] if args.no_hugo else ["hugo"]) + (["pelican"] if args.pelican else [])
     results.cold = cold_builds(work, newsbite, args.articles, peers, args.runs)
@@ -140,6 +130,16 @@ def main() -> int:
     print()
     print(single_runs(results))
     print(_machine(args.jobs))
+    print(f"The whole run took {(time.monotonic() - began) / 60:.1f} minutes.")
+    return 0
+
+
+def _rows_alone(work: Path, table_text: str, jobs: int | None, began: float) -> int:
+    """Print the table of a set of rows run on their own (--newsroom, --search), and end the run."""
+    harness.remove_outputs(work)
+    print()
+    print(table_text)
+    print(_machine(jobs))
     print(f"The whole run took {(time.monotonic() - began) / 60:.1f} minutes.")
     return 0
 
