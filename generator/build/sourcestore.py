@@ -196,7 +196,7 @@ class SourceStore:
     def _whole_files(self) -> dict[str, bodyfiles.FileStamp]:
         """The body files known to hold their bodies as written, with their stamps (``bodyfiles.intact``)."""
         if self._whole is None:
-            payload = unpack(output.read_cache_file(self.paths.sources_cache / "body-files.pickle"))
+            payload = unpack(output.read_cache_file(self._whole_files_file))
             self._whole = payload if isinstance(payload, dict) else {}
             self._whole_saved = dict(self._whole)
         return self._whole
@@ -212,8 +212,12 @@ class SourceStore:
                     whole[file] = stamp
         kept = {file: stamp for file, stamp in whole.items() if file in referenced}
         if kept != self._whole_saved:
-            output.write_cache_file(self.paths.sources_cache / "body-files.pickle", pack(kept))
+            output.write_cache_file(self._whole_files_file, pack(kept))
             self._whole, self._whole_saved = kept, dict(kept)
+
+    @property
+    def _whole_files_file(self) -> Path:
+        return self.paths.sources_cache / "body-files.pickle"
 
     def _shard_file(self, shard: int) -> Path:
         return self.paths.sources_cache / f"{shard:02x}.pickle"
