@@ -13,15 +13,12 @@ from zoneinfo import ZoneInfo
 
 from generator import __version__
 from generator.build.options import BuildOptions
-from generator.build.pipeline import BuildResult, build_site
+from generator.build.site import BuildResult, build_site
 from generator.content import files
-from generator.content.articles import scaffold_article
-from generator.content.config import load_config
 from generator.content.slugs import make_slug
 from generator.content.starter import is_site, local_timezone, starter_files
 from generator.diagnostics import BuildError, UsageError
 from generator.publish import output
-from generator.render.theme import copy_theme_file, theme_static_files, theme_templates
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +160,9 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_layouts(args: argparse.Namespace) -> int:
     """List the built-in templates with what each is for, or copy some into the site's layouts/."""
+    # Here, not at the top: `newsbite build` does without the template modules when nothing changed.
+    from generator.render.theme import copy_theme_file, theme_static_files, theme_templates
+
     site_dir: Path = args.site
     if args.copy:
         if not site_dir.is_dir():
@@ -287,6 +287,10 @@ def _count(n: int, noun: str) -> str:
 
 def run_new(args: argparse.Namespace) -> int:
     """Write content/<year>/<slug>.md with filled-in front matter; never overwrite."""
+    # Here, not at the top: `newsbite build` does without the settings and article modules when nothing changed.
+    from generator.content.articles import scaffold_article
+    from generator.content.config import load_config
+
     site_dir: Path = args.site
     if not site_dir.is_dir():  # a mistyped --site must not create a new folder tree
         raise UsageError(f"site folder {site_dir} does not exist")

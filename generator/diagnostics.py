@@ -49,6 +49,14 @@ class BuildError(Exception):
         return sorted([*self.diagnostics, *self.warnings], key=_sort_key)
 
 
+@dataclass(frozen=True, slots=True)
+class HeldBack:
+    """An article left out of the build, and why (SPEC section 5: the summary names each one)."""
+
+    path: str
+    reason: str
+
+
 class UsageError(Exception):
     """Raised for command-line misuse (exit status 2), e.g. a dangerous output folder."""
 

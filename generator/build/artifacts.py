@@ -26,11 +26,10 @@ from generator.build.fingerprint import (
 from generator.build.pages import PageJob, file_intact, place_bytes
 from generator.content import files
 from generator.content.files import SiteSources
-from generator.diagnostics import BuildError, Diagnostic, error
-from generator.model.catalogue import HeldBack
+from generator.diagnostics import BuildError, Diagnostic, HeldBack, error
 from generator.model.plan import PageSpec
 from generator.publish import output, search
-from generator.render.templates import DEFAULT_LAYOUTS
+from generator.content.paths import DEFAULT_LAYOUTS
 
 log = logging.getLogger(__name__)
 
@@ -138,13 +137,6 @@ def site_structure(shared: str, published: str, held_back: Sequence[HeldBack]) -
     beside the articles they declare. ``shared`` is ``shared_inputs``; ``published`` the digest of
     the published articles' structure (``reuse.Selection``)."""
     return combine(shared, published, digest_text(repr(list(held_back))))
-
-
-def outputs_intact(out_dir: Path, state: OutputState, owned: bool = False) -> bool:
-    """Return whether every file the last build recorded is still as it was written (``owned``: the
-    folder is written by this process alone, ``BuildMemo.owns_output``)."""
-    return bool(state.files) and output.manifest_exists(out_dir) and (owned or all(
-        output.stat_matches(out_dir, rel, record.size, record.mtime_ns) for rel, record in state.files.items()))
 
 
 def copies_to_make(

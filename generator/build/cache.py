@@ -23,20 +23,20 @@ import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, TypeVar
 
-import jinja2
-import jinja2.bccache
 
 from generator import __version__
 from generator.build.fingerprint import combine, digest_bytes
 from generator.content import files
 from generator.content.files import FileSignature, SiteSources
 from generator.content.paths import SitePaths
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, HeldBack
 from generator.model.body import BodyLocation
-from generator.model.catalogue import HeldBack
 from generator.publish import output
+
+if TYPE_CHECKING:  # only named here: a build with nothing to do never imports Jinja (``build.site``)
+    import jinja2
 
 log = logging.getLogger(__name__)
 
@@ -199,13 +199,23 @@ class OutputState:
     # When the articles were selected, and the first date of one held back as future then (None:
     # none was): between the two, the same articles are published.
     selected: tuple[dt.datetime, dt.datetime | None] | None = None
+    # The stamps of the sources as that build began (``build.site.input_key``): equal stamps, equal
+    # sources, without reading one ("" when not taken, as in the dev server).
+    signed: str = ""
 
     def current(self, inputs: str, now: dt.datetime) -> bool:
         """Return whether a build from ``inputs`` at ``now`` plans what this record's build planned."""
-        if not inputs or inputs != self.inputs or self.selected is None:
+        return bool(inputs) and inputs == self.inputs and self.publishes_same(now)
+
+    def publishes_same(self, now: dt.datetime) -> bool:
+        """Return whether the sources of this record's build, at ``now``, publish the same articles."""
+        if self.selected is None:
             return False
         since, until = self.selected
-        return since <= now and (until is None or now < until)
+        try:
+            return since <= now and (until is None or now < until)
+        except TypeError:  # a time given without a zone (tests) against one with: not comparable, not current
+            return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,32 +258,6 @@ class BuildMemo:
     # The last scan of the sources, while it is known to be whole: a build given the paths changed
     # since (``BuildOptions.changed``) looks at those alone (``files.rescan``).
     scanned: SiteSources | None = None
-
-
-class CompiledTemplates(jinja2.BytecodeCache):
-    """Templates compiled by earlier builds, kept in the site's cache (Jinja's public bytecode-cache hooks).
-
-    Jinja checks each entry against the template's source and its own version before using it; an
-    entry that cannot be read or written only costs a compile.
-    """
-
-    def __init__(self, paths: SitePaths) -> None:
-        self.paths = paths
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        data = output.read_cache_file(self.paths.compiled_template(bucket.key))
-        if data is None:
-            return
-        try:
-            bucket.bytecode_from_string(data)
-        except Exception:  # a damaged entry: compile the template again
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            output.write_cache_file(self.paths.compiled_template(bucket.key), bucket.bytecode_to_string())
-        except OSError as exc:
-            log.debug("compiled template not kept: %s", exc)
 
 
 class StageResults:
@@ -356,3 +340,10 @@ def forget_output_state(paths: SitePaths, memo: BuildMemo | None) -> None:
         memo.outputs.pop(paths.output_dir.resolve(), None)
     else:
         output.remove_cache_file(paths.output_record)
+
+
+def outputs_intact(out_dir: Path, state: OutputState, owned: bool = False) -> bool:
+    """Return whether every file the last build recorded is still as it was written (``owned``: the
+    folder is written by this process alone, ``BuildMemo.owns_output``)."""
+    return bool(state.files) and output.manifest_exists(out_dir) and (owned or all(
+        output.stat_matches(out_dir, rel, record.size, record.mtime_ns) for rel, record in state.files.items()))

@@ -6,12 +6,14 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
-from generator.build.artifacts import CopiedFile
-from generator.build.pages import PageJob
 from generator.build.parallel import default_jobs
 from generator.content.paths import SitePaths
+
+if TYPE_CHECKING:  # only named: a build with nothing to do never imports them (``build.site``)
+    from generator.build.artifacts import CopiedFile
+    from generator.build.pages import PageJob
 
 log = logging.getLogger(__name__)
 

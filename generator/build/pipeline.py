@@ -1,25 +1,25 @@
-"""The one build path: sources in, a complete site out, in stages that each return new values.
+"""The stages of the one build path after its first (``build.site``): read, plan, render, publish.
 
-``newsbite build`` and ``newsbite serve`` both call ``build_site``; they differ only in where the
-memo lives (``<site>/.newsbite-cache/``, or a ``BuildMemo`` in memory). "Incremental" is not a
-mode: every stage reuses what its inputs say is current (parsed articles and rendered bodies by
-their files' digests, pages and copies by their inputs' digests), so a build after a small edit
-renders and writes little, and a build with nothing changed renders and writes nothing.
+``newsbite build`` and ``newsbite serve`` both run them, through ``build.site.build_site``; they
+differ only in where the memo lives (``<site>/.newsbite-cache/``, or a ``BuildMemo`` in memory).
+"Incremental" is not a mode: every stage reuses what its inputs say is current (parsed articles
+and rendered bodies by their files' digests, pages and copies by their inputs' digests), so a build
+after a small edit renders and writes little, and a build with nothing changed renders and writes
+nothing.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
-from generator.build import collector, images, reuse
+from generator.build import images, reuse
 from generator.build.artifacts import (
     claimed_pages,
     copies_to_make,
-    outputs_intact,
     search_index,
     shared_inputs,
     site_structure,
@@ -33,7 +33,7 @@ from generator.build.cache import (
     SearchIndex,
     StageResults,
     forget_output_state,
-    load_output_state,
+    outputs_intact,
     save_output_state,
 )
 from generator.build.fingerprint import combine, digest_text
@@ -58,7 +58,6 @@ from generator.model.body import RenderedBody
 from generator.model.catalogue import (
     Catalogue,
     Entries,
-    HeldBack,
     output_file,
     site_path,
 )
@@ -72,31 +71,6 @@ log = logging.getLogger(__name__)
 # From this many articles on, a first build makes their folders in a helper process (starting it costs
 # a few milliseconds; a small site's folders take less).
 FOLDERS_APART = 256
-
-
-@dataclass(slots=True)
-class BuildResult:
-    """What a finished build did, for the summary line."""
-
-    output_dir: Path
-    pages: int
-    topics: int
-    articles: int
-    held_back: tuple[HeldBack, ...]
-    warnings: list[Diagnostic]
-    written: int
-    removed: int
-    seconds: float
-    timings: dict[str, float] = field(default_factory=dict)
-    # Output file -> the source that owns it (an article's .md, site.yaml, a static file), so
-    # `newsbite check` can name the article behind a broken link.
-    page_sources: dict[str, str] = field(default_factory=dict)
-    # The base URL the site was built for (site.yaml or --base-url), to resolve its links.
-    base_url: str = ""
-    # The output files this build wrote (their bytes changed).
-    written_files: tuple[str, ...] = ()
-    # The article pages this build sent to the search index again; None when search is off.
-    reindexed: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,34 +99,35 @@ class Rendered:
     job: PageJob | None = None  # the pages' job, for a search index made after they are published
 
 
-def build_site(options: BuildOptions, memo: BuildMemo | None = None) -> BuildResult:
-    """Build the site; raise BuildError (content) or UsageError (command line) before publishing anything.
+class Built(NamedTuple):
+    """What the stages after the first did: the summary, every artifact's record, what was published."""
 
-    Work whose inputs are unchanged is skipped, using the cache in ``<site>/.newsbite-cache/``
-    or ``memo`` (a caller that builds again and again, the dev server, passes the same one each
-    time). Either way the output is byte-identical to a build from scratch, and only files whose
-    bytes changed are written.
+    summary: BuildSummary
+    records: Mapping[str, OutputRecord]
+    published: output.CommitReport
+    reindexed: int | None  # article pages sent to the search index again; None without search
+
+
+def build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None, stages: StageTimer, state: OutputState,
+          signed: str) -> Built:
+    """Run every stage after the first (``build.site``): read, plan, render, publish, search, cache.
+
+    ``state`` is the record of the last build into the output folder, and ``signed`` the stamps of
+    the sources as this build began (``build.site.input_key``), which the new record keeps.
     """
-    with collector.paused():
-        return _build(options, options.paths, memo)
-
-
-def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> BuildResult:
-    stages = StageTimer()
-    output.check_output_dir(paths.site_dir, paths.output_dir, options.force)
     store = stages.run("cache", SourceStore, paths, memo)
-    state = stages.run("cache", load_output_state, paths, memo)
     read = stages.run("read", read_sources, options, store, memo)
     # The plan is a pure function of the sources, settings and templates read (and of the time,
     # within the window the record names): when they equal the last build's and its output is
     # intact, the last plan is current, and so is every artifact in it. No article is even parsed.
     owned = memo is not None and memo.owns_output
     if state.current(read.inputs, read.now) and outputs_intact(paths.output_dir, state, owned):
+        if signed != state.signed:  # the files were touched, not changed: the next build need not read them
+            stages.run("cache", save_output_state, paths, replace(state, signed=signed), memo)
         stages.run("cache", store.save)
         assert state.summary is not None, "a record with inputs has a summary"
         last = state.summary.search
-        return _result(paths, stages, state.summary, state.files, output.CommitReport([], [], {}),
-                       None if last is None else 0)
+        return Built(state.summary, state.files, output.CommitReport([], [], {}), None if last is None else 0)
     loaded = stages.run("read", read_articles, options, read, store, memo)
     stage = output.open_staging(paths.output_dir)
     folders = _folders_meanwhile(stage, paths, loaded)
@@ -171,22 +146,9 @@ def _build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None) -> B
     summary = BuildSummary(len(plan.pages), plan.topics, len(loaded.published), loaded.held_back,
                            (*loaded.warnings, *plan.warnings), loaded.config.base_url, rendered.search)
     stages.run("cache", save_output_state, paths, OutputState(loaded.inputs, summary, rendered.records, rendered.keyed,
-                                                                 loaded.selected), memo)
+                                                                 loaded.selected, signed), memo)
     stages.run("cache", store.save)
-    return _result(paths, stages, summary, rendered.records, published,
-                   None if rendered.search is None else rendered.search.reindexed)
-
-
-def _result(paths: SitePaths, stages: StageTimer, summary: BuildSummary, records: Mapping[str, OutputRecord],
-            published: output.CommitReport, reindexed: int | None) -> BuildResult:
-    log.debug("stage timings: %s", {k: round(v, 3) for k, v in stages.timings.items()})
-    return BuildResult(
-        output_dir=paths.output_dir, pages=summary.pages, topics=summary.topics, articles=summary.articles,
-        held_back=summary.held_back, warnings=list(summary.warnings), written=len(published.written),
-        removed=len(published.removed), seconds=stages.elapsed(), timings=stages.timings,
-        page_sources={rel: record.source for rel, record in records.items() if record.source},
-        base_url=summary.base_url, written_files=tuple(published.written), reindexed=reindexed,
-    )
+    return Built(summary, rendered.records, published, None if rendered.search is None else rendered.search.reindexed)
 
 
 def _folders_meanwhile(stage: Path, paths: SitePaths, loaded: LoadedSite) -> output.PendingFolders | None:

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import jinja2
+import jinja2.bccache
 
 from generator.build import reuse
 from generator.build.artifacts import CopiedFile, copied_files, fingerprinted_names, plan_inputs
-from generator.build.cache import BuildMemo, CompiledTemplates, StageResults
+from generator.build.cache import BuildMemo, StageResults
 from generator.build.fingerprint import Fingerprinter, combine, digest_text
 from generator.build.options import BuildOptions, stage_progress, worker_count
 from generator.build.pages import all_templates_digest
@@ -28,10 +29,11 @@ from generator.build.sourcestore import SourceStore
 from generator.content.articles import Article
 from generator.content.config import SiteConfig, load_config
 from generator.content.files import FileSignature, SiteSources, rescan, scan_site
-from generator.content.paths import SitePaths
-from generator.diagnostics import Diagnostic, Report
-from generator.model.catalogue import HeldBack, site_path
-from generator.render.templates import compile_templates, layout_dirs, make_environment
+from generator.content.paths import SitePaths, layout_dirs
+from generator.diagnostics import Diagnostic, HeldBack, Report
+from generator.model.catalogue import site_path
+from generator.publish import output
+from generator.render.templates import compile_templates, make_environment
 
 log = logging.getLogger(__name__)
 
@@ -186,3 +188,29 @@ def _with_digests(sources: SiteSources, read: Mapping[str, FileSignature]) -> Si
     signatures = tuple((path, sig if sig[4] else read[path]) for path, sig in sources.markdown_signatures)
     return replace(sources, markdown_signatures=signatures,
                    markdown_digests=tuple((path, sig[4]) for path, sig in signatures))
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled by earlier builds, kept in the site's cache (Jinja's public bytecode-cache hooks).
+
+    Jinja checks each entry against the template's source and its own version before using it; an
+    entry that cannot be read or written only costs a compile.
+    """
+
+    def __init__(self, paths: SitePaths) -> None:
+        self.paths = paths
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = output.read_cache_file(self.paths.compiled_template(bucket.key))
+        if data is None:
+            return
+        try:
+            bucket.bytecode_from_string(data)
+        except Exception:  # a damaged entry: compile the template again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            output.write_cache_file(self.paths.compiled_template(bucket.key), bucket.bytecode_to_string())
+        except OSError as exc:
+            log.debug("compiled template not kept: %s", exc)

@@ -21,12 +21,11 @@ from generator.build.fingerprint import digest_text
 from generator.build.images import PictureFiles
 from generator.content.articles import Article
 from generator.content.config import SiteConfig
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, HeldBack
 from generator.model.body import RenderedBody
 from generator.model.pictures import Picture
 from generator.model.catalogue import (
     Catalogue,
-    HeldBack,
     article_paths,
     catalogue,
     image_problems,

@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from generator.diagnostics import Diagnostic, error, warning
 
@@ -121,6 +121,67 @@ UNREAD: FileSignature = (0, 0, 0, 0, "")
 # Files changed this recently are read even when their signature matches (the "racy" case: two
 # writes within one tick of the filesystem's clock leave equal times).
 _RACY_NS = 2_000_000_000
+
+
+class InputStamps(NamedTuple):
+    """Every source file of a build, by name and stamp: what decides, without reading a file,
+    that the sources are as the last build found them."""
+
+    digest: str  # of each file's path, size, times and inode
+    newest_ns: int  # the latest modification or change time among them (see ``_RACY_NS``)
+
+
+def input_stamps(site_dir: Path, folders: Iterable[Path]) -> InputStamps:
+    """Return the stamps of the site's settings, of every file below its ``content/`` and below
+    each of ``folders`` (the template folders, with their static files).
+
+    Hidden files are stamped too (a hidden Markdown file is warned about), and a file that is a
+    symbolic link by both its own stamp and its target's; folders that are links are not followed,
+    as the scan does not follow them.
+    """
+    lines: list[str] = []
+    newest = 0
+    config = site_dir / "site.yaml"
+    try:
+        st = os.stat(config)
+        lines.append(f"site.yaml\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{st.st_ctime_ns}\x1f{st.st_ino}")
+        newest = max(st.st_mtime_ns, st.st_ctime_ns)
+    except OSError:
+        lines.append("site.yaml\x1fmissing")
+    for number, root in enumerate([site_dir / "content", *folders]):
+        todo = [(f"{number}:", str(root))]
+        while todo:
+            prefix, folder = todo.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError:  # missing or unreadable: the scan finds nothing there either
+                continue
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append((rel + "/", entry.path))
+                    continue
+                try:
+                    st = entry.stat()
+                    line = f"{rel}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{st.st_ctime_ns}\x1f{st.st_ino}"
+                    newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+                except OSError:  # a broken link
+                    line = f"{rel}\x1fbroken"
+                if entry.is_symlink():
+                    own = entry.stat(follow_symlinks=False)
+                    line += f"\x1flink\x1f{own.st_mtime_ns}\x1f{own.st_ctime_ns}\x1f{own.st_ino}"
+                    newest = max(newest, own.st_mtime_ns, own.st_ctime_ns)
+                lines.append(line)
+    lines.sort()
+    digest = hashlib.blake2b("\n".join(lines).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    return InputStamps(digest, newest)
+
+
+def stamps_settled(stamps: InputStamps, now_ns: int | None = None) -> bool:
+    """Return whether no file changed so recently that an equal stamp could hide a second change
+    (the scan's rule for trusting a signature, ``_RACY_NS``)."""
+    return (time.time_ns() if now_ns is None else now_ns) - stamps.newest_ns > _RACY_NS
 
 
 def scan_site(

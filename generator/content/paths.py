@@ -12,6 +12,24 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".newsbite-cache"
 
 
+def _built_in_layouts() -> Path:
+    """Return the built-in theme: installed as generator/theme/, or the repository's layouts/ in a checkout."""
+    installed = Path(__file__).parents[1] / "theme"
+    return installed if installed.is_dir() else Path(__file__).parents[2] / "layouts"
+
+
+DEFAULT_LAYOUTS = _built_in_layouts()
+
+
+def layout_dirs(site_dir: Path) -> list[Path]:
+    """Return the template folders in lookup order: the site's own layouts first, then the defaults."""
+    own = site_dir / "layouts"
+    # The sample site in NewsBite's own repository is built from the built-in theme itself.
+    if not own.is_dir() or own.resolve() == DEFAULT_LAYOUTS.resolve():
+        return [DEFAULT_LAYOUTS]
+    return [own, DEFAULT_LAYOUTS]
+
+
 @dataclass(frozen=True, slots=True)
 class SitePaths:
     """Where a build reads, writes and keeps its cache (SPEC section 8: ``public/`` unless ``--output``)."""

@@ -16,21 +16,13 @@ from generator.content.config import SiteConfig
 from generator.content.language import long_date
 from generator.content.slugs import unique_slugs
 from generator.content.typography import smarten
-from generator.diagnostics import Diagnostic, error, warning
+from generator.diagnostics import Diagnostic, HeldBack, error, warning
 from generator.model.body import RenderedBody
 from generator.model.pictures import Picture, SocialImage, social_image
 
 log = logging.getLogger(__name__)
 
 DESCRIPTION_LIMIT = 160
-
-
-@dataclass(frozen=True, slots=True)
-class HeldBack:
-    """An article left out of the build, and why (SPEC section 5: the summary names each one)."""
-
-    path: str
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,11 @@ from generator.content.articles import Article
 from generator.content.comments import comments_embed
 from generator.content.config import SiteConfig
 from generator.content.language import theme_text
-from generator.diagnostics import Diagnostic, error
+from generator.diagnostics import Diagnostic, HeldBack, error
 from generator.model.archives import ARCHIVE_INDEX, ArchiveYear, date_archives
 from generator.model.catalogue import (
     Catalogue,
     Entry,
-    HeldBack,
     ImageView,
     Topic,
     cut_description,

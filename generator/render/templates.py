@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 
 from generator.content.config import SiteConfig
 from generator.content.extra import ExtraFields
+from generator.content.paths import DEFAULT_LAYOUTS, layout_dirs
 from generator.content.language import theme_text
 from generator.diagnostics import BuildError, Diagnostic, error
 from generator.model import pictures, seo
@@ -36,15 +37,6 @@ from generator.render.fragments import FragmentMemo
 log = logging.getLogger(__name__)
 
 
-def _built_in_layouts() -> Path:
-    """Return the built-in theme: installed as generator/theme/, or the repository's layouts/ in a checkout."""
-    installed = Path(__file__).parents[1] / "theme"
-    return installed if installed.is_dir() else Path(__file__).parents[2] / "layouts"
-
-
-DEFAULT_LAYOUTS = _built_in_layouts()
-
-
 @dataclass(frozen=True, slots=True)
 class Output:
     """A rendered file: its path relative to the output folder and its bytes."""
@@ -52,15 +44,6 @@ class Output:
     path: str
     data: bytes
     source: str
-
-
-def layout_dirs(site_dir: Path) -> list[Path]:
-    """Return the template folders in lookup order: the site's own layouts first, then the defaults."""
-    own = site_dir / "layouts"
-    # The sample site in NewsBite's own repository is built from the built-in theme itself.
-    if not own.is_dir() or own.resolve() == DEFAULT_LAYOUTS.resolve():
-        return [DEFAULT_LAYOUTS]
-    return [own, DEFAULT_LAYOUTS]
 
 
 # What templates call each value, in the README's words (not Python's class names).

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 from typing import NamedTuple
 
-from generator.render.templates import DEFAULT_LAYOUTS
+from generator.content.paths import DEFAULT_LAYOUTS
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from generator.build.cache import BuildMemo
 from generator.build.ondemand import PlannedOutput
 from generator.build.pages import PageJob
 from generator.build.options import BuildOptions
-from generator.build.pipeline import BuildResult, build_site
+from generator.build.site import BuildResult, build_site
 from generator.content import files
 from generator.diagnostics import BuildError, Diagnostic, UsageError, error
 from generator.publish import output

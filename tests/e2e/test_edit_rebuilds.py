@@ -20,7 +20,7 @@ import pytest
 from generator.build import reading
 from generator.build.cache import BuildMemo
 from generator.build.options import BuildOptions
-from generator.build.pipeline import BuildResult, build_site
+from generator.build.site import BuildResult, build_site
 from generator.content.paths import CACHE_DIR
 from generator.diagnostics import BuildError
 from generator.publish import output

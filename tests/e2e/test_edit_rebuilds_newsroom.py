@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 
 from generator.build.cache import BuildMemo
-from generator.build.pipeline import BuildResult, build_site
+from generator.build.site import BuildResult, build_site
 from tests.e2e.test_edit_rebuilds import checked_step, edit, options
 
 AUTHORS = ["Ann Lee", "Bo Chen", "Zoë Ruiz", None]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.build.options import BuildOptions
-from generator.build.pipeline import BuildResult, build_site
+from generator.build.site import BuildResult, build_site
 from generator.serve import server as serve_module
 
 from .serving import SITE_FILES, article, fetch, start_in_process, wait_for_build

@@ -18,12 +18,12 @@ import pytest
 from generator.build.cache import BuildMemo
 from generator.build.sourcestore import load_scan
 from generator.build.options import BuildOptions
-from generator.build.pipeline import BuildResult, build_site
+from generator.build.site import BuildResult, build_site
 from generator.content import files
 from generator.content.paths import CACHE_DIR, SitePaths
 from generator.diagnostics import BuildError
 from generator.publish import output
-from generator.render.templates import DEFAULT_LAYOUTS
+from generator.content.paths import DEFAULT_LAYOUTS
 from tests.e2e.helpers import file_tree, numbered_briefing
 
 ARTICLES = 80

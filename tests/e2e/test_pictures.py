@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from generator.build.options import BuildOptions
-from generator.build.pipeline import build_site
+from generator.build.site import build_site
 from generator.render import images as pillow
 from tests.e2e.helpers import PHOTOS, build, front, page
 from tests.htmltree import parse_html

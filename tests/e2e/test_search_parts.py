@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.build.options import BuildOptions
-from generator.build.pipeline import BuildResult, build_site
+from generator.build.site import BuildResult, build_site
 from generator.diagnostics import BuildError
 from generator.publish import search
 from tests.e2e.helpers import file_tree, numbered_briefing, snapshot

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.render.templates import DEFAULT_LAYOUTS
+from generator.content.paths import DEFAULT_LAYOUTS
 from tests.conftest import run_cli
 from tests.e2e.helpers import page, snapshot
 

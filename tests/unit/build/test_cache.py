@@ -211,7 +211,7 @@ def test_a_stored_body_renders_where_a_page_names_it_and_fails_loudly_if_printed
 def test_compiled_templates_are_kept_checked_against_their_source_and_survive_damage(tmp_path: Path) -> None:
     import jinja2
 
-    from generator.build.cache import CompiledTemplates
+    from generator.build.reading import CompiledTemplates
     from generator.content.paths import SitePaths
 
     paths = SitePaths.for_site(tmp_path)

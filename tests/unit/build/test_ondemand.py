@@ -11,7 +11,7 @@ from generator.build.artifacts import CopiedFile
 from generator.build.ondemand import NotRendered, PlannedOutput
 from generator.build.pages import PageJob
 from generator.build.options import BuildOptions
-from generator.build.pipeline import build_site
+from generator.build.site import build_site
 from generator.diagnostics import BuildError
 from tests.e2e.serving import SITE_FILES
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.content.files import SiteSources, rescan, scan_site
+from generator.content.files import SiteSources, input_stamps, rescan, scan_site, stamps_settled
 
 
 def scanned(site: Path) -> SiteSources:
@@ -63,3 +63,60 @@ def test_a_link_an_undecodable_file_or_a_scan_with_problems_asks_for_a_whole_sca
     with_warning = scanned(site)
     assert with_warning.problems
     assert rescan(site, with_warning, ["content/2022/b.md"]) is None
+
+
+# ``files.input_stamps``: every source file by name and stamp, none of them read ------------------
+
+
+def stamped(site: Path, *folders: Path) -> str:
+    return input_stamps(site, folders).digest
+
+
+def test_the_stamps_are_the_same_for_the_same_files(site: Path) -> None:
+    assert stamped(site) == stamped(site)
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "rename", "settings", "asset", "hidden", "touch"])
+def test_the_stamps_change_with_any_change_to_the_sources(site: Path, change: str) -> None:
+    before = stamped(site)
+    article = site / "content/2022/b.md"
+    if change == "edit":  # the same size, and the old modification time put back: the change time still tells
+        stat = article.stat()
+        article.write_text("---\ntitle: B\n---\n")
+        os.utime(article, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    elif change == "add":
+        (site / "content/2023").mkdir()
+        (site / "content/2023/ü.md").write_text("---\ntitle: ü\n---\n")
+    elif change == "remove":
+        article.unlink()
+    elif change == "rename":
+        article.rename(site / "content/2022/c.md")
+    elif change == "settings":
+        (site / "site.yaml").write_text("title: U\n")
+    elif change == "asset":
+        (site / "content/2022/map.png").write_bytes(b"PNG")
+    elif change == "hidden":  # not built, but warned about
+        (site / "content/2022/.draft.md").write_text("---\ntitle: hidden\n---\n")
+    else:
+        os.utime(article, ns=(0, 0))
+    assert stamped(site) != before
+
+
+def test_the_stamps_cover_the_template_folders_and_the_target_of_a_link(site: Path, tmp_path: Path) -> None:
+    layouts = tmp_path / "layouts"
+    (layouts / "static").mkdir(parents=True)
+    (layouts / "base.html").write_text("<html>")
+    target = site / "content/2022/map.png"
+    (site / "content/2022/link.png").symlink_to(target)
+    before = stamped(site, layouts)
+    (layouts / "static" / "site.css").write_text("body {}")
+    with_css = stamped(site, layouts)
+    assert with_css != before
+    target.write_bytes(b"a larger picture")
+    assert stamped(site, layouts) != with_css
+
+
+def test_a_file_changed_within_two_seconds_is_not_settled(site: Path) -> None:
+    stamps = input_stamps(site, [])
+    assert not stamps_settled(stamps)  # every file was just written
+    assert stamps_settled(stamps, stamps.newest_ns + 2_000_000_001)

@@ -15,7 +15,8 @@ from generator.content.config import load_config
 from generator.diagnostics import BuildError
 from generator.model.plan import PageSpec
 from generator.render import fragments
-from generator.render.templates import DEFAULT_LAYOUTS, forget_fragments, make_environment, render_page
+from generator.content.paths import DEFAULT_LAYOUTS
+from generator.render.templates import forget_fragments, make_environment, render_page
 
 # Card templates of a site's own, whether their cards can be reused, and why.
 CARDS = {
