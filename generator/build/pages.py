@@ -46,7 +46,13 @@ from generator.model.feeds import FeedItem
 from generator.model.plan import PageSpec, names_articles, resolve_context
 from generator.model.syndication import feed_bodies
 from generator.publish import output
-from generator.render.templates import compile_templates, forget_fragments, render_page, template_names
+from generator.render.templates import (
+    compile_templates,
+    forget_fragments,
+    referenced_templates,
+    render_page,
+    template_names,
+)
 
 log = logging.getLogger(__name__)
 
@@ -150,26 +156,30 @@ def key_inputs(job: PageJob) -> KeyInputs:
     return KeyInputs(job.base_key, job.structure, dict(job.template_keys), dict(job.source_digests))
 
 
-def page_keys(job: PageJob, last: KeyInputs | None) -> list[str]:
-    """Return the key of every page of ``job``, in plan order.
+def page_keys(job: PageJob, last: KeyInputs | None) -> list[str | None]:
+    """Return the key of every page of ``job`` that the last build wrote, in plan order; None for the others.
 
+    A page the last build did not write renders whatever its key: the worker rendering it keys it
+    (a first build keys every page over the workers, not in this process before they start).
     ``last`` is what the keys of the last build into this output folder (``job.previous``) were
     made from. When the code, settings and structure are as they were, the plan is the same, and a
     page's key is new only if its template changed or it shows an article whose digest changed:
     pages declare what they show, so the others keep their recorded key without being keyed again.
     """
     fingerprints = Fingerprinter()
+    previous = job.previous
     if last is None or (last.base_key, last.structure) != (job.base_key, job.structure):
-        return [page_key(job, spec, fingerprints) for spec in job.specs]
+        return [page_key(job, spec, fingerprints) if spec.output in previous else None for spec in job.specs]
     digests = job.source_digests
     changed = {path for path, digest in digests.items() if last.source_digests.get(path) != digest}
     changed.update(path for path in last.source_digests if path not in digests)
     same_templates = {name for name, key in job.template_keys.items() if last.template_keys.get(name) == key}
-    keys: list[str] = []
+    keys: list[str | None] = []
     for spec in job.specs:
-        old = job.previous.get(spec.output)
-        if (old is not None and spec.shows is not None and spec.template in same_templates
-                and changed.isdisjoint(spec.shows)):
+        old = previous.get(spec.output)
+        if old is None:
+            keys.append(None)
+        elif spec.shows is not None and spec.template in same_templates and changed.isdisjoint(spec.shows):
             keys.append(old.key)
         else:
             keys.append(page_key(job, spec, fingerprints))
@@ -187,11 +197,11 @@ def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None =
     """
     keys = page_keys(job, keyed)
     results: list[PageResult | None] = []
-    stale: list[tuple[int, str]] = []
+    stale: list[tuple[int, str | None]] = []
     for number, spec in enumerate(job.specs):
         key = keys[number]
         old = job.previous.get(spec.output)
-        if old is not None and old.key == key and in_place(job, spec.output, old):
+        if old is not None and key is not None and old.key == key and in_place(job, spec.output, old):
             results.append(PageResult("kept", spec.output,
                                       old if old.source == spec.source else old._replace(source=spec.source)))
         else:
@@ -212,12 +222,14 @@ def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None =
     return [result for result in results if result is not None]
 
 
-def _render_span(work: tuple[PageJob, list[tuple[int, str]]], start: int, stop: int) -> list[PageResult]:
+def _render_span(work: tuple[PageJob, list[tuple[int, str | None]]], start: int, stop: int) -> list[PageResult]:
     job, stale = work
     results: list[PageResult] = []
     errors = 0
-    for number, key in stale[start:stop]:
+    fingerprints = Fingerprinter()
+    for number, known in stale[start:stop]:
         spec = job.specs[number]
+        key = known if known is not None else page_key(job, spec, fingerprints)
         old = job.previous.get(spec.output)
         if errors >= ERROR_LIMIT:
             results.append(PageResult("error", spec.output))
@@ -294,14 +306,26 @@ def _closure(env: jinja2.Environment, name: str, sources: dict[str, str]) -> set
             continue
         seen.add(current)
         try:
-            source, _filename, _uptodate = env.loader.get_source(env, current)  # type: ignore[union-attr]
-            referenced = _referenced_templates(env, source)
+            referenced = _named_by(env, current)
         except (jinja2.TemplateError, UnicodeDecodeError):
             continue  # rendering reports it; the digest below marks the name as broken
         if None in referenced:
             return None
         todo.extend(r for r in referenced if r is not None)
     return seen
+
+
+def _named_by(env: jinja2.Environment, name: str) -> list[str | None]:
+    """Return the templates ``name`` names: as noted when it compiled (it is compiled now if it was
+    not: its page needs it anyway), or, for one whose compiled code came from the cache, from a parse."""
+    named = referenced_templates(env, name)
+    if named is None:
+        env.get_template(name)
+        named = referenced_templates(env, name)
+    if named is None:
+        source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        named = _referenced_templates(env, source)
+    return named
 
 
 @functools.lru_cache(maxsize=256)

@@ -12,15 +12,28 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import itertools
 import json
 import logging
 import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import jinja2
+import jinja2.ext
+from jinja2.lexer import (
+    TOKEN_BLOCK_BEGIN,
+    TOKEN_BLOCK_END,
+    TOKEN_COMMA,
+    TOKEN_LBRACKET,
+    TOKEN_NAME,
+    TOKEN_RBRACKET,
+    TOKEN_STRING,
+    Token,
+    TokenStream,
+)
 from markupsafe import Markup, escape
 
 from generator.content.config import SiteConfig
@@ -143,6 +156,66 @@ def _snippet_text(text: str, escape_html: bool) -> str:
     return snippet_text(text, escape_html=escape_html)
 
 
+class TemplateReferences(jinja2.ext.Extension):
+    """Notes, as Jinja parses each template, which templates it names: what ``extends``,
+    ``include``, ``import`` and ``from`` name by string literals, or None for one naming a template
+    by any other expression (it may be any template).
+
+    Jinja's own lexer gives the tags (comments and raw blocks are not tags), and the parse that
+    compiles a template is the one that notes them: the page keys need each template's closure
+    (``build.pages.template_keys``), which would otherwise parse every template a second time.
+    """
+
+    # Words that may follow a tag's template names: `ignore missing`, `with context`, `as x`, `import x`.
+    _AFTER_NAMES = {"include": {"ignore", "with", "without"}, "extends": set(), "import": {"as"}, "from": {"import"}}
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        self.named: dict[str, list[str | None]] = {}
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        named: list[str | None] = []
+        tag: list[Token] | None = None
+        for token in stream:
+            if tag is not None:
+                if token.type == TOKEN_BLOCK_END:
+                    named.extend(self._names(tag))
+                    tag = None
+                else:
+                    tag.append(token)
+            elif token.type == TOKEN_BLOCK_BEGIN:
+                tag = []
+            yield token
+        if stream.name is not None:
+            self.named[stream.name] = named
+
+    @classmethod
+    def _names(cls, tag: list[Token]) -> list[str | None]:
+        if not tag or tag[0].type != TOKEN_NAME or tag[0].value not in cls._AFTER_NAMES:
+            return []
+        stop = cls._AFTER_NAMES[tag[0].value]
+        expression = list(itertools.takewhile(lambda t: not (t.type == TOKEN_NAME and t.value in stop), tag[1:]))
+        kinds = [t.type for t in expression]
+        if kinds and set(kinds) == {TOKEN_STRING}:  # adjacent literals are one: "a" "b" is "ab"
+            return ["".join(t.value for t in expression)]
+        if kinds[:1] == [TOKEN_LBRACKET] and kinds[-1:] == [TOKEN_RBRACKET]:
+            names: list[str | None] = []
+            for is_comma, item in itertools.groupby(expression[1:-1], key=lambda t: t.type == TOKEN_COMMA):
+                if not is_comma:
+                    literal = [*item]
+                    names.extend(cls._names([tag[0], *literal]) if literal else [None])
+            return names
+        return [None]
+
+
+def referenced_templates(env: jinja2.Environment, name: str) -> list[str | None] | None:
+    """Return the templates ``name`` names (``TemplateReferences``) if its parse was noted, else None."""
+    references = env.extensions.get(TemplateReferences.identifier)
+    if not isinstance(references, TemplateReferences):
+        return None
+    return references.named.get(name)
+
+
 def make_environment(config: SiteConfig, site_dir: Path, fingerprinted: Mapping[str, str] | None = None
                      ) -> jinja2.Environment:
     """Return the Jinja2 environment: autoescaping for HTML and XML, strict about undefined names.
@@ -157,6 +230,7 @@ def make_environment(config: SiteConfig, site_dir: Path, fingerprinted: Mapping[
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=[TemplateReferences],
     )
     env.globals["site"] = config
     names = dict(fingerprinted or {})

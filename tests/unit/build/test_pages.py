@@ -9,7 +9,7 @@ import jinja2
 
 from generator.build.cache import OutputRecord
 from generator.build.fingerprint import Fingerprinter
-from generator.build.pages import PageJob, key_inputs, page_key, page_keys
+from generator.build.pages import PageJob, key_inputs, page_key, page_keys, render_pages
 from generator.model.plan import PageSpec
 
 DIGESTS = {"content/a.md": "1", "content/b.md": "2", "content/c.md": "3"}
@@ -90,6 +90,22 @@ def test_the_shared_inputs_change_every_declared_page_key() -> None:
 def test_without_a_record_of_their_inputs_every_key_is_made() -> None:
     job = job_of({**DIGESTS, "content/a.md": "1'"}, previous=built(job_of(DIGESTS)))
     assert page_keys(job, None) == full_keys(job)
+
+
+def test_a_page_the_last_build_did_not_write_is_keyed_where_it_renders(tmp_path: Path) -> None:
+    last = built(job_of(DIGESTS))
+    del last["index.html"]
+    job = job_of(DIGESTS, previous=last)
+    keys = page_keys(job, key_inputs(job))
+    home = [spec.output for spec in SPECS].index("index.html")
+    assert keys[home] is None  # not keyed before the workers start
+    assert keys[:home] + keys[home + 1:] == full_keys(job)[:home] + full_keys(job)[home + 1:]
+    stage = tmp_path / "out" / "stage"
+    stage.mkdir(parents=True)
+    rendered = render_pages(dataclasses.replace(job, site_dir=tmp_path, out_dir=tmp_path / "out", stage=stage,
+                                                new_output=True), 1)
+    record = {result.path: result.record for result in rendered}["index.html"]
+    assert record is not None and record.key == full_keys(job)[home]  # keyed as it rendered, with the full key
 
 
 def test_a_shared_value_is_spelled_once_and_still_told_apart() -> None:
