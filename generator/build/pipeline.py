@@ -109,14 +109,15 @@ class Built(NamedTuple):
 
 
 def build(options: BuildOptions, paths: SitePaths, memo: BuildMemo | None, stages: StageTimer, state: OutputState,
-          signed: str) -> Built:
+          signed: str, stamps: Mapping[str, tuple[int, int, int, int]] | None = None) -> Built:
     """Run every stage after the first (``build.site``): read, plan, render, publish, search, cache.
 
     ``state`` is the record of the last build into the output folder, and ``signed`` the stamps of
-    the sources as this build began (``build.site.input_key``), which the new record keeps.
+    the sources as this build began (``build.site.input_key``), which the new record keeps;
+    ``stamps`` each content file's own, for the scan.
     """
     store = stages.run("cache", SourceStore, paths, memo)
-    read = stages.run("read", read_sources, options, store, memo)
+    read = stages.run("read", read_sources, options, store, memo, stamps)
     # The plan is a pure function of the sources, settings and templates read (and of the time,
     # within the window the record names): when they equal the last build's and its output is
     # intact, the last plan is current, and so is every artifact in it. No article is even parsed.

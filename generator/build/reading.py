@@ -80,12 +80,16 @@ class LoadedSite:
         return self.selection.now, self.selection.holds_until
 
 
-def read_sources(options: BuildOptions, store: SourceStore, memo: BuildMemo | None) -> SourcesRead:
-    """Return the site's sources as scanned, its settings, templates and copied files: stage "read"."""
+def read_sources(options: BuildOptions, store: SourceStore, memo: BuildMemo | None,
+                 stamps: Mapping[str, tuple[int, int, int, int]] | None = None) -> SourcesRead:
+    """Return the site's sources as scanned, its settings, templates and copied files: stage "read".
+
+    ``stamps``: each content file's stamp as the build began (``files.input_stamps``), if taken.
+    """
     paths = options.paths
     report = Report()
     static_dirs = [d / "static" for d in reversed(layout_dirs(paths.site_dir))]
-    sources = _scan(options, store, memo, static_dirs)
+    sources = _scan(options, store, memo, static_dirs, stamps)
     report.extend(sources.problems)
     report.raise_if_failed()
     config, warnings = load_config(sources.config_text or "", "site.yaml", options.base_url)
@@ -146,7 +150,8 @@ def read_articles(options: BuildOptions, read: SourcesRead, store: SourceStore, 
                       (*read.warnings, *report.warnings), selection)
 
 
-def _scan(options: BuildOptions, store: SourceStore, memo: BuildMemo | None, static_dirs: list[Path]) -> SiteSources:
+def _scan(options: BuildOptions, store: SourceStore, memo: BuildMemo | None, static_dirs: list[Path],
+          stamps: Mapping[str, tuple[int, int, int, int]] | None) -> SiteSources:
     """Return the site's sources: the memo's last scan with the changed files looked at again, when
     the watcher says which changed, else a whole scan."""
     last = None
@@ -159,7 +164,7 @@ def _scan(options: BuildOptions, store: SourceStore, memo: BuildMemo | None, sta
         # Without signatures from a last build every file is to be read: the workers that parse
         # them read and digest them, rather than the scan reading each one first.
         sources = scan_site(options.site_dir, static_dirs, read_markdown=False, known=store.scan,
-                            hash_markdown=bool(store.scan))
+                            hash_markdown=bool(store.scan), stamps=stamps)
     if memo is not None:
         memo.scanned = sources
     return sources

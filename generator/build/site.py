@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from generator.build import collector
 from generator.build.cache import (
@@ -28,7 +28,7 @@ from generator.build.cache import (
 from generator.build.fingerprint import combine
 from generator.build.options import BuildOptions
 from generator.build.stages import StageTimer
-from generator.content.files import input_stamps, stamps_settled
+from generator.content.files import InputStamps, input_stamps, stamps_settled
 from generator.content.paths import SitePaths, layout_dirs
 from generator.diagnostics import Diagnostic, HeldBack
 from generator.publish import output
@@ -76,8 +76,8 @@ def build_site(options: BuildOptions, memo: BuildMemo | None = None) -> BuildRes
         state = stages.run("cache", load_output_state, paths, memo)
         # The dev server is told which files changed (its watcher) and keeps its records in memory:
         # stamping every source on each save would only slow it down.
-        signed, settled = ("", False) if memo is not None else stages.run("read", input_key, options, paths)
-        if settled and signed == state.signed and state.summary is not None:
+        key = None if memo is not None else stages.run("read", input_key, options, paths)
+        if key is not None and key.settled and key.signed == state.signed and state.summary is not None:
             now = options.now or dt.datetime.now(dt.timezone.utc)
             if state.publishes_same(now) and outputs_intact(paths.output_dir, state):
                 last = state.summary.search
@@ -87,18 +87,26 @@ def build_site(options: BuildOptions, memo: BuildMemo | None = None) -> BuildRes
         # does without: at 10,000 articles that is half of such a build's time.
         from generator.build import pipeline
 
-        built = pipeline.build(options, paths, memo, stages, state, signed)
+        built = pipeline.build(options, paths, memo, stages, state, key.signed if key else "",
+                               key.stamps.content if key else None)
         return _result(paths, stages, built.summary, built.records, built.published, built.reindexed)
 
 
-def input_key(options: BuildOptions, paths: SitePaths) -> tuple[str, bool]:
-    """Return what stands for every input of a build as it begins, from stamps alone (the code, the
-    options that reach the output, and the stamps of the settings, articles, assets, templates and
-    static files), and whether it can be trusted now: not when a file changed in the last moments
-    (``files.stamps_settled``). The record keeps it either way, for the builds that come later."""
+class InputKey(NamedTuple):
+    """What stands for every input of a build as it begins, from stamps alone."""
+
+    signed: str  # the code, the options that reach the output, and every source file's stamp
+    settled: bool  # no file changed in the last moments (``files.stamps_settled``): ``signed`` can be trusted now
+    stamps: InputStamps
+
+
+def input_key(options: BuildOptions, paths: SitePaths) -> InputKey:
+    """Return what stands for every input of a build as it begins: the code, the options that reach
+    the output, and the stamps of the settings, articles, assets, templates and static files. The
+    record keeps it even when it cannot be trusted yet, for the builds that come later."""
     stamps = input_stamps(paths.site_dir, layout_dirs(paths.site_dir))
     flags = (options.drafts, options.future, options.strict, options.search, options.base_url)
-    return combine(code_digest(), repr(flags), stamps.digest), stamps_settled(stamps)
+    return InputKey(combine(code_digest(), repr(flags), stamps.digest), stamps_settled(stamps), stamps)
 
 
 def _result(paths: SitePaths, stages: StageTimer, summary: BuildSummary, records: Mapping[str, OutputRecord],

@@ -129,6 +129,9 @@ class InputStamps(NamedTuple):
 
     digest: str  # of each file's path, size, times and inode
     newest_ns: int  # the latest modification or change time among them (see ``_RACY_NS``)
+    # The stamp (size, mtime_ns, ctime_ns, inode) of each file below content/, by its path in the
+    # site ("content/..."): the scan's own, if the build goes on (``scan_site``'s ``stamps``).
+    content: dict[str, tuple[int, int, int, int]]
 
 
 def input_stamps(site_dir: Path, folders: Iterable[Path]) -> InputStamps:
@@ -141,6 +144,7 @@ def input_stamps(site_dir: Path, folders: Iterable[Path]) -> InputStamps:
     """
     lines: list[str] = []
     newest = 0
+    content: dict[str, tuple[int, int, int, int]] = {}
     config = site_dir / "site.yaml"
     try:
         st = os.stat(config)
@@ -150,6 +154,7 @@ def input_stamps(site_dir: Path, folders: Iterable[Path]) -> InputStamps:
         lines.append("site.yaml\x1fmissing")
     for number, root in enumerate([site_dir / "content", *folders]):
         todo = [(f"{number}:", str(root))]
+        kept = content if number == 0 else None
         while todo:
             prefix, folder = todo.pop()
             try:
@@ -166,6 +171,8 @@ def input_stamps(site_dir: Path, folders: Iterable[Path]) -> InputStamps:
                     st = entry.stat()
                     line = f"{rel}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{st.st_ctime_ns}\x1f{st.st_ino}"
                     newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+                    if kept is not None:
+                        kept["content/" + rel[2:]] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
                 except OSError:  # a broken link
                     line = f"{rel}\x1fbroken"
                 if entry.is_symlink():
@@ -175,7 +182,7 @@ def input_stamps(site_dir: Path, folders: Iterable[Path]) -> InputStamps:
                 lines.append(line)
     lines.sort()
     digest = hashlib.blake2b("\n".join(lines).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-    return InputStamps(digest, newest)
+    return InputStamps(digest, newest, content)
 
 
 def stamps_settled(stamps: InputStamps, now_ns: int | None = None) -> bool:
@@ -187,6 +194,7 @@ def stamps_settled(stamps: InputStamps, now_ns: int | None = None) -> bool:
 def scan_site(
     site_dir: Path, static_dirs: Iterable[Path], read_markdown: bool = True,
     known: Mapping[str, FileSignature] | None = None, hash_markdown: bool = True,
+    stamps: Mapping[str, tuple[int, int, int, int]] | None = None,
 ) -> SiteSources:
     """Return the site's settings text, Markdown sources, content assets and static files.
 
@@ -198,7 +206,8 @@ def scan_site(
     no other Markdown file is read either: its digest is left empty, for whoever reads it next
     (a first build reads every file once, in the workers that parse them, instead of twice), and
     a file ``known`` does not hold is not even looked at: its signature is ``UNREAD``, and
-    ``read_markdown_signed`` gives the whole of it.
+    ``read_markdown_signed`` gives the whole of it. ``stamps`` (``input_stamps().content``, taken as
+    the build began) stands for each file's own stat.
     """
     config_file = site_dir / "site.yaml"
     problems: list[Diagnostic] = []
@@ -228,9 +237,11 @@ def scan_site(
             signatures.append((rel, UNREAD))  # its reader takes the signature as it opens the file
             continue
         file = f"{content}{os.sep}{name}"  # a string: a Path per file cost more than its stat
-        st = os.stat(file)
-        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        if old is not None and old[:4] == stamp and now - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
+        stamp = stamps.get(rel) if stamps is not None else None
+        if stamp is None:
+            st = os.stat(file)
+            stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        if old is not None and old[:4] == stamp and now - max(stamp[1], stamp[2]) > _RACY_NS:
             signatures.append((rel, old))
             continue
         if not hash_markdown and not read_markdown:

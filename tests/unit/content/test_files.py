@@ -120,3 +120,13 @@ def test_a_file_changed_within_two_seconds_is_not_settled(site: Path) -> None:
     stamps = input_stamps(site, [])
     assert not stamps_settled(stamps)  # every file was just written
     assert stamps_settled(stamps, stamps.newest_ns + 2_000_000_001)
+
+
+def test_the_scan_given_the_stamps_signs_as_it_would_alone(site: Path) -> None:
+    stamps = input_stamps(site, []).content
+    st = (site / "content/2022/b.md").stat()
+    assert stamps["content/2022/b.md"] == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    assert "content/2022/map.png" in stamps
+    alone = scan_site(site, [], read_markdown=False, known={}, hash_markdown=True)
+    given = scan_site(site, [], read_markdown=False, known={}, hash_markdown=True, stamps=stamps)
+    assert given == alone
