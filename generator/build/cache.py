@@ -258,6 +258,8 @@ class BuildMemo:
     # The last scan of the sources, while it is known to be whole: a build given the paths changed
     # since (``BuildOptions.changed``) looks at those alone (``files.rescan``).
     scanned: SiteSources | None = None
+    # The cards and related items kept between builds (``build.fragmentshelf``), under their generation.
+    fragments: tuple[str, dict[str, str]] | None = None
 
 
 class StageResults:

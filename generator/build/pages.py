@@ -29,13 +29,14 @@ from typing import Any, Callable, Mapping, NamedTuple, Sequence
 import jinja2
 import jinja2.meta
 
-from generator.build.cache import KeyInputs, OutputRecord
+from generator.build.cache import BuildMemo, KeyInputs, OutputRecord
 from generator.build.fingerprint import (
     Fingerprinter,
     combine,
     digest_bytes,
     digest_text,
 )
+from generator.build.fragmentshelf import FragmentShelf
 from generator.build.parallel import Progress, forks, run_spans
 from generator.build.sources import decoded_bodies
 from generator.content.config import SiteConfig
@@ -46,11 +47,13 @@ from generator.model.feeds import FeedItem
 from generator.model.plan import PageSpec, names_articles, resolve_context
 from generator.model.syndication import feed_bodies
 from generator.publish import output
+from generator.render.fragments import CARD_TEMPLATE, RELATED_TEMPLATE
 from generator.render.templates import (
     compile_templates,
     forget_fragments,
     referenced_templates,
     render_page,
+    shelve_fragments,
     template_names,
 )
 
@@ -69,6 +72,8 @@ class PageResult(NamedTuple):
     path: str
     record: OutputRecord | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
+    # On the last page of each span rendered: the fragments made for the shelf while rendering it.
+    fragments: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,13 +192,15 @@ def page_keys(job: PageJob, last: KeyInputs | None) -> list[str | None]:
 
 
 def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None = None,
-                 progress: Progress | None = None, keyed: KeyInputs | None = None) -> list[PageResult]:
+                 progress: Progress | None = None, keyed: KeyInputs | None = None,
+                 shelf: FragmentShelf | None = None) -> list[PageResult]:
     """Return the result of every planned page, in plan order, rendering only those not current.
 
     ``meanwhile`` runs while the workers render (not at all without workers); ``progress`` hears
     how many pages are done. A plan ends with its costliest pages (the feeds, each carrying twenty
     whole articles). ``keyed`` is what the keys of ``job.previous`` were made from, if known
-    (``page_keys``).
+    (``page_keys``). The pages print the cards and related items ``shelf`` keeps (``fragment_shelf``),
+    and those they make are saved there.
     """
     keys = page_keys(job, keyed)
     results: list[PageResult | None] = []
@@ -212,18 +219,51 @@ def render_pages(job: PageJob, jobs: int, meanwhile: Callable[[], None] | None =
     workers = jobs if len(stale) >= _PAGES_APART else 1
     if workers > 1:
         compile_templates(job.env)  # before the workers fork, so that they inherit the compiled templates
-    # Without workers ``meanwhile`` is left to the caller, after publishing: a saved page is not
-    # held back by work that only pays for itself beside the workers'.
-    rendered = run_spans(_render_span, (job, stale), len(stale), workers,
-                         meanwhile=meanwhile if forks(workers, len(stale)) else None, progress=progress,
-                         heavy_last=True)
+    if shelf is not None:
+        shelf.share(workers)
+        if forks(workers, len(stale)):
+            shelf.preload()  # read once, here, rather than by each worker
+    shelve_fragments(job.env, shelf)
+    try:
+        # Without workers ``meanwhile`` is left to the caller, after publishing: a saved page is not
+        # held back by work that only pays for itself beside the workers'.
+        rendered = run_spans(_render_span, (job, stale, shelf), len(stale), workers,
+                             meanwhile=meanwhile if forks(workers, len(stale)) else None, progress=progress,
+                             heavy_last=True)
+    finally:
+        shelve_fragments(job.env, None)
     for (number, _key), result in zip(stale, rendered):
-        results[number] = result
+        results[number] = _fragments_kept(result, shelf)
+    if shelf is not None:
+        shelf.save()
     return [result for result in results if result is not None]
 
 
-def _render_span(work: tuple[PageJob, list[tuple[int, str | None]]], start: int, stop: int) -> list[PageResult]:
-    job, stale = work
+def _fragments_kept(result: PageResult, shelf: FragmentShelf | None) -> PageResult:
+    """Return ``result`` without the fragments made while rendering its span, which ``shelf`` keeps."""
+    if result.fragments is None:
+        return result
+    assert shelf is not None, "fragments made without a shelf"
+    shelf.keep(result.fragments)
+    return result._replace(fragments=None)
+
+
+def fragment_shelf(job: PageJob, folder: Path, memo: BuildMemo | None) -> FragmentShelf:
+    """Return the shelf of the cards and related items that earlier builds made with ``job``'s code,
+    settings, copied files, flags and fragment templates: in ``folder``, or in ``memo`` if there is one."""
+    templates = template_keys(job.env, {CARD_TEMPLATE, RELATED_TEMPLATE})
+    generation = combine(job.base_key, job.shared, *[templates[name] for name in sorted(templates)])
+    tokens, digests = job.article_tokens, job.source_digests
+
+    def token(path: str) -> str | None:
+        return tokens.get(path) or (article_token(job, path) if path in digests else None)
+
+    return FragmentShelf(None if memo is not None else folder, memo, generation, token)
+
+
+def _render_span(work: tuple[PageJob, list[tuple[int, str | None]], FragmentShelf | None], start: int,
+                 stop: int) -> list[PageResult]:
+    job, stale, shelf = work
     results: list[PageResult] = []
     errors = 0
     fingerprints = Fingerprinter()
@@ -241,6 +281,10 @@ def _render_span(work: tuple[PageJob, list[tuple[int, str | None]]], start: int,
             results.append(PageResult("error", spec.output, None, tuple(exc.diagnostics)))
             continue
         results.append(place_bytes(job, spec.output, key, data, old, spec.source))
+    if shelf is not None and results:
+        made = shelf.take_made()
+        if made:
+            results[-1] = results[-1]._replace(fragments=made)
     return results
 
 

@@ -40,6 +40,7 @@ from generator.build.fingerprint import combine, digest_text
 from generator.build.pages import (
     ERROR_LIMIT,
     PageJob,
+    fragment_shelf,
     key_inputs,
     render_pages,
     template_keys,
@@ -238,7 +239,7 @@ def render_artifacts(
     # The cache is saved while the workers render (parsed articles and bodies stay valid even if a
     # template fails).
     results = render_pages(job, worker_count(options), store.save, progress=stage_progress(options, "Rendering pages"),
-                           keyed=state.keyed)
+                           keyed=state.keyed, shelf=fragment_shelf(job, paths.fragments_cache, store.memo))
     errors = [d for r in results for d in r.diagnostics]
     if errors:
         raise BuildError(list(dict.fromkeys(errors))[:ERROR_LIMIT], [*loaded.warnings, *plan.warnings])

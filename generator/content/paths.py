@@ -64,6 +64,11 @@ class SitePaths:
         """The file keeping the last result of the pure stage ``name`` (``build.cache.StageResults``)."""
         return self.cache_dir / "stages" / f"{name}.pickle"
 
+    @property
+    def fragments_cache(self) -> Path:
+        """The folder of the kept cards and related items, a file per settings and templates (``build.fragmentshelf``)."""
+        return self.cache_dir / "fragments"
+
     def compiled_template(self, key: str) -> Path:
         """The file keeping a compiled template (``build.cache.CompiledTemplates``), by Jinja's key for it."""
         return self.cache_dir / "templates" / f"{key}.cache"

@@ -1,4 +1,4 @@
-"""Fragments rendered once per build and process, printed by every page that shows them.
+"""Fragments rendered once and printed by every page that shows them.
 
 An article is listed on the home page, its topics', author's and source's pages, and its year's
 and month's: six lists or more, each of which would render the same card again; and it is among
@@ -21,12 +21,18 @@ too. A fragment template that includes or imports another, reads the page's ``lo
 ``entry`` or a name it is given is not reused at all: the function returns None, and the page
 includes the template for each entry as usual. The fast-path switch (``NEWSBITE_REFERENCE``)
 turns the reuse off, so that a test can build both ways and compare the bytes.
+
+A build also hands the memo a ``FragmentShelf``: the cards and related items kept by earlier
+builds, by article (the shelf knows what each article's fragment is made from). A fragment whose
+template reads nothing from the page but the environment's globals (the built-in ones) is looked
+up there before it is rendered, and kept there once rendered: after a new article moves every
+home page down one, the pages print the cards the last build made instead of making them again.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Protocol, Sequence
 
 import jinja2
 import jinja2.meta
@@ -34,6 +40,7 @@ from jinja2 import nodes
 from markupsafe import Markup
 
 from generator.content.fastpaths import fast_paths_on
+from generator.model.catalogue import Entry
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +81,17 @@ def _nothing_given(number: int, entry: Any) -> tuple[dict[str, Any], tuple[Any, 
     return {}, ()
 
 
+class FragmentShelf(Protocol):
+    """Fragments kept between builds, by the template, the article (its source path) and a
+    ``variant`` naming everything else the fragment was given (``build.fragmentshelf``)."""
+
+    def get(self, name: str, path: str, variant: str) -> str | None:
+        """Return the HTML kept for the fragment, or None."""
+
+    def put(self, name: str, path: str, variant: str, html: str) -> None:
+        """Keep the HTML just rendered for the fragment."""
+
+
 class FragmentMemo:
     """The fragments rendered so far in this process, by template: the Jinja globals ``cached_cards``
     and ``cached_related`` are its methods."""
@@ -84,6 +102,12 @@ class FragmentMemo:
         self._templates: dict[tuple[str, frozenset[str], str | None], FragmentTemplate] = {}
         self._held: dict[tuple[Any, ...], _Held] = {}
         self._held_size = 0  # characters of HTML held
+        # The build's shelf, while it renders pages (``shelve``).
+        self.shelf: FragmentShelf | None = None
+
+    def shelve(self, shelf: FragmentShelf | None) -> None:
+        """Look fragments up on ``shelf`` and keep them there, from now on; None: no more."""
+        self.shelf = shelf
 
     def clear(self) -> None:
         """Forget the fragments: a new build makes new entries."""
@@ -146,10 +170,15 @@ class FragmentMemo:
         if not fragment.reusable:
             return None
         read = {name: value for name in fragment.reads if (value := context.get(name, _MISSING)) is not _MISSING}
+        shelf = self.shelf if self.shelf is not None and self._globals_only(fragment, read) else None
         read_key = tuple(id(read.get(name, _MISSING)) for name in fragment.reads)
         html = []
         for number, entry in enumerate(entries):
             extra, extra_key = given(number, entry)
+            # An article's entry is shelved by its article; nothing says what another value is made from.
+            if shelf is not None and type(entry) is Entry:
+                html.append(self._shelved(shelf, fragment, name, read, extra, extra_key, entry))
+                continue
             key = (id(fragment.template), id(entry), extra_key, read_key)
             held = self._held.get(key)
             if held is None or held.entry is not entry:
@@ -157,6 +186,23 @@ class FragmentMemo:
                 held = self._hold(key, _Held(entry, tuple(read.values()), rendered))
             html.append(held.html)
         return Markup("".join(html))
+
+    def _globals_only(self, fragment: FragmentTemplate, read: dict[str, Any]) -> bool:
+        """Return whether the fragment reads nothing from the page but the environment's globals, as
+        they are: then it shows the same on every page of every build with the same settings."""
+        known = self._env.globals
+        return all(read.get(name, _MISSING) is known.get(name, _MISSING) for name in fragment.reads)
+
+    @staticmethod
+    def _shelved(shelf: FragmentShelf, fragment: FragmentTemplate, name: str, read: dict[str, Any],
+                 extra: dict[str, Any], extra_key: tuple[Any, ...], entry: Entry) -> str:
+        # Whether the article is a preview follows from the time too, not only from the article.
+        variant = "".join("1" if value else "0" for value in extra_key) + (entry.preview or "")
+        html = shelf.get(name, entry.path, variant)
+        if html is None:
+            html = fragment.template.render({**read, **extra, "entry": entry})
+            shelf.put(name, entry.path, variant, html)
+        return html
 
     def _template(self, name: str, given_names: frozenset[str], value_name: str | None) -> FragmentTemplate:
         template = self._env.get_template(name)

@@ -45,7 +45,7 @@ from generator.model import pictures, seo
 from generator.model.catalogue import AuthorLink, Entry, ImageView, NoticeView, TopicLink, site_path
 from generator.model.feeds import FeedLink
 from generator.model.plan import ArchiveView, AuthorView, Nav, PageMeta, Pagination, PageSpec, TopicView
-from generator.render.fragments import FragmentMemo
+from generator.render.fragments import FragmentMemo, FragmentShelf
 
 log = logging.getLogger(__name__)
 
@@ -293,9 +293,22 @@ def picture(image: ImageView | None, sizes: str = pictures.HERO_SIZES, priority:
 def forget_fragments(env: jinja2.Environment) -> None:
     """Forget the cards and related items rendered so far: a build makes its own entries (the dev
     server keeps ``env``)."""
-    memo = getattr(env.globals.get("cached_cards"), "__self__", None)
-    if isinstance(memo, FragmentMemo):
+    memo = _fragment_memo(env)
+    if memo is not None:
         memo.clear()
+
+
+def shelve_fragments(env: jinja2.Environment, shelf: FragmentShelf | None) -> None:
+    """Have the pages ``env`` renders look their cards and related items up on ``shelf`` and keep
+    them there (``render.fragments``); None: no longer."""
+    memo = _fragment_memo(env)
+    if memo is not None:
+        memo.shelve(shelf)
+
+
+def _fragment_memo(env: jinja2.Environment) -> FragmentMemo | None:
+    memo = getattr(env.globals.get("cached_cards"), "__self__", None)
+    return memo if isinstance(memo, FragmentMemo) else None
 
 
 def template_names(env: jinja2.Environment) -> list[str]:
