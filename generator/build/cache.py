@@ -23,7 +23,7 @@ import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Mapping, NamedTuple, TypeVar
 
 
 from generator import __version__
@@ -124,6 +124,28 @@ def pack(payload: Any) -> bytes:
     """Return ``payload`` as a cache file holds it: pickled, behind a mark and its checksum."""
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     return _seal(data) + data
+
+
+def pack_into(handle: BinaryIO, payload: Any) -> None:
+    """Write ``pack(payload)`` into ``handle`` (a new file), pickled as it is written: a large payload is
+    never held whole in memory beside itself (the output record is 60 MB at 100,000 articles)."""
+    start = handle.tell()
+    handle.write(bytes(_HEADER))  # the mark and checksum, once the checksum is known
+    summed = _Summed(handle)
+    pickle.dump(payload, summed, protocol=pickle.HIGHEST_PROTOCOL)
+    handle.seek(start)
+    handle.write(_MAGIC + f"{summed.crc:08x}".encode("ascii"))
+
+
+class _Summed:
+    """A file that takes the CRC-32 of what is written to it (``_seal``'s checksum)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle, self.crc = handle, 0
+
+    def write(self, data: bytes) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        return self._handle.write(data)
 
 
 def _seal(pickled: bytes | memoryview) -> bytes:
@@ -333,7 +355,8 @@ def save_output_state(paths: SitePaths, state: OutputState, memo: BuildMemo | No
     if memo is not None:
         memo.outputs[paths.output_dir.resolve()] = state
         return
-    output.write_cache_file(paths.output_record, pack({"code": code_digest(), "state": state}))
+    output.write_cache_file_from(paths.output_record, lambda handle: pack_into(handle, {"code": code_digest(),
+                                                                                       "state": state}))
 
 
 def forget_output_state(paths: SitePaths, memo: BuildMemo | None) -> None:

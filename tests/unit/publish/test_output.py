@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.build import cache
 from generator.content import files
 from generator.diagnostics import BuildError, UsageError
 from generator.publish import output
@@ -249,3 +250,22 @@ def test_only_serve_folders_are_removed(tmp_path: Path) -> None:
     other.mkdir()
     output.remove_serve_dir(other)
     assert other.is_dir()
+
+
+def test_an_output_file_is_read_from_staging_first_then_from_the_output(tmp_path: Path) -> None:
+    big = bytes(range(256)) * 5000  # more than one read's worth on some systems
+    make_files(tmp_path, {"a/index.html": "published", "b/index.html": "published b"})
+    (tmp_path / output.STAGING / "a").mkdir(parents=True)
+    (tmp_path / output.STAGING / "a" / "index.html").write_bytes(big)
+    assert output.read_output_file(tmp_path, "a/index.html") == big
+    assert output.read_output_file(tmp_path, "b/index.html") == b"published b"
+    with pytest.raises(FileNotFoundError):
+        output.read_output_file(tmp_path, "c/index.html")
+
+
+def test_a_cache_file_pickled_as_it_is_written_is_the_packed_payload(tmp_path: Path) -> None:
+    payload = {"state": list(range(1000))}
+    output.write_cache_file_from(tmp_path / "x" / "record.pickle", lambda handle: cache.pack_into(handle, payload))
+    data = (tmp_path / "x" / "record.pickle").read_bytes()
+    assert data == cache.pack(payload)
+    assert cache.unpack(data) == payload

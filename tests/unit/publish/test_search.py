@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 from pathlib import Path
 
 import pytest
 
 from generator.diagnostics import BuildError
-from generator.publish import search
+from generator.publish import pagefind_service, search
 from generator.publish.pagefind_service import IndexPage, PagefindFailed, index_pages
 
 PAGE = ("<!doctype html><html lang=\"en\"><head><title>{title}</title></head><body>"
@@ -142,3 +145,20 @@ def test_only_the_marked_element_is_left_out() -> None:
     assert search.indexed_digest(page) == search.indexed_digest(b"<p>a</p><p>b</p>")
     unclosed = b'<p>a</p><aside data-pagefind-ignore="all"><a>x</a>'
     assert search.indexed_digest(unclosed) != search.indexed_digest(unclosed.replace(b">x<", b">y<"))
+
+
+@pytest.mark.parametrize("buffer", [1, 3, 7, 64])
+def test_an_answer_is_decoded_as_it_is_read_whatever_the_pieces_it_arrives_in(buffer: int) -> None:
+    answers = [{"message_id": 1, "payload": {"type": "GetFiles", "files": [{"path": "a.pf_meta", "content": "AAEC"}]}},
+               {"message_id": 2, "payload": {"type": "IndexedFile", "page_word_count": 12345}}]
+    wire = b"".join(base64.b64encode(json.dumps(a).encode("utf-8")) + b"," for a in answers)
+    stream = io.BufferedReader(io.BytesIO(b"\n" + wire), buffer_size=buffer)  # type: ignore[arg-type]
+    assert pagefind_service._answer(stream, "GetFiles") == answers[0]["payload"]
+    assert pagefind_service._answer(stream, "IndexedFile") == answers[1]["payload"]
+    with pytest.raises(PagefindFailed, match="stopped before it answered"):
+        pagefind_service._answer(stream, "GetFiles")
+
+
+def test_an_answer_that_is_not_base64_is_a_failure_saying_so() -> None:
+    with pytest.raises(PagefindFailed, match="not base64"):
+        pagefind_service._answer(io.BufferedReader(io.BytesIO(b"e30*e30=,")), "GetFiles")  # type: ignore[arg-type]
