@@ -292,7 +292,7 @@ def test_no_worker_outlives_a_killed_build(tmp_path: Path) -> None:
     # A slow article template keeps each render worker busy for seconds with its share of pages:
     # a worker that only ended when it next asked for work would outlive the build by that long.
     (site / "layouts" / "article.html").write_text("{% for n in range(30000000) %}{% endfor %}{{ article.title }}\n")
-    for n in range(120):
+    for n in range(300):  # enough pages to be rendered over workers (build/pages.py: _PAGES_APART)
         (site / "content" / f"a{n}.md").write_text(f"---\ntitle: Article {n}\ndate: 2022-01-{n % 28 + 1:02d}\n---\nBody.\n")
     build = subprocess.Popen([sys.executable, "-m", "generator", "build", "--site", str(site), "--output",
                               str(tmp_path / "out"), "--no-search", "--jobs", "2"],
