@@ -273,7 +273,6 @@ def _render_span(work: tuple[PageJob, list[tuple[int, str | None]], FragmentShel
     fingerprints = Fingerprinter()
     for number, known in stale[start:stop]:
         spec = job.specs[number]
-        key = known if known is not None else page_key(job, spec, fingerprints)
         old = job.previous.get(spec.output)
         if errors >= ERROR_LIMIT:
             results.append(PageResult("error", spec.output))
@@ -284,6 +283,8 @@ def _render_span(work: tuple[PageJob, list[tuple[int, str | None]], FragmentShel
             errors += 1
             results.append(PageResult("error", spec.output, None, tuple(exc.diagnostics)))
             continue
+        # Keyed once rendered: a page that fails, or that the error limit skips, needs no key.
+        key = known if known is not None else page_key(job, spec, fingerprints)
         results.append(place_bytes(job, spec.output, key, data, old, spec.source))
     if shelf is not None and results:
         made = shelf.take_made()
